@@ -1,0 +1,43 @@
+# krakensim — all set-up goes through here. Needs only python3 (>= 3.11) and make.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8080
+ARGS ?=
+
+.PHONY: serve test lint typecheck unit bench clean
+
+$(VENV)/.runtime: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+serve: $(VENV)/.runtime
+	$(PY) -m krakensim serve --host $(HOST) --port $(PORT) $(ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check src tests bench tools
+
+typecheck: $(VENV)/.dev
+	$(VENV)/bin/mypy
+
+test: lint typecheck
+	$(PY) tools/check_engine_purity.py
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev
+	$(PY) bench/engine.py
+	cd bench && npm ci --silent --no-audit --no-fund
+	$(PY) bench/wire.py
+	$(PY) bench/report.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,688 @@
+"""One coroutine per Kraken endpoint: parameters → engine command → Kraken's JSON."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..engine.book import BUY, SELL, Order
+from ..engine.exchange import Result
+from ..engine.instruments import Instrument
+from .params import INVALID, ApiError, parse_bool, parse_decimal, parse_json_field
+from .wire import events_json, iso, parse_iso, price_out, side_str, size_out, usd_out
+
+if TYPE_CHECKING:
+    from .app import Request
+
+Reply = tuple[int, dict[str, Any]]
+
+ORDER_TYPES = ("lmt", "post", "ioc", "mkt", "fok", "stp", "take_profit", "trailing_stop")
+SUPPORTED_TYPES = ("lmt", "post", "ioc", "mkt", "fok")
+MAX_CLI_ORD_ID = 100
+# sendStatus statuses that carry no order events (the order never existed)
+NO_EVENT_STATUSES = frozenset(
+    {
+        "insufficientAvailableFunds", "wouldNotReducePosition", "maxPositionViolation", "selfFill",
+        "clientOrderIdAlreadyExist", "clientOrderIdTooBig", "wouldProcessAfterSpecifiedTime",
+        "invalidPrice", "invalidSize", "marketSuspended", "marketInactive",
+    }
+)
+
+
+def ok(now: int, **payload: Any) -> Reply:
+    return 200, {"result": "success", **payload, "serverTime": iso(now)}
+
+
+def side_of(text: str) -> int:
+    if text == "buy":
+        return BUY
+    if text == "sell":
+        return SELL
+    raise ApiError(INVALID)
+
+
+def instrument(req: Request, symbol: str) -> Instrument:
+    inst = req.rt.exchange.instruments.get(symbol)
+    if inst is None:
+        raise ApiError(INVALID)
+    return inst
+
+
+def process_before(req: Request) -> int | None:
+    pb = req.params.get("processBefore")
+    if pb is None or pb == "":
+        return None
+    ms = parse_iso(pb)
+    if ms is None:
+        raise ApiError(INVALID)
+    return ms
+
+
+# ---------------------------------------------------------------------- sendorder
+def _send_status(req: Request, inst: Instrument, res: Result, now: int) -> dict[str, Any]:
+    st: dict[str, Any] = {}
+    if res.status in NO_EVENT_STATUSES:
+        st["status"] = res.status
+        st["receivedTime"] = iso(now)
+    else:
+        st["order_id"] = res.oid
+        st["status"] = res.status
+        st["receivedTime"] = iso(now)
+        st["orderEvents"] = events_json(inst, res.events)
+    if res.cli is not None:
+        st["cliOrdId"] = res.cli
+    return st
+
+
+def parse_send(req: Request, p: Any) -> tuple[Instrument, dict[str, Any] | str]:
+    """A place command from sendorder (or a batch ``send``) parameters, or a status string.
+
+    ``p`` has ``get(name) -> str | None``. Request-level faults raise ApiError.
+    """
+    order_type = _req(p, "orderType")
+    symbol = _req(p, "symbol")
+    side_text = _req(p, "side")
+    size_text = _req(p, "size")
+    if order_type not in ORDER_TYPES:
+        raise ApiError(INVALID)
+    side = side_of(side_text)
+    size = parse_decimal(size_text)
+    limit_text = p.get("limitPrice")
+    limit = parse_decimal(limit_text) if limit_text not in (None, "") else None
+    reduce_text = p.get("reduceOnly")
+    reduce_only = parse_bool(reduce_text) if reduce_text not in (None, "") else False
+    cli = p.get("cliOrdId")
+    if cli == "":
+        cli = None
+    inst = instrument(req, symbol)
+    if order_type not in SUPPORTED_TYPES:
+        raise ApiError(INVALID)
+    if order_type != "mkt" and limit is None:
+        raise ApiError("requiredArgumentMissing")
+    if cli is not None and len(cli) > MAX_CLI_ORD_ID:
+        return inst, "clientOrderIdTooBig"
+    lots = inst.size_to_lots(size)
+    if lots is None:
+        return inst, "invalidSize"
+    ticks = None
+    if order_type != "mkt":
+        assert limit is not None
+        ticks = inst.price_to_ticks(limit)
+        if ticks is None:
+            return inst, "invalidPrice"
+    cmd: dict[str, Any] = {"c": "place", "a": req.account, "s": inst.symbol, "d": side, "t": order_type, "q": lots}
+    if ticks is not None:
+        cmd["p"] = ticks
+    if cli is not None:
+        cmd["cli"] = cli
+    if reduce_only:
+        cmd["ro"] = True
+    return inst, cmd
+
+
+def _req(p: Any, name: str) -> str:
+    v = p.get(name)
+    if v is None or v == "":
+        raise ApiError("requiredArgumentMissing")
+    return str(v)
+
+
+async def sendorder(req: Request) -> Reply:
+    pb = process_before(req)
+    inst, cmd = parse_send(req, req.params)
+    rt = req.rt
+    if isinstance(cmd, str):
+        now = rt.clock()
+        res = Result(cmd, None, req.params.get("cliOrdId") or None)
+        return ok(now, sendStatus=_send_status(req, inst, res, now))
+    if pb is not None:
+        cmd["pb"] = pb
+    res = await rt.submit(req.command(cmd))
+    now = rt.exchange.now
+    return ok(now, sendStatus=_send_status(req, inst, res, now))
+
+
+# ---------------------------------------------------------------------- cancelorder
+async def cancelorder(req: Request) -> Reply:
+    pb = process_before(req)
+    oid = req.params.get("order_id") or None
+    cli = req.params.get("cliOrdId") or None
+    if oid is None and cli is None:
+        raise ApiError("requiredArgumentMissing")
+    cmd: dict[str, Any] = {"c": "cancel", "a": req.account}
+    if oid is not None:
+        cmd["o"] = oid
+    elif cli is not None:
+        cmd["cli"] = cli
+    if pb is not None:
+        cmd["pb"] = pb
+    rt = req.rt
+    res = await rt.submit(req.command(cmd))
+    now = rt.exchange.now
+    if res.status == "wouldProcessAfterSpecifiedTime":
+        raise ApiError(INVALID)
+    return ok(now, cancelStatus=cancel_status(req, res, now))
+
+
+def cancel_status(req: Request, res: Result, now: int) -> dict[str, Any]:
+    st: dict[str, Any] = {"status": res.status}
+    if res.status != "notFound":
+        st["order_id"] = res.oid
+    st["receivedTime"] = iso(now)
+    if res.events:
+        inst = req.rt.exchange.instruments[res.events[0][1].symbol]
+        st["orderEvents"] = events_json(inst, res.events)
+    if res.cli is not None and res.status != "notFound":
+        st["cliOrdId"] = res.cli
+    return st
+
+
+# ---------------------------------------------------------------------- editorder
+async def editorder(req: Request) -> Reply:
+    pb = process_before(req)
+    p = req.params
+    oid = p.get("orderId") or None
+    cli = p.get("cliOrdId") or None
+    if oid is None and cli is None:
+        raise ApiError("requiredArgumentMissing")
+    size_text = p.get("size")
+    limit_text = p.get("limitPrice")
+    stop_text = p.get("stopPrice")
+    qty_mode = p.get("qtyMode") or "RELATIVE"
+    if qty_mode not in ("RELATIVE", "ABSOLUTE"):
+        raise ApiError(INVALID)
+    size = parse_decimal(size_text) if size_text not in (None, "") else None
+    limit = parse_decimal(limit_text) if limit_text not in (None, "") else None
+    if stop_text not in (None, ""):
+        parse_decimal(stop_text)
+    rt = req.rt
+    acct = rt.exchange.accounts[req.account]
+    key = oid if oid is not None else acct.cli.get(cli or "")
+    order = acct.orders.get(key) if key is not None else None
+    if order is None:
+        now = rt.clock()
+        return ok(now, editStatus=_edit_status(oid, cli, "orderForEditNotFound", now, []))
+    inst = rt.exchange.instruments[order.symbol]
+    now = rt.clock()
+    if stop_text not in (None, ""):
+        return ok(now, editStatus=_edit_status(order.oid, order.cli, "orderForEditNotAStop", now, []))
+    lots = None
+    if size is not None:
+        lots = inst.size_to_lots(size)
+        if lots is None:
+            return ok(now, editStatus=_edit_status(order.oid, order.cli, "invalidSize", now, []))
+    ticks = None
+    if limit is not None:
+        ticks = inst.price_to_ticks(limit)
+        if ticks is None:
+            return ok(now, editStatus=_edit_status(order.oid, order.cli, "invalidPrice", now, []))
+    cmd: dict[str, Any] = {"c": "edit", "a": req.account, "o": order.oid, "qm": qty_mode}
+    if lots is not None:
+        cmd["q"] = lots
+    if ticks is not None:
+        cmd["p"] = ticks
+    if pb is not None:
+        cmd["pb"] = pb
+    res = await rt.submit(req.command(cmd))
+    now = rt.exchange.now
+    if res.status == "wouldProcessAfterSpecifiedTime":
+        raise ApiError(INVALID)
+    return ok(now, editStatus=_edit_status(res.oid, res.cli, res.status, now, events_json(inst, res.events)))
+
+
+def _edit_status(
+    oid: str | None, cli: str | None, status: str, now: int, events: list[dict[str, Any]]
+) -> dict[str, Any]:
+    st: dict[str, Any] = {"status": status, "orderId": oid, "receivedTime": iso(now), "orderEvents": events}
+    if cli is not None:
+        st["cliOrdId"] = cli
+    return st
+
+
+# ---------------------------------------------------------------------- cancelallorders
+async def cancelallorders(req: Request) -> Reply:
+    symbol = req.params.get("symbol") or None
+    if symbol is not None:
+        instrument(req, symbol)
+    rt = req.rt
+    acct = rt.exchange.accounts[req.account]
+    targets = [o.oid for o in acct.orders.values() if symbol is None or o.symbol == symbol]
+    cancelled: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for oid in targets:
+        res = await rt.submit(req.command({"c": "cancel", "a": req.account, "o": oid}))
+        if res.status == "cancelled":
+            o = res.events[0][1]
+            el: dict[str, Any] = {"order_id": o.oid}
+            if o.cli is not None:
+                el["cliOrdId"] = o.cli
+            cancelled.append(el)
+            events.extend(events_json(rt.exchange.instruments[o.symbol], res.events))
+    await rt.barrier()
+    now = rt.clock()
+    return ok(
+        now,
+        cancelStatus={
+            "receivedTime": iso(now),
+            "cancelOnly": symbol if symbol is not None else "all",
+            "status": "cancelled" if cancelled else "noOrdersToCancel",
+            "cancelledOrders": cancelled,
+            "orderEvents": events,
+        },
+    )
+
+
+# ---------------------------------------------------------------------- batchorder
+async def batchorder(req: Request) -> Reply:
+    raw = req.params.get("json")
+    if raw is None:
+        raise ApiError("requiredArgumentMissing")
+    doc = parse_json_field(raw)
+    if not isinstance(doc, dict) or not isinstance(doc.get("batchOrder"), list):
+        raise ApiError(INVALID)
+    rt = req.rt
+    out: list[dict[str, Any]] = []
+    for ins in doc["batchOrder"]:
+        if not isinstance(ins, dict):
+            raise ApiError(INVALID)
+        out.append(await _batch_one(req, {k: _str(v) for k, v in ins.items()}))
+    await rt.barrier()
+    return ok(rt.clock(), batchStatus=out)
+
+
+def _str(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+async def _batch_one(req: Request, ins: dict[str, str | None]) -> dict[str, Any]:
+    kind = ins.get("order")
+    rt = req.rt
+    tag = ins.get("order_tag")
+    if kind == "send":
+        try:
+            inst, cmd = parse_send(req, ins)
+        except ApiError as e:
+            return _batch_error(req, tag, "invalidOrderType" if e.code == INVALID else e.code)
+        if isinstance(cmd, str):
+            return _batch_error(req, tag, cmd)
+        res = await rt.submit(req.command(cmd))
+        st: dict[str, Any] = {"status": res.status, "order_tag": tag, "order_id": res.oid,
+                              "dateTimeReceived": iso(rt.exchange.now),
+                              "orderEvents": events_json(inst, res.events)}
+        if res.cli is not None:
+            st["cliOrdId"] = res.cli
+        return st
+    if kind == "cancel":
+        oid = ins.get("order_id") or None
+        cli = ins.get("cliOrdId") or None
+        cmd = {"c": "cancel", "a": req.account}
+        if oid is not None:
+            cmd["o"] = oid
+        elif cli is not None:
+            cmd["cli"] = cli
+        res = await rt.submit(req.command(cmd))
+        status = "cancelled" if res.status == "cancelled" else "notFound"
+        st = {"status": status, "order_id": res.oid or oid, "dateTimeReceived": iso(rt.exchange.now),
+              "orderEvents": events_json(rt.exchange.instruments[res.events[0][1].symbol], res.events)
+              if res.events else []}
+        if res.cli is not None:
+            st["cliOrdId"] = res.cli
+        return st
+    if kind == "edit":
+        oid = ins.get("order_id") or None
+        acct = rt.exchange.accounts[req.account]
+        key = oid if oid is not None else acct.cli.get(ins.get("cliOrdId") or "")
+        order = acct.orders.get(key) if key is not None else None
+        if order is None:
+            return _batch_error(req, tag, "orderForEditNotFound")
+        inst = rt.exchange.instruments[order.symbol]
+        cmd = {"c": "edit", "a": req.account, "o": order.oid, "qm": "RELATIVE"}
+        try:
+            if ins.get("size") not in (None, ""):
+                lots = inst.size_to_lots(parse_decimal(ins["size"] or ""))
+                if lots is None:
+                    return _batch_error(req, tag, "invalidSize")
+                cmd["q"] = lots
+            if ins.get("limitPrice") not in (None, ""):
+                ticks = inst.price_to_ticks(parse_decimal(ins["limitPrice"] or ""))
+                if ticks is None:
+                    return _batch_error(req, tag, "invalidPrice")
+                cmd["p"] = ticks
+        except ApiError:
+            return _batch_error(req, tag, "invalidSize")
+        res = await rt.submit(req.command(cmd))
+        st = {"status": res.status, "order_id": res.oid, "dateTimeReceived": iso(rt.exchange.now),
+              "orderEvents": events_json(inst, res.events)}
+        if res.cli is not None:
+            st["cliOrdId"] = res.cli
+        return st
+    raise ApiError(INVALID)
+
+
+def _batch_error(req: Request, tag: str | None, status: str) -> dict[str, Any]:
+    return {"status": status, "order_tag": tag, "order_id": None, "dateTimeReceived": iso(req.rt.clock()),
+            "orderEvents": []}
+
+
+# ---------------------------------------------------------------------- reads
+async def openorders(req: Request) -> Reply:
+    rt = req.rt
+    await rt.barrier()
+    ex = rt.exchange
+    out = [open_order_json(ex.instruments[o.symbol], o) for o in reversed(ex.open_orders(req.account))]
+    out.sort(key=lambda d: d["receivedTime"], reverse=True)
+    return ok(rt.clock(), openOrders=out)
+
+
+def open_order_json(inst: Instrument, o: Order) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "order_id": o.oid,
+        "symbol": o.symbol,
+        "side": side_str(o.side),
+        "orderType": "lmt",
+        "limitPrice": price_out(inst, o.price),
+        "unfilledSize": size_out(inst, o.qty - o.filled),
+        "receivedTime": iso(o.ts),
+        "status": "partiallyFilled" if o.filled else "untouched",
+        "filledSize": size_out(inst, o.filled),
+        "reduceOnly": o.reduce_only,
+        "lastUpdateTime": iso(o.upd),
+    }
+    if o.cli is not None:
+        d["cliOrdId"] = o.cli
+    return d
+
+
+async def orders_status(req: Request) -> Reply:
+    rt = req.rt
+    await rt.barrier()
+    now = rt.clock()
+    p = req.params
+    oids = p.all("orderIds")
+    clis = p.all("cliOrdIds")
+    ex = rt.exchange
+    if not oids and not clis:
+        rows = ex.all_status(req.account, now)
+    else:
+        rows = ex.order_status(req.account, oids, clis, now)
+    out = []
+    for o, status, reason in rows:
+        inst = ex.instruments[o.symbol]
+        out.append(
+            {
+                "order": {
+                    "type": "ORDER",
+                    "orderId": o.oid,
+                    "cliOrdId": o.cli,
+                    "symbol": o.symbol,
+                    "side": side_str(o.side),
+                    "quantity": size_out(inst, o.qty),
+                    "filled": size_out(inst, o.filled),
+                    "limitPrice": price_out(inst, o.price),
+                    "reduceOnly": o.reduce_only,
+                    "timestamp": iso(o.ts),
+                    "lastUpdateTimestamp": iso(o.upd),
+                    "priceTriggerOptions": None,
+                    "triggerTime": None,
+                },
+                "status": status,
+                "updateReason": reason,
+                "error": None,
+            }
+        )
+    return ok(now, orders=out)
+
+
+async def fills(req: Request) -> Reply:
+    rt = req.rt
+    await rt.barrier()
+    ex = rt.exchange
+    last = req.params.get("lastFillTime")
+    before = None
+    if last not in (None, ""):
+        assert last is not None
+        before = parse_iso(last)
+        if before is None:
+            raise ApiError(INVALID)
+    out: list[dict[str, Any]] = []
+    for f in reversed(ex.accounts[req.account].fills):
+        if before is not None and f.ts >= before:
+            continue
+        inst = ex.instruments[f.symbol]
+        d: dict[str, Any] = {
+            "fill_id": f.fill_id,
+            "symbol": f.symbol,
+            "side": side_str(f.side),
+            "order_id": f.oid,
+            "size": size_out(inst, f.lots),
+            "price": price_out(inst, f.price),
+            "fillTime": iso(f.ts),
+            "fillType": f.fill_type,
+        }
+        if f.cli is not None:
+            d["cliOrdId"] = f.cli
+        out.append(d)
+        if len(out) >= 100:
+            break
+    return ok(rt.clock(), fills=out)
+
+
+async def accounts(req: Request) -> Reply:
+    rt = req.rt
+    await rt.barrier()
+    ex = rt.exchange
+    a = ex.accounts[req.account]
+    upnl = ex.upnl(a)
+    pos_im = 0
+    pos_mm = 0
+    for s, pos in a.positions.items():
+        if pos.lots:
+            inst = ex.instruments[s]
+            notional = inst.notional_usd8(abs(pos.lots), ex.marks[s])
+            pos_im += notional * inst.im_bps // 10000
+            pos_mm += notional * int(inst.margin_levels[0].maintenance * 10000) // 10000
+    balance = a.balance
+    equity = balance + upnl
+    available = equity - pos_im - a.order_im
+    flex = {
+        "type": "multiCollateralMarginAccount",
+        "currencies": {
+            "USD": {
+                "quantity": usd_out(balance),
+                "value": usd_out(balance),
+                "collateral": usd_out(balance),
+                "available": usd_out(available),
+            }
+        },
+        "initialMargin": usd_out(pos_im),
+        "initialMarginWithOrders": usd_out(pos_im + a.order_im),
+        "maintenanceMargin": usd_out(pos_mm),
+        "balanceValue": usd_out(balance),
+        "portfolioValue": usd_out(equity),
+        "collateralValue": usd_out(balance),
+        "pnl": usd_out(upnl),
+        "unrealizedFunding": 0,
+        "totalUnrealized": usd_out(upnl),
+        "totalUnrealizedAsMargin": usd_out(upnl),
+        "marginEquity": usd_out(equity),
+        "availableMargin": usd_out(available),
+    }
+    cash = {"type": "cashAccount", "balances": {"usd": "0", "xbt": "0"}}
+    return ok(rt.clock(), accounts={"cash": cash, "flex": flex})
+
+
+async def openpositions(req: Request) -> Reply:
+    rt = req.rt
+    await rt.barrier()
+    ex = rt.exchange
+    a = ex.accounts[req.account]
+    out = []
+    for s, pos in a.positions.items():
+        if not pos.lots:
+            continue
+        inst = ex.instruments[s]
+        n = abs(pos.lots)
+        avg = abs(pos.cost) / n * inst.tick_num / inst.tick_den
+        last_fill = next((f.ts for f in reversed(a.fills) if f.symbol == s), ex.now)
+        out.append(
+            {
+                "side": "long" if pos.lots > 0 else "short",
+                "symbol": s,
+                "price": avg,
+                "fillTime": iso(last_fill),
+                "size": size_out(inst, n),
+                "unrealizedFunding": 0,
+                "pnlCurrency": "USD",
+            }
+        )
+    return ok(rt.clock(), openPositions=out)
+
+
+# ---------------------------------------------------------------------- market data
+def instrument_json(inst: Instrument) -> dict[str, Any]:
+    def levels(rows: Any) -> list[dict[str, Any]]:
+        key = "numNonContractUnits" if inst.linear else "contracts"
+        return [
+            {key: _num(lv.threshold), "initialMargin": _num(lv.initial), "maintenanceMargin": _num(lv.maintenance)}
+            for lv in rows
+        ]
+
+    d: dict[str, Any] = {
+        "symbol": inst.symbol,
+        "pair": inst.pair,
+        "base": inst.base,
+        "quote": inst.quote,
+        "type": inst.type,
+    }
+    if inst.underlying:
+        d["underlying"] = inst.underlying
+    d.update(
+        {
+            "tickSize": _num(inst.tick_size),
+            "contractSize": _num(inst.contract_size),
+            "tradeable": inst.tradeable,
+            "impactMidSize": _num(inst.impact_mid_size),
+            "maxPositionSize": _num(inst.max_position_size),
+            "openingDate": iso(inst.opening_date_ms),
+            "marginLevels": levels(inst.margin_levels),
+            "fundingRateCoefficient": inst.funding_rate_coefficient,
+            "maxRelativeFundingRate": _num(inst.max_relative_funding_rate),
+        }
+    )
+    if inst.isin:
+        d["isin"] = inst.isin
+    d.update(
+        {
+            "contractValueTradePrecision": inst.precision,
+            "postOnly": inst.post_only,
+            "feeScheduleUid": inst.fee_schedule_uid,
+            "retailMarginLevels": levels(inst.retail_margin_levels),
+            "category": inst.category,
+            "tags": [],
+            "tradfi": False,
+            "mtf": False,
+        }
+    )
+    return d
+
+
+def _num(d: Any) -> int | float:
+    i = int(d)
+    return i if i == d else float(d)
+
+
+async def instruments(req: Request) -> Reply:
+    ex = req.rt.exchange
+    return ok(req.rt.clock(), instruments=[instrument_json(i) for i in ex.instruments.values()])
+
+
+def _status_json(symbol: str) -> dict[str, Any]:
+    return {
+        "tradeable": symbol,
+        "experiencingDislocation": False,
+        "priceDislocationDirection": None,
+        "experiencingExtremeVolatility": False,
+        "extremeVolatilityInitialMarginMultiplier": 1,
+    }
+
+
+async def instruments_status(req: Request) -> Reply:
+    ex = req.rt.exchange
+    return ok(req.rt.clock(), instrumentStatus=[_status_json(s) for s in ex.instruments])
+
+
+async def instrument_status(req: Request) -> Reply:
+    symbol = req.path_args[0]
+    if symbol not in req.rt.exchange.instruments:
+        raise ApiError("notFound", 404)
+    return ok(req.rt.clock(), **_status_json(symbol))
+
+
+def ticker_json(req: Request, inst: Instrument, now: int) -> dict[str, Any]:
+    ex = req.rt.exchange
+    book = ex.books[inst.symbol]
+    mark = price_out(inst, ex.marks[inst.symbol])
+    d: dict[str, Any] = {"symbol": inst.symbol}
+    last = ex.last.get(inst.symbol)
+    if last is not None:
+        d["last"] = price_out(inst, last[0])
+        d["lastTime"] = iso(last[2])
+        d["lastSize"] = size_out(inst, last[1])
+    d.update({"tag": "perpetual", "pair": inst.pair, "markPrice": mark})
+    for name, side in (("bid", book.bids), ("ask", book.asks)):
+        best = side.best()
+        if best is not None:
+            d[name] = price_out(inst, best)
+            d[name + "Size"] = size_out(inst, sum(o.qty - o.filled for o in side.levels[best].values()))
+    d.update(
+        {
+            "vol24h": 0,
+            "volumeQuote": 0,
+            "openInterest": 0,
+            "open24h": d.get("last", mark),
+            "high24h": d.get("last", mark),
+            "low24h": d.get("last", mark),
+            "fundingRate": 0,
+            "fundingRatePrediction": 0,
+            "suspended": False,
+            "indexPrice": mark,
+            "postOnly": inst.post_only,
+            "change24h": 0,
+        }
+    )
+    return d
+
+
+async def tickers(req: Request) -> Reply:
+    rt = req.rt
+    await rt.barrier()
+    now = rt.clock()
+    return ok(now, tickers=[ticker_json(req, i, now) for i in rt.exchange.instruments.values()])
+
+
+async def ticker(req: Request) -> Reply:
+    rt = req.rt
+    inst = rt.exchange.instruments.get(req.path_args[0])
+    if inst is None:
+        raise ApiError("notFound", 404)
+    await rt.barrier()
+    now = rt.clock()
+    return ok(now, ticker=ticker_json(req, inst, now))
+
+
+async def orderbook(req: Request) -> Reply:
+    rt = req.rt
+    symbol = req.params.require("symbol")
+    inst = instrument(req, symbol)
+    await rt.barrier()
+    book = rt.exchange.books[inst.symbol]
+    return ok(
+        rt.clock(),
+        orderBook={
+            "bids": [[price_out(inst, p), size_out(inst, q)] for p, q in book.bids.depth()],
+            "asks": [[price_out(inst, p), size_out(inst, q)] for p, q in book.asks.depth()],
+        },
+    )

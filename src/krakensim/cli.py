@@ -1,0 +1,52 @@
+"""``krakensim serve …``"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import click
+
+from .api.auth import valid_secret
+
+
+@click.group()
+def main() -> None:
+    """krakensim: an offline exchange that speaks the Kraken Futures API."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--data", "data", default="krakensim-data/journal.sqlite", show_default=True,
+              help="SQLite journal file: every accepted command is kept there and replayed on start.")
+@click.option("--memory", is_flag=True, help="Keep nothing: no journal.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed for ids (stored with the data).")
+@click.option("--api-key", "api_keys", multiple=True, help="API key of a funded account (repeatable).")
+@click.option("--api-secret", "api_secrets", multiple=True, help="Base64 secret for the --api-key at the same position.")
+@click.option("--funds", default="100000", show_default=True, help="USD each new account starts with.")
+@click.option("--synchronous", type=click.Choice(["FULL", "NORMAL"]), default="FULL", show_default=True,
+              help="SQLite synchronous mode of the journal (FULL: fsync on every commit).")
+def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tuple[str, ...],
+          api_secrets: tuple[str, ...], funds: str, synchronous: str) -> None:
+    """Start the exchange and print its base URL, the demo key and secret."""
+    from .runtime.server import Settings
+    from .runtime.server import serve as run
+
+    keys = list(api_keys)
+    secrets = list(api_secrets)
+    env_key, env_secret = os.environ.get("KRAKENSIM_API_KEY"), os.environ.get("KRAKENSIM_API_SECRET")
+    if env_key and env_secret and env_key not in keys:
+        keys.insert(0, env_key)
+        secrets.insert(0, env_secret)
+    if len(keys) != len(secrets):
+        raise click.UsageError("give one --api-secret for each --api-key")
+    for s in secrets:
+        if not valid_secret(s):
+            raise click.UsageError("--api-secret must be base64 (as Kraken's secrets are)")
+    run(Settings(host=host, port=port, data=None if memory else data, seed=seed,
+                 keys=list(zip(keys, secrets, strict=True)), funds=Decimal(funds), synchronous=synchronous))
+
+
+if __name__ == "__main__":
+    main()

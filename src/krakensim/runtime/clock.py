@@ -1,0 +1,33 @@
+"""Clocks. The engine never reads time itself: the runtime passes ``now`` in."""
+
+from __future__ import annotations
+
+import time
+
+
+class WallClock:
+    """Epoch milliseconds from the wall clock, never going backwards."""
+
+    def __init__(self) -> None:
+        self.last = 0
+
+    def __call__(self) -> int:
+        now = time.time_ns() // 1_000_000
+        if now < self.last:
+            now = self.last
+        self.last = now
+        return now
+
+
+class ManualClock:
+    """A clock that moves only when told to (tests, research)."""
+
+    def __init__(self, start_ms: int) -> None:
+        self.now = start_ms
+
+    def __call__(self) -> int:
+        return self.now
+
+    def advance(self, ms: int) -> int:
+        self.now += ms
+        return self.now

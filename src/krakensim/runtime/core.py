@@ -1,0 +1,154 @@
+"""The runtime: one exchange, its keys, its journal and its clock.
+
+Commands are applied to the engine in arrival order on the event loop (one thread), then
+appended to the journal. A single writer commits whatever commands arrived together in
+one transaction (group commit) and only then releases their responses, so nothing a client
+is told has happened can be lost by a crash. Reads wait for the group in flight too, so a
+client never sees state that is not yet durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from typing import Any
+
+import orjson
+
+from ..api.auth import FULL, KeyStore
+from ..engine import Exchange, Result, default_instruments
+from ..engine.instruments import Instrument
+from ..store.journal import Journal
+from .clock import WallClock
+
+
+class _Group:
+    __slots__ = ("records", "future")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.records: list[tuple[int, int, bytes]] = []
+        self.future: asyncio.Future[None] = loop.create_future()
+
+
+class Runtime:
+    def __init__(
+        self,
+        seed: int = 0,
+        journal: Journal | None = None,
+        clock: Any = None,
+        instruments: dict[str, Instrument] | None = None,
+    ) -> None:
+        self.seed = seed
+        self.clock = clock or WallClock()
+        self.exchange = Exchange(instruments or default_instruments(), seed)
+        self.keys = KeyStore()
+        self.journal = journal
+        self.seq = journal.seq if journal else 0
+        self._group: _Group | None = None
+        self._inflight: _Group | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self.fatal: BaseException | None = None
+
+    # ------------------------------------------------------------------ replay
+    def replay(self) -> int:
+        """Re-apply every journaled command; returns how many."""
+        if self.journal is None:
+            return 0
+        n = 0
+        for _seq, ts, cmd in self.journal.replay():
+            self._apply(cmd, ts)
+            n += 1
+        return n
+
+    def _apply(self, cmd: dict[str, Any], now: int) -> Result:
+        c = cmd["c"]
+        if c == "key":
+            self.keys.add(cmd["k"], cmd["s"], cmd["a"], cmd.get("x", FULL))
+            return Result("created")
+        nonce = cmd.get("n")
+        if nonce is not None:
+            k = self.keys.keys.get(cmd["k"])
+            if k is not None:
+                k.nonces.accept(nonce)
+        return self.exchange.execute(cmd, now)
+
+    # ------------------------------------------------------------------ commands
+    def apply_now(self, cmd: dict[str, Any]) -> tuple[Result, asyncio.Future[None] | None]:
+        """Apply ``cmd`` at the current time; the future resolves when it is durable."""
+        now = self.clock()
+        res = self._apply(cmd, now)
+        if self.journal is None:
+            return res, None
+        self.seq += 1
+        g = self._group
+        if g is None:
+            g = self._group = _Group(asyncio.get_running_loop())
+        g.records.append((self.seq, now, orjson.dumps(cmd)))
+        if self._inflight is None and self._wake is not None:
+            self._wake.set()
+        return res, g.future
+
+    async def submit(self, cmd: dict[str, Any]) -> Result:
+        res, fut = self.apply_now(cmd)
+        if fut is not None:
+            await fut
+        return res
+
+    def submit_sync(self, cmd: dict[str, Any]) -> Result:
+        """Apply and journal immediately (start-up and admin paths, outside the hot path)."""
+        now = self.clock()
+        res = self._apply(cmd, now)
+        if self.journal is not None:
+            self.seq += 1
+            self.journal.append_many([(self.seq, now, orjson.dumps(cmd))])
+        return res
+
+    async def barrier(self) -> None:
+        """Wait until every command applied so far is durable."""
+        g = self._group if self._group is not None and self._group.records else self._inflight
+        if g is not None:
+            await asyncio.shield(g.future)
+
+    # ------------------------------------------------------------------ writer
+    async def start(self) -> None:
+        if self.journal is None:
+            return
+        self._wake = asyncio.Event()
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="journal")
+        self._writer = asyncio.create_task(self._write_loop())
+
+    async def _write_loop(self) -> None:
+        assert self._wake is not None and self.journal is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._group is not None and self._group.records:
+                g = self._inflight = self._group
+                self._group = None
+                try:
+                    await loop.run_in_executor(self._pool, self.journal.append_many, g.records)
+                except BaseException as e:  # the disk failed: memory is ahead of the journal
+                    self.fatal = e
+                    g.future.set_exception(e)
+                    raise
+                finally:
+                    self._inflight = None
+                g.future.set_result(None)
+
+    async def stop(self) -> None:
+        if self._writer is not None:
+            # drain what is pending
+            while self._group is not None and self._group.records and self.fatal is None:
+                assert self._wake is not None
+                self._wake.set()
+                await asyncio.sleep(0.001)
+            if self._inflight is not None:
+                await asyncio.shield(self._inflight.future)
+            self._writer.cancel()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        if self.journal is not None:
+            self.journal.close()

@@ -1,0 +1,118 @@
+"""Building and serving the application: journal, replay, demo account, uvicorn."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import uvicorn
+
+from ..admin.routes import DEFAULT_FUNDS, admin, create_account
+from ..api.app import App
+from ..store.journal import Journal
+from .core import Runtime
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data: str | None = "krakensim-data/journal.sqlite"
+    seed: int = 1
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    funds: Decimal = DEFAULT_FUNDS
+    synchronous: str = "FULL"
+
+
+@dataclass
+class Built:
+    runtime: Runtime
+    app: App
+    demo: dict[str, str]
+    replayed: int
+
+
+def build(s: Settings) -> Built:
+    journal = None
+    seed = s.seed
+    if s.data:
+        d = os.path.dirname(s.data)
+        if d:
+            os.makedirs(d, exist_ok=True)
+        journal = Journal(s.data, s.synchronous)
+        stored = journal.get_meta("seed")
+        if stored is None:
+            journal.set_meta("seed", str(seed))
+        else:
+            seed = int(stored)
+    rt = Runtime(seed=seed, journal=journal)
+    replayed = rt.replay()
+    demo: dict[str, str] = {}
+    for key, secret in s.keys:
+        existing = rt.keys.keys.get(key)
+        if existing is None:
+            info = create_account(rt, s.funds, key, secret)
+        else:
+            info = {"accountUid": existing.account, "apiKey": key, "apiSecret": existing.secret}
+        demo = demo or info
+    if not s.keys:
+        stored_key = journal.get_meta("demo_key") if journal else None
+        if stored_key and stored_key in rt.keys.keys:
+            k = rt.keys.keys[stored_key]
+            demo = {"accountUid": k.account, "apiKey": k.key, "apiSecret": k.secret}
+        else:
+            demo = create_account(rt, s.funds)
+            if journal:
+                journal.set_meta("demo_key", demo["apiKey"])
+    return Built(rt, App(rt, admin), demo, replayed)
+
+
+def banner(base: str, demo: dict[str, str], replayed: int, data: str | None) -> str:
+    k, sec = demo["apiKey"], demo["apiSecret"]
+    return f"""krakensim listening on {base}
+  data:   {data or 'in memory (nothing is kept)'}{f' ({replayed} journaled commands replayed)' if replayed else ''}
+  demo account API key:    {k}
+  demo account API secret: {sec}
+
+ccxt:
+  import ccxt
+  ex = ccxt.krakenfutures({{'apiKey': '{k}', 'secret': '{sec}', 'enableRateLimit': False,
+      'urls': {{'api': {{'public': '{base}/derivatives/api/', 'private': '{base}/derivatives/api/',
+                        'charts': '{base}/api/charts/', 'history': '{base}/api/history/'}}}}}})
+  ex.load_markets(); print(ex.fetch_balance()['USD'])
+
+python-kraken-sdk:
+  from kraken.futures import Market, Trade, User
+  trade = Trade(key='{k}', secret='{sec}', url='{base}')
+  print(trade.create_order(orderType='lmt', side='buy', size=0.001, symbol='PF_XBTUSD', limitPrice=89000))
+"""
+
+
+def serve(s: Settings) -> None:
+    built = build(s)
+    sock = socket.socket(socket.AF_INET6 if ":" in s.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((s.host, s.port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    port = sock.getsockname()[1]
+    host = f"[{s.host}]" if ":" in s.host else s.host
+    print(banner(f"http://{host}:{port}", built.demo, built.replayed, s.data), flush=True)
+    config = uvicorn.Config(
+        built.app,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        server_header=False,
+        log_level="warning",
+        backlog=2048,
+    )
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sys.stdout.flush()
