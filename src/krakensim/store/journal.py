@@ -35,6 +35,7 @@ class Journal:
         self.db.executescript(SCHEMA)
         row = self.db.execute("SELECT max(seq) FROM journal").fetchone()
         self.seq: int = row[0] or 0
+        self.commits = 0  # transactions written by this process (group commit makes it < records)
 
     def get_meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -50,6 +51,7 @@ class Journal:
         try:
             db.executemany("INSERT INTO journal(seq, ts, cmd) VALUES (?, ?, ?)", records)
             db.execute("COMMIT")
+            self.commits += 1
         except BaseException:
             db.execute("ROLLBACK")
             raise

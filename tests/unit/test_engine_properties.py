@@ -1,0 +1,147 @@
+"""Engine invariants over random command sequences (hypothesis state machine).
+
+- the book is never crossed after matching;
+- quantity is conserved: every order's fills add up to its ``filled``, open orders are not
+  over-filled, and per symbol the accounts' positions sum to zero;
+- value is conserved: balances + unrealised PnL + fees collected stay equal to the money
+  the accounts started with (linear instruments, exact integers);
+- a reduce-only order never increases |position|;
+- replaying the same commands with the same times gives the same state, to the byte.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from krakensim.engine import Exchange, default_instruments
+from krakensim.engine.book import BUY, SELL
+
+USD = 100_000_000
+T0 = 1_700_000_000_000
+SYMBOLS = ["PF_XBTUSD", "PF_ETHUSD"]
+MID = {"PF_XBTUSD": 90000, "PF_ETHUSD": 30000}  # ticks (ETH tick is 0.1)
+FUNDS = 50_000 * USD
+
+
+class EngineMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ex = Exchange(default_instruments(), seed=3)
+        self.log: list[tuple[dict[str, Any], int]] = []
+        self.t = T0
+        self.accounts: list[str] = []
+        self.order_ids: list[str] = []
+        self.total = 0
+
+    def run(self, cmd: dict[str, Any]) -> Any:
+        self.t += 1
+        self.log.append((dict(cmd), self.t))
+        return self.ex.execute(cmd, self.t)
+
+    @initialize()
+    def make_accounts(self) -> None:
+        for _ in range(3):
+            r = self.run({"c": "acct", "usd8": FUNDS})
+            self.accounts.append(r.extra)
+            self.total += FUNDS
+
+    @rule(
+        acct=st.integers(0, 2), sym=st.sampled_from(SYMBOLS), side=st.sampled_from([BUY, SELL]),
+        otype=st.sampled_from(["lmt", "lmt", "post", "ioc", "fok", "mkt"]), lots=st.integers(1, 400),
+        offset=st.integers(-30, 30), ro=st.booleans(), cli=st.sampled_from([None, None, "a", "b"]),
+    )
+    def place(self, acct: int, sym: str, side: int, otype: str, lots: int, offset: int, ro: bool, cli: str | None):
+        a = self.accounts[acct]
+        pos = self.ex.accounts[a].positions.get(sym)
+        before = abs(pos.lots) if pos else 0
+        cmd: dict[str, Any] = {"c": "place", "a": a, "s": sym, "d": side, "t": otype, "q": lots}
+        if otype != "mkt":
+            cmd["p"] = MID[sym] + offset
+        if ro:
+            cmd["ro"] = True
+        if cli:
+            cmd["cli"] = cli
+        r = self.run(cmd)
+        if r.status == "placed":
+            self.order_ids.append(r.oid)
+        if ro:
+            pos = self.ex.accounts[a].positions.get(sym)
+            assert (abs(pos.lots) if pos else 0) <= before, "reduce-only order grew the position"
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        oid = data.draw(st.sampled_from(self.order_ids))
+        o = self.ex.open.get(oid) or (self.ex.done[oid].order if oid in self.ex.done else None)
+        assert o is not None
+        r = self.run({"c": "cancel", "a": o.acct, "o": oid})
+        assert r.status in ("cancelled", "filled", "notFound")
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data(), lots=st.none() | st.integers(1, 400), offset=st.none() | st.integers(-30, 30))
+    def edit(self, data: st.DataObject, lots: int | None, offset: int | None) -> None:
+        oid = data.draw(st.sampled_from(self.order_ids))
+        o = self.ex.open.get(oid)
+        if o is None:
+            return
+        cmd: dict[str, Any] = {"c": "edit", "a": o.acct, "o": oid, "qm": "RELATIVE"}
+        if lots is not None:
+            cmd["q"] = lots
+        if offset is not None:
+            cmd["p"] = MID[o.symbol] + offset
+        self.run(cmd)
+
+    @invariant()
+    def book_not_crossed(self) -> None:
+        for b in self.ex.books.values():
+            assert not b.crossed()
+
+    @invariant()
+    def quantity_conserved(self) -> None:
+        ex = self.ex
+        filled_by_order: dict[str, int] = defaultdict(int)
+        net: dict[str, int] = defaultdict(int)
+        for a in ex.accounts.values():
+            for f in a.fills:
+                filled_by_order[f.oid] += f.lots
+            for s, p in a.positions.items():
+                net[s] += p.lots
+        for oid in self.order_ids:
+            o = ex.open.get(oid)
+            if o is not None:
+                assert 0 <= o.filled < o.qty
+            else:
+                d = ex.done[oid]
+                o = d.order
+                assert d.status in ("FULLY_EXECUTED", "CANCELLED")
+                assert (o.filled == o.qty) == (d.status == "FULLY_EXECUTED")
+            assert filled_by_order[oid] == o.filled
+        assert all(v == 0 for v in net.values())
+
+    @invariant()
+    def value_conserved(self) -> None:
+        ex = self.ex
+        value = sum(a.balance + ex.upnl(a) for a in ex.accounts.values()) + ex.fees_collected
+        assert value == self.total
+
+    @invariant()
+    def reserved_margin_matches_open_orders(self) -> None:
+        for a in self.ex.accounts.values():
+            assert a.order_im == sum(o.im for o in a.orders.values())
+
+    def teardown(self) -> None:
+        replay = Exchange(default_instruments(), seed=3)
+        for cmd, t in self.log:
+            replay.execute(dict(cmd), t)
+        assert replay.digest() == self.ex.digest()
+
+
+EngineMachine.TestCase.settings = settings(
+    max_examples=60, stateful_step_count=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+TestEngineMachine = EngineMachine.TestCase
