@@ -207,17 +207,15 @@ class Exchange:
         else:
             pos = acct.positions.get(symbol)
             held = pos.lots if pos else 0
-            max_lots = inst.size_to_lots(inst.max_position_size) or 0
-            if abs(held + side * lots) > max_lots and abs(held + side * lots) > abs(held):
+            if abs(held + side * lots) > inst.max_lots and abs(held + side * lots) > abs(held):
                 return Result("maxPositionViolation", oid, cli)
             need = inst.notional_usd8(lots, price) * inst.im_bps // 10000
             if need > self.available_margin(acct):
                 return Result("insufficientAvailableFunds", oid, cli)
 
         # how much could trade now, and would it meet one of our own orders first?
-        crosses = opp.best() is not None and (
-            (side == BUY and opp.best() <= price) or (side == SELL and opp.best() >= price)  # type: ignore[operator]
-        )
+        best = opp.best()
+        crosses = best is not None and ((side == BUY and best <= price) or (side == SELL and best >= price))
         if otype == "post":
             if crosses:
                 return self._reject(order, "postWouldExecute", "POST_WOULD_EXECUTE", now)
@@ -382,7 +380,8 @@ class Exchange:
         self._remove_open(order, acct)
         order.upd = now
         self._remember(order, "CANCELLED", "CANCELLED_BY_USER", now)
-        return Result("cancelled", order.oid, order.cli, [(CANCEL, order.snap())])
+        # a cancelled order never changes again: the event can hold it without a copy
+        return Result("cancelled", order.oid, order.cli, [(CANCEL, order)])
 
     def _remove_open(self, order: Order, acct: Account) -> None:
         self.books[order.symbol].side(order.side).remove(order)

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from hashlib import blake2b
 
+_M = (1 << 128) - 1
+_A = 0x9E3779B97F4A7C15F39CC0605CEDC835  # odd: multiplication by it is a bijection mod 2**128
+_C = 0xD6E8FEB86659FD93C2B2AE3D27D4EB4F  # odd
+
 
 class IdGen:
-    """Yields version-4-shaped UUID strings; the n-th id depends only on (seed, n)."""
+    """Yields version-4-shaped UUID strings; the n-th id depends only on (seed, n).
+
+    The counter goes through a bijective integer mix keyed by the seed, so ids never repeat
+    within a seed and look as scattered as Kraken's random UUIDs.
+    """
 
     __slots__ = ("_key", "counter")
 
     def __init__(self, seed: int, counter: int = 0) -> None:
-        self._key = seed.to_bytes(16, "big", signed=True)
+        self._key = int.from_bytes(blake2b(seed.to_bytes(16, "big", signed=True), digest_size=16).digest(), "big")
         self.counter = counter
 
     def next(self) -> str:
         self.counter += 1
-        h = blake2b(self.counter.to_bytes(8, "big"), digest_size=16, key=self._key).hexdigest()
-        # set the version nibble to 4 and the variant bits to 10xx, as a random UUID has
-        v = "89ab"[int(h[16], 16) & 3]
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{v}{h[17:20]}-{h[20:32]}"
+        x = ((self.counter ^ self._key) * _A) & _M
+        x ^= x >> 61
+        x = (x * _C) & _M
+        x ^= x >> 67
+        # version nibble 4, variant bits 10
+        x = (x & 0xFFFFFFFF_FFFF_0FFF_3FFF_FFFFFFFFFFFF) | 0x00000000_0000_4000_8000_000000000000
+        h = f"{x:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -46,6 +46,7 @@ class Instrument:
     post_only: bool = False
     tradeable: bool = True
     # derived, filled in __post_init__
+    max_lots: int = field(init=False, repr=False)
     _unit_usd8: int = field(init=False, repr=False)
     _im_bps: int = field(init=False, repr=False)
     tick_num: int = field(init=False, repr=False)
@@ -60,6 +61,7 @@ class Instrument:
         object.__setattr__(self, "_unit_usd8", int(unit))
         im = Fraction(self.margin_levels[0].initial) * 10000
         object.__setattr__(self, "_im_bps", int(im))
+        object.__setattr__(self, "max_lots", int(self.max_position_size.scaleb(self.precision)))
         tick = Fraction(self.tick_size)
         object.__setattr__(self, "tick_num", tick.numerator)
         object.__setattr__(self, "tick_den", tick.denominator)
