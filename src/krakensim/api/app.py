@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from ..runtime.core import Runtime
-from . import handlers
+from . import handlers, history
 from .auth import FULL, signed_path
 from .params import INVALID, ApiError, Params
 from .wire import iso
@@ -80,11 +80,14 @@ ROUTES: dict[str, Route] = {
     D + "instruments/status": Route(handlers.instruments_status, ("GET",), None),
     D + "tickers": Route(handlers.tickers, ("GET",), None),
     D + "orderbook": Route(handlers.orderbook, ("GET",), None),
+    D + "history": Route(history.trade_history, ("GET",), None),
 }
 # path templates with one argument: prefix, suffix
 PATTERNS: list[tuple[str, str, Route]] = [
     (D + "tickers/", "", Route(handlers.ticker, ("GET",), None)),
     (D + "instruments/", "/status", Route(handlers.instrument_status, ("GET",), None)),
+    ("/api/history/v3/market/", "/executions", Route(history.market_executions, ("GET",), None)),
+    ("/api/history/v2/market/", "/executions", Route(history.market_executions, ("GET",), None)),
 ]
 
 ADMIN_PREFIX = "/_krakensim/"

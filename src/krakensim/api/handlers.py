@@ -23,7 +23,7 @@ NO_EVENT_STATUSES = frozenset(
     {
         "insufficientAvailableFunds", "wouldNotReducePosition", "maxPositionViolation", "selfFill",
         "clientOrderIdAlreadyExist", "clientOrderIdTooBig", "wouldProcessAfterSpecifiedTime",
-        "invalidPrice", "invalidSize", "marketSuspended", "marketInactive",
+        "invalidPrice", "invalidSize", "marketSuspended", "marketInactive", "outsidePriceCollar",
     }
 )
 
@@ -637,23 +637,42 @@ def ticker_json(req: Request, inst: Instrument, now: int) -> dict[str, Any]:
         if best is not None:
             d[name] = price_out(inst, best)
             d[name + "Size"] = size_out(inst, sum(o.qty - o.filled for o in side.levels[best].values()))
+    vol, quote, first, high, low = ex.stats_24h(inst.symbol, now)
+    last_px = last[0] if last is not None else None
+    change = 0.0
+    if first is not None and last_px is not None:
+        change = round((last_px - first) * 100 / first, 2)
     d.update(
         {
-            "vol24h": 0,
-            "volumeQuote": 0,
-            "openInterest": 0,
-            "open24h": d.get("last", mark),
-            "high24h": d.get("last", mark),
-            "low24h": d.get("last", mark),
+            "vol24h": size_out(inst, vol),
+            "volumeQuote": _quote_volume(inst, quote),
+            "openInterest": size_out(inst, ex.open_interest[inst.symbol]),
+        }
+    )
+    if first is not None:
+        d["open24h"] = price_out(inst, first)
+        d["high24h"] = price_out(inst, high or first)
+        d["low24h"] = price_out(inst, low or first)
+    d.update(
+        {
             "fundingRate": 0,
             "fundingRatePrediction": 0,
             "suspended": False,
             "indexPrice": mark,
             "postOnly": inst.post_only,
-            "change24h": 0,
+            "change24h": change,
         }
     )
     return d
+
+
+def _quote_volume(inst: Instrument, lots_ticks: int) -> int | float:
+    """Sum of size * price: lots*ticks scaled by lot and tick sizes (exact up to the float edge)."""
+    num = lots_ticks * inst.tick_num
+    den = inst.tick_den * 10 ** max(inst.precision, 0)
+    if inst.precision < 0:
+        num *= 10**-inst.precision
+    return num // den if num % den == 0 else num / den
 
 
 async def tickers(req: Request) -> Reply:

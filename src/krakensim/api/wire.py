@@ -98,7 +98,7 @@ def event_json(inst: Instrument, ev: tuple[Any, ...]) -> dict[str, Any]:
             "executionId": ev[1],
             "price": price_out(inst, ev[2]),
             "amount": size_out(inst, ev[3]),
-            "orderPriorEdit": None,
+            "orderPriorEdit": None if ev[5] is None else order_json(inst, ev[5]),
             "orderPriorExecution": order_json(inst, ev[4]),
             "takerReducedQuantity": None,
         }

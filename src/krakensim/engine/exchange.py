@@ -6,6 +6,7 @@ from a seeded generator, so the same commands with the same times give the same 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -21,6 +22,9 @@ MKT_PROTECTION_BPS = 100  # market orders are IOC limited to 1 % through the bes
 DONE_RETENTION = 100_000  # terminal orders remembered (for cancel → "filled", orders/status)
 STATUS_WINDOW_MS = 5_000  # orders/status reports orders closed in the last 5 seconds
 FILLS_RETENTION = 10_000  # fills kept per account
+DAY_MS = 86_400_000
+PRICE_COLLAR_BPS = 1000  # a crossing order whose limit is more than 10 % from the mark is refused
+PUBLIC_TRADES = 10_000  # public executions remembered per symbol
 
 # event tags
 PLACE = "PLACE"
@@ -54,6 +58,24 @@ class Fill:
         self.price = price
         self.ts = ts
         self.fill_type = fill_type
+
+
+class Trade:
+    """A public execution: what the market history shows."""
+
+    __slots__ = ("uid", "ts", "price", "lots", "taker_side", "number", "maker", "taker", "mark")
+
+    def __init__(self, uid: str, ts: int, price: int, lots: int, taker_side: int, number: int, maker: Order,
+                 taker: Order, mark: int) -> None:
+        self.uid = uid
+        self.ts = ts
+        self.price = price
+        self.lots = lots
+        self.taker_side = taker_side
+        self.number = number
+        self.maker = maker
+        self.taker = taker
+        self.mark = mark
 
 
 class Account:
@@ -97,6 +119,10 @@ class Exchange:
         self.books: dict[str, Book] = {s: Book(s) for s in instruments}
         self.marks: dict[str, int] = {}
         self.last: dict[str, tuple[int, int, int]] = {}  # symbol -> (ticks, lots, ts)
+        self.tape: dict[str, deque[tuple[int, int, int]]] = {s: deque() for s in instruments}  # (ts, ticks, lots), 24 h
+        self.open_interest: dict[str, int] = {s: 0 for s in instruments}  # lots held long
+        self.trades: dict[str, deque[Trade]] = {s: deque(maxlen=PUBLIC_TRADES) for s in instruments}
+        self.trade_count: dict[str, int] = {s: 0 for s in instruments}
         for s, inst in instruments.items():
             t = inst.price_to_ticks(inst.reference_price)
             if t is None:
@@ -219,6 +245,8 @@ class Exchange:
         if otype == "post":
             if crosses:
                 return self._reject(order, "postWouldExecute", "POST_WOULD_EXECUTE", now)
+        elif crosses and self._outside_collar(symbol, price):
+            return Result("outsidePriceCollar", oid, cli)
         elif crosses:
             fillable, self_hit = self._walk(book, order)
             if self_hit:
@@ -245,6 +273,10 @@ class Exchange:
             acct.cli[cli] = oid
         return Result("placed", oid, cli, events)
 
+    def _outside_collar(self, symbol: str, price: int) -> bool:
+        mark = self.marks[symbol]
+        return abs(price - mark) * 10000 > mark * PRICE_COLLAR_BPS
+
     def _reject(self, order: Order, status: str, reason: str, now: int) -> Result:
         return Result(status, order.oid, order.cli, [(REJECT, order.snap(), reason)])
 
@@ -266,7 +298,7 @@ class Exchange:
 
     def _match(
         self, book: Book, inst: Instrument, taker: Order, acct: Account, events: list[tuple[Any, ...]],
-        now: int,
+        now: int, prior_edit: Order | None = None,
     ) -> None:
         opp = book.opposite(taker.side)
         sym = taker.symbol
@@ -279,6 +311,7 @@ class Exchange:
             n = min(taker.qty - taker.filled, maker.qty - maker.filled)
             exec_id = self.ids.next()
             prior = taker.snap()
+            maker_prior = maker.snap()
             maker_acct = self.accounts[maker.acct]
             # maker side
             self._release_im(maker_acct, maker)
@@ -295,10 +328,18 @@ class Exchange:
             # taker side
             taker.filled += n
             taker.upd = now
-            self._fill(acct, inst, taker, n, p, now, "taker")
-            events.append((EXECUTION, exec_id, p, n, prior))
+            self._fill(acct, inst, taker, n, p, now, "taker" if prior_edit is None else "takerAfterEdit")
+            events.append((EXECUTION, exec_id, p, n, prior, prior_edit))
+            self.trade_count[sym] += 1
+            self.trades[sym].append(
+                Trade(exec_id, now, p, n, taker.side, self.trade_count[sym], maker_prior, prior, self.marks[sym])
+            )
             self.last[sym] = (p, n, now)
             self.marks[sym] = p
+            tape = self.tape[sym]
+            tape.append((now, p, n))
+            while tape[0][0] <= now - DAY_MS:
+                tape.popleft()
 
     def _fill(self, acct: Account, inst: Instrument, o: Order, n: int, p: int, now: int, kind: str) -> None:
         fee = inst.notional_usd8(n, p) * (MAKER_FEE_BPS if kind == "maker" else TAKER_FEE_BPS) // 10000
@@ -308,6 +349,7 @@ class Exchange:
         if pos is None:
             pos = acct.positions[o.symbol] = Position()
         signed = o.side * n
+        self.open_interest[o.symbol] -= max(pos.lots, 0)
         if pos.lots == 0 or (pos.lots > 0) == (signed > 0):
             pos.lots += signed
             pos.cost += signed * p
@@ -327,6 +369,7 @@ class Exchange:
                 pos.cost = pos.lots * p
         if pos.lots == 0:
             pos.cost = 0
+        self.open_interest[o.symbol] += max(pos.lots, 0)
         f = Fill(self.ids.next(), o.symbol, o.side, o.oid, o.cli, n, p, now, kind)
         acct.fills.append(f)
         if len(acct.fills) > FILLS_RETENTION:
@@ -415,6 +458,8 @@ class Exchange:
         )
         if crosses and order.otype == "post":
             return Result("postWouldExecute", order.oid, order.cli)
+        if crosses and self._outside_collar(order.symbol, new_price):
+            return Result("outsidePriceCollar", order.oid, order.cli)
         if not order.reduce_only:
             extra = inst.notional_usd8(new_qty - order.filled, new_price) * inst.im_bps // 10000 - order.im
             if extra > 0 and extra > self.available_margin(acct):
@@ -441,7 +486,7 @@ class Exchange:
                     return Result("selfFill", order.oid, order.cli)
                 del self.open[order.oid]
                 del acct.orders[order.oid]
-                self._match(book, inst, order, acct, events, now)
+                self._match(book, inst, order, acct, events, now, prior_edit=old)
                 if order.filled >= order.qty:
                     self._remember(order, "FULLY_EXECUTED", "FULL_FILL", now)
                     return Result("edited", order.oid, order.cli, events)
@@ -479,6 +524,21 @@ class Exchange:
         ]
         return self.order_status(acct_id, list(acct.orders) + recent, (), now)
 
+    def stats_24h(self, symbol: str, now: int) -> tuple[int, int, int | None, int | None, int | None]:
+        """(volume lots, volume lots*ticks, open, high, low) of the trades in the last 24 h."""
+        vol = quote = 0
+        first = high = low = None
+        for ts, p, n in self.tape[symbol]:
+            if ts <= now - DAY_MS:
+                continue
+            vol += n
+            quote += n * p
+            if first is None:
+                first = p
+            high = p if high is None or p > high else high
+            low = p if low is None or p < low else low
+        return vol, quote, first, high, low
+
     # ------------------------------------------------------------------ digest
     def digest(self) -> str:
         """A hash of the whole state: equal digests mean equal exchanges."""
@@ -486,7 +546,8 @@ class Exchange:
         h.update(repr((self.seed, self.ids.counter, self.fees_collected)).encode())
         for s in sorted(self.books):
             b = self.books[s]
-            h.update(repr((s, self.marks[s], self.last.get(s))).encode())
+            h.update(repr((s, self.marks[s], self.last.get(s), list(self.tape[s]), self.open_interest[s],
+                           self.trade_count[s], [(t.uid, t.ts, t.price, t.lots) for t in self.trades[s]])).encode())
             for side in (b.bids, b.asks):
                 for p in side.prices():
                     h.update(repr([o.state() for o in side.levels[p].values()]).encode())

@@ -1,0 +1,394 @@
+"""Helpers for the API test-suite (server process, recording, signing, clients).
+
+The suite drives a real ``krakensim serve`` process over loopback HTTP with the
+real, unchanged clients (ccxt ``krakenfutures`` and python-kraken-sdk).  Every
+HTTP response either client (or the raw signed helper) receives is recorded by
+a ``requests`` response hook on the client's own session and validated against
+the spec's JSON schema for the operation when the test finishes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import ccxt
+import requests
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+REPO_DIR = TESTS_DIR.parent
+SRC_DIR = REPO_DIR / "src"
+
+if str(TESTS_DIR) not in sys.path:
+    sys.path.insert(0, str(TESTS_DIR))
+
+try:  # provided by tests/schema_check.py
+    from schema_check import assert_valid as _assert_valid
+except ImportError:  # pragma: no cover - only while the helper is not written yet
+    _assert_valid = None
+
+
+BTC = "BTC/USD:USD"
+XBT_ID = "PF_XBTUSD"
+ADMIN_PREFIX = "/_krakensim/"
+STARTUP_TIMEOUT = 20.0
+
+
+def new_secret() -> str:
+    return base64.b64encode(secrets.token_bytes(64)).decode()
+
+
+def new_key() -> str:
+    return "k-" + uuid.uuid4().hex
+
+
+def uid(prefix: str = "t") -> str:
+    """A unique client order id."""
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def kraken_sign(secret: str, message: str) -> str:
+    """Authent per clients.md §1.1."""
+    digest = hashlib.sha256(message.encode()).digest()
+    mac = hmac.new(base64.b64decode(secret), digest, hashlib.sha512).digest()
+    return base64.b64encode(mac).decode()
+
+
+# --------------------------------------------------------------------------- #
+# HTTP recording and schema validation
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    url: str
+    status: int
+    body: Any
+    content_type: str
+    validate: bool = True
+
+
+class HttpRecorder:
+    """Collects every response seen by any hooked ``requests.Session``."""
+
+    def __init__(self) -> None:
+        self.entries: list[Seen] = []
+        self._skip_depth = 0
+
+    def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = response.text
+        req = response.request
+        self.entries.append(
+            Seen(
+                method=(req.method or "GET").upper(),
+                path=urlparse(req.url).path,
+                url=req.url or "",
+                status=response.status_code,
+                body=body,
+                content_type=response.headers.get("Content-Type", ""),
+                validate=self._skip_depth == 0,
+            )
+        )
+        return response
+
+    def attach(self, session: requests.Session) -> None:
+        hooks = session.hooks.setdefault("response", [])
+        if self.hook not in hooks:
+            hooks.append(self.hook)
+
+    def unvalidated(self) -> _Unvalidated:
+        """Context manager: responses inside are recorded but not schema-checked
+        (used for intentionally hitting paths that have no spec operation)."""
+        return _Unvalidated(self)
+
+    def last(self, path_suffix: str | None = None) -> Seen:
+        for entry in reversed(self.entries):
+            if path_suffix is None or entry.path.endswith(path_suffix):
+                return entry
+        raise AssertionError(f"no response recorded for {path_suffix!r}")
+
+    def check_all(self) -> list[str]:
+        problems: list[str] = []
+        for e in self.entries:
+            if not e.validate or e.path.startswith(ADMIN_PREFIX):
+                continue
+            if not isinstance(e.body, (dict, list)):
+                problems.append(f"{e.method} {e.url} -> {e.status}: body is not JSON: {str(e.body)[:200]!r}")
+                continue
+            try:
+                validate_body(e.method, e.path, e.body, e.status)
+            except AssertionError as exc:
+                problems.append(f"{e.method} {e.url} -> {e.status}: {exc}\nbody: {json.dumps(e.body)[:1500]}")
+        return problems
+
+
+class _Unvalidated:
+    def __init__(self, rec: HttpRecorder) -> None:
+        self.rec = rec
+
+    def __enter__(self) -> None:
+        self.rec._skip_depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.rec._skip_depth -= 1
+
+
+def validate_body(method: str, path: str, body: Any, status: int = 200) -> None:
+    if _assert_valid is not None:
+        _assert_valid(method, path, body, status)
+        return
+    # Fallback until tests/schema_check.py exists: envelope checks only.
+    if isinstance(body, dict) and "result" in body:
+        assert body["result"] in ("success", "error"), body
+        assert "serverTime" in body, "serverTime missing"
+        if body["result"] == "error":
+            assert isinstance(body.get("error"), str) and body["error"], "error must be a non-empty string"
+
+
+# --------------------------------------------------------------------------- #
+# Server process
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class Creds:
+    key: str
+    secret: str
+
+
+@dataclass
+class ServerProcess:
+    workdir: Path
+    accounts: list[Creds]
+    data: Path | None = None
+    port: int = 0
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path = field(init=False)
+    _starts: int = 0
+
+    def __post_init__(self) -> None:
+        self.log_path = self.workdir / "server.log"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        cmd = [sys.executable, "-m", "krakensim", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.data is None:
+            cmd.append("--memory")
+        else:
+            cmd += ["--data", str(self.data)]
+        cmd += ["--seed", "1"]
+        for c in self.accounts:
+            cmd += ["--api-key", c.key, "--api-secret", c.secret]
+        return cmd
+
+    def start(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC_DIR), env.get("PYTHONPATH", "")) if p)
+        env["PYTHONUNBUFFERED"] = "1"
+        self._starts += 1
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        log.write(f"\n===== start #{self._starts}: {' '.join(self.command())}\n".encode())
+        log.flush()
+        self.proc = subprocess.Popen(
+            self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=str(self.workdir), env=env
+        )
+        log.close()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"krakensim exited with {self.proc.returncode}:\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"krakensim did not accept connections within {STARTUP_TIMEOUT}s:\n{self.log()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        r = requests.post(self.base + "/_krakensim/v1/" + path.lstrip("/"), json=body, timeout=10)
+        assert r.status_code in (200, 201), f"admin {path}: {r.status_code} {r.text[:500]}"
+        return r.json()
+
+    def new_account(self, usd: str = "100000") -> Creds:
+        out = self.admin("accounts", {"usd": usd})
+        return Creds(out["apiKey"], out["apiSecret"])
+
+    def read_only_key(self, full_key: str) -> Creds:
+        out = self.admin("keys", {"apiKey": full_key, "access": "read-only"})
+        return Creds(out["apiKey"], out["apiSecret"])
+
+
+# --------------------------------------------------------------------------- #
+# Raw signed HTTP
+# --------------------------------------------------------------------------- #
+
+
+class RawClient:
+    """Hand-built Kraken requests, signed per clients.md §1.1."""
+
+    def __init__(self, base: str, creds: Creds | None, recorder: HttpRecorder) -> None:
+        self.base = base
+        self.creds = creds
+        self.session = requests.Session()
+        recorder.attach(self.session)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        body: str = "",
+        *,
+        nonce: str | None = None,
+        sign: bool = True,
+        secret: str | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> requests.Response:
+        url = self.base + path + ("?" + query if query else "")
+        headers: dict[str, str] = {}
+        if sign:
+            assert self.creds is not None
+            endpoint = path.removeprefix("/derivatives")
+            message = query + body + (nonce or "") + endpoint
+            headers["APIKey"] = self.creds.key
+            headers["Authent"] = kraken_sign(secret or self.creds.secret, message)
+            if nonce is not None:
+                headers["Nonce"] = nonce
+        if body or method.upper() in ("POST", "PUT"):
+            headers["Content-Type"] = content_type
+        return self.session.request(
+            method, url, data=body.encode() if body else None, headers=headers, timeout=10
+        )
+
+    def v3(self, method: str, endpoint: str, query: str = "", body: str = "", **kw: Any) -> requests.Response:
+        return self.request(method, "/derivatives/api/v3/" + endpoint, query, body, **kw)
+
+    def v3json(
+        self, method: str, endpoint: str, query: str = "", body: str = "", **kw: Any
+    ) -> dict[str, Any]:
+        r = self.v3(method, endpoint, query, body, **kw)
+        assert r.status_code == 200, f"{method} {endpoint}: HTTP {r.status_code} {r.text[:500]}"
+        return r.json()
+
+
+def make_ccxt(base: str, creds: Creds | None, recorder: HttpRecorder) -> ccxt.krakenfutures:
+    config: dict[str, Any] = {
+        "enableRateLimit": False,
+        "urls": {
+            "api": {
+                "public": base + "/derivatives/api/",
+                "private": base + "/derivatives/api/",
+                "charts": base + "/api/charts/",
+                "history": base + "/api/history/",
+            }
+        },
+    }
+    if creds is not None:
+        config["apiKey"] = creds.key
+        config["secret"] = creds.secret
+    ex = ccxt.krakenfutures(config)
+    ex.enableLastHttpResponse = True
+    ex.enableLastJsonResponse = True
+    ex.enableLastResponseHeaders = True
+    recorder.attach(ex.session)
+    return ex
+
+
+def make_sdk(cls: type, base: str, creds: Creds | None, recorder: HttpRecorder) -> Any:
+    if creds is None:
+        client = cls(url=base)
+    else:
+        client = cls(key=creds.key, secret=creds.secret, url=base)
+    client.MAX_SESSION_AGE = 10**9  # never swap the (hooked) session mid-suite
+    recorder.attach(client._FuturesClient__session)
+    return client
+
+
+# --------------------------------------------------------------------------- #
+# Helpers shared by the test modules
+# --------------------------------------------------------------------------- #
+
+
+def open_order_ids(ex: ccxt.krakenfutures) -> set[str]:
+    return {o["id"] for o in ex.fetch_open_orders()}
+
+
+def raw_open_orders(ex: ccxt.krakenfutures) -> list[dict[str, Any]]:
+    resp = ex.privateGetOpenorders()
+    assert resp["result"] == "success", resp
+    return resp["openOrders"]
+
+
+def raw_open_order(ex: ccxt.krakenfutures, order_id: str) -> dict[str, Any] | None:
+    for o in raw_open_orders(ex):
+        if o["order_id"] == order_id:
+            return o
+    return None
+
+
+def free_trade_price(ex: ccxt.krakenfutures, preferred: float = 90000.0) -> float:
+    """A PF_XBTUSD price strictly inside the current spread (books may hold
+    resting orders from other tests or simulated liquidity)."""
+    book = ex.fetch_order_book(BTC)
+    best_bid = book["bids"][0][0] if book["bids"] else None
+    best_ask = book["asks"][0][0] if book["asks"] else None
+    lo = best_bid + 1 if best_bid is not None else preferred
+    hi = best_ask - 1 if best_ask is not None else preferred
+    if best_bid is None and best_ask is None:
+        return preferred
+    if best_bid is None:
+        return min(preferred, hi)
+    if best_ask is None:
+        return max(preferred, lo)
+    assert lo <= hi, f"no free price inside spread {best_bid}/{best_ask}"
+    return min(max(preferred, lo), hi)
+
+
+def num(value: Any) -> float:
+    return float(value)
