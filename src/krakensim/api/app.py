@@ -91,6 +91,7 @@ PATTERNS: list[tuple[str, str, Route]] = [
 ]
 
 ADMIN_PREFIX = "/_krakensim/"
+EMPTY = Params({})
 
 
 def error_body(code: str, now: int) -> dict[str, Any]:
@@ -155,7 +156,7 @@ class App:
         args: tuple[str, ...] = ()
         if route is None:
             if path.startswith(ADMIN_PREFIX):
-                req = Request(method, path, Params({}), self.rt)
+                req = Request(method, path, EMPTY, self.rt)
                 return await self.admin(req, body)
             for prefix, suffix, r in PATTERNS:
                 if path.startswith(prefix) and path.endswith(suffix) and len(path) > len(prefix) + len(suffix):
@@ -168,9 +169,10 @@ class App:
         if method not in route.methods:
             raise ApiError("notFound", 405)
         query: bytes = scope.get("query_string", b"")
-        req = Request(method, path, Params.parse(query, body, route.json_body), self.rt, args)
-        if route.auth is not None:
+        req = Request(method, path, EMPTY, self.rt, args)
+        if route.auth is not None:  # authentication sees only the raw bytes, before any parsing
             self.authenticate(scope, req, route.auth, query, body)
+        req.params = Params.parse(query, body, route.json_body)
         return await route.handler(req)
 
     def authenticate(self, scope: Scope, req: Request, level: str, query: bytes, body: bytes) -> None:
