@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 
 import ccxt
 import pytest
-from apihelpers import BTC, XBT_ID, Creds, kraken_sign, new_secret, raw_open_orders, uid
 from kraken.exceptions import KrakenAuthenticationError
 from kraken.futures import Trade, User
+
+from apihelpers import BTC, XBT_ID, Creds, kraken_sign, new_secret, raw_open_orders, uid
 
 PRICE = 88200
 WORKED_SECRET = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw=="

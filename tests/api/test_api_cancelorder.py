@@ -6,6 +6,7 @@ from datetime import datetime
 
 import ccxt
 import pytest
+
 from apihelpers import BTC, XBT_ID, free_trade_price, num, raw_open_order, uid
 
 PRICE = 88300

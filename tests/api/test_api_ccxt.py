@@ -6,6 +6,7 @@ import json
 
 import ccxt
 import pytest
+
 from apihelpers import BTC, XBT_ID, num, open_order_ids, raw_open_order, uid
 
 BUY_PRICE = 88500  # resting bids well below the 90000 reference price
@@ -38,7 +39,10 @@ def test_fetch_ticker(ex1: ccxt.krakenfutures) -> None:
     assert t["info"]["symbol"] == XBT_ID
     mark = num(t["info"]["markPrice"])
     assert 80000 < mark < 100000
-    assert t["timestamp"] is not None
+    if "lastTime" in t["info"]:  # optional in the spec; absent until the first fill
+        assert t["timestamp"] is not None and t["last"] == num(t["info"]["last"])
+    else:
+        assert t["timestamp"] is None and t["last"] is None
     assert ex1.last_request_url.endswith("/derivatives/api/v3/tickers/" + XBT_ID)
 
 

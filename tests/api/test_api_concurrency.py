@@ -5,8 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from apihelpers import BTC, XBT_ID, free_trade_price, raw_open_orders, uid
 from kraken.futures import Trade
+
+from apihelpers import BTC, XBT_ID, free_trade_price, raw_open_orders, uid
 
 N = 24
 

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import ccxt
 import pytest
+
 from apihelpers import BTC, Creds, HttpRecorder, RawClient, ServerProcess, make_ccxt, new_key, new_secret, uid
 
 

@@ -8,9 +8,10 @@ from urllib.parse import quote, urlencode
 
 import ccxt
 import pytest
-from apihelpers import XBT_ID, raw_open_orders
 from kraken.exceptions import KrakenRequiredArgumentMissingError
 from kraken.futures import Trade
+
+from apihelpers import XBT_ID, raw_open_orders
 
 PRICE = 88100
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+
 from apihelpers import BTC, XBT_ID, HttpRecorder, RawClient, ServerProcess, make_ccxt, num
 
 

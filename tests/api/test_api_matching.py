@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ccxt
 import pytest
+
 from apihelpers import BTC, XBT_ID, free_trade_price, num, raw_open_order, uid
 
 

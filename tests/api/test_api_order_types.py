@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ccxt
 import pytest
-from apihelpers import BTC, XBT_ID, free_trade_price, num, raw_open_order, raw_open_orders, uid
 from kraken.exceptions import KrakenInsufficientAvailableFundsError
 from kraken.futures import Trade
+
+from apihelpers import BTC, XBT_ID, free_trade_price, num, raw_open_order, raw_open_orders, uid
 
 PRICE = 88000
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from apihelpers import XBT_ID, num, uid
 from kraken.futures import Market, Trade, User
+
+from apihelpers import XBT_ID, num, uid
 
 BUY_PRICE = 88400
 
