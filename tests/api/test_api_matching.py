@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import ccxt
 import pytest
 
@@ -138,3 +140,24 @@ def test_edit_size_qty_modes_on_partially_filled_order(ccxt_factory, fresh_accou
         assert num(oo["unfilledSize"]) == pytest.approx(0.03)
     finally:
         maker.cancel_order(sell["id"])
+
+
+def test_fees_and_last_fill_time(ccxt_factory, fresh_account) -> None:
+    maker = ccxt_factory(fresh_account())
+    taker = ccxt_factory(fresh_account())
+    price = free_trade_price(maker)
+    maker.create_order(BTC, "limit", "sell", 0.01, price)
+    taker.create_order(BTC, "limit", "buy", 0.004, price)
+    time.sleep(0.005)  # distinct millisecond fill times
+    taker.create_order(BTC, "limit", "buy", 0.006, price)
+    notional = 0.01 * price
+    maker_usd = maker.fetch_balance()["USD"]["total"]
+    taker_usd = taker.fetch_balance()["USD"]["total"]
+    # Kraken Futures base tier: maker 0.02 %, taker 0.05 %
+    assert 100000 - maker_usd == pytest.approx(notional * 0.0002, abs=1e-6)
+    assert 100000 - taker_usd == pytest.approx(notional * 0.0005, abs=1e-6)
+
+    fills = taker.privateGetFills()["fills"]
+    assert [num(f["size"]) for f in fills] == [pytest.approx(0.006), pytest.approx(0.004)]  # newest first
+    older = taker.privateGetFills({"lastFillTime": fills[0]["fillTime"]})["fills"]
+    assert [f["fill_id"] for f in older] == [fills[1]["fill_id"]]

@@ -223,3 +223,48 @@ def test_sdk_batch_send_edit_cancel(sdk_trade: Trade, ex1: ccxt.krakenfutures) -
     assert open_now[new_id]["cliOrdId"] == cid
     for oid in (keep_id, new_id):
         assert sdk_trade.cancel_order(order_id=oid)["cancelStatus"]["status"] == "cancelled"
+
+
+def test_reduce_only_from_both_clients(ccxt_factory, sdk_factory, fresh_account) -> None:
+    long_creds, seller_creds = fresh_account(), fresh_account()
+    trade = sdk_factory(Trade, long_creds)  # the SDK sends reduceOnly=True (capitalised)
+    # no position yet: a reduce-only order cannot reduce anything
+    nothing = trade.create_order(
+        orderType="lmt", size=0.001, symbol=XBT_ID, side="sell", limitPrice=95000, reduceOnly=True
+    )
+    assert nothing["sendStatus"]["status"] == "wouldNotReducePosition"
+
+    seller = ccxt_factory(seller_creds)
+    price = free_trade_price(seller)
+    seller.create_order(BTC, "limit", "sell", 0.002, price)
+    bought = trade.create_order(orderType="lmt", size=0.002, symbol=XBT_ID, side="buy", limitPrice=price)
+    assert bought["sendStatus"]["orderEvents"][0]["type"] == "EXECUTION"
+
+    # ccxt sends reduceOnly=true in the query; an oversized reduce-only order is cut to the position
+    ex = ccxt_factory(long_creds)
+    order = ex.create_order(BTC, "limit", "sell", 0.005, 94000, {"reduceOnly": True})
+    send = ex.last_json_response["sendStatus"]
+    assert send["status"] == "placed"
+    placed = send["orderEvents"][0]
+    assert placed["order"]["reduceOnly"] is True
+    assert num(placed["order"]["quantity"]) == pytest.approx(0.002)
+    assert num(placed["reducedQuantity"]) == pytest.approx(0.003)
+    oo = raw_open_order(ex, order["id"])
+    assert oo["reduceOnly"] is True and num(oo["unfilledSize"]) == pytest.approx(0.002)
+    assert ex.fetch_open_orders()[0]["reduceOnly"] is True
+    ex.cancel_order(order["id"])
+
+
+def test_client_order_id_too_long(ex1: ccxt.krakenfutures) -> None:
+    resp = ex1.privatePostSendorder(
+        {
+            "symbol": XBT_ID,
+            "side": "buy",
+            "size": "0.001",
+            "orderType": "lmt",
+            "limitPrice": PRICE,
+            "cliOrdId": "x" * 101,
+        }
+    )
+    assert resp["sendStatus"]["status"] in ("clientOrderIdTooBig", "clientOrderIdTooLong")
+    assert not any(o.get("cliOrdId") == "x" * 101 for o in raw_open_orders(ex1))

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+
 from schema_check import (
     FORMAT_CHECKER,
     SCHEMA_DIR,
