@@ -158,9 +158,14 @@ class _Unvalidated:
         self.rec._skip_depth -= 1
 
 
+#: Strict schema checks also reject object properties the spec does not declare
+#: (invented fields).  Set KRAKENSIM_SCHEMA_STRICT=0 to check declared fields only.
+SCHEMA_STRICT = os.environ.get("KRAKENSIM_SCHEMA_STRICT", "1") != "0"
+
+
 def validate_body(method: str, path: str, body: Any, status: int = 200) -> None:
     if _assert_valid is not None:
-        _assert_valid(method, path, body, status)
+        _assert_valid(method, path, body, status, strict=SCHEMA_STRICT)
         return
     # Fallback until tests/schema_check.py exists: envelope checks only.
     if isinstance(body, dict) and "result" in body:

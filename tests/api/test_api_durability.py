@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -130,3 +131,39 @@ def test_restart_after_sigkill_preserves_state(durable_server: ServerProcess, re
     assert a2.cancel_order(resting["id"])["status"] == "canceled"
     assert a2.cancel_order(fresh["id"])["status"] == "canceled"
     assert a2.fetch_open_orders() == []
+
+
+def test_every_acknowledged_order_survives_sigkill(
+    durable_server: ServerProcess, recorder: HttpRecorder
+) -> None:
+    """Group commit must not acknowledge before the command is journaled: kill the
+    process right after the last response of a concurrent burst."""
+    srv = durable_server
+    creds = srv.accounts[0]
+    clients = [RawClient(srv.base, creds, recorder) for _ in range(8)]
+
+    def burst(worker: int) -> list[str]:
+        acked = []
+        for i in range(10):
+            body = urlencode(
+                {
+                    "orderType": "lmt",
+                    "side": "buy",
+                    "size": "0.001",
+                    "symbol": "PF_XBTUSD",
+                    "limitPrice": str(86000 + worker * 10 + i),
+                    "cliOrdId": uid(f"burst{worker}"),
+                }
+            )
+            resp = clients[worker].v3json("POST", "sendorder", body=body)
+            assert resp["sendStatus"]["status"] == "placed", resp
+            acked.append(resp["sendStatus"]["order_id"])
+        return acked
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        acked = {oid for ids in pool.map(burst, range(8)) for oid in ids}
+    srv.stop(signal.SIGKILL)
+    assert len(acked) == 80
+    srv.start()
+    after = RawClient(srv.base, creds, recorder).v3json("GET", "openorders")["openOrders"]
+    assert {o["order_id"] for o in after} == acked

@@ -268,3 +268,34 @@ def test_client_order_id_too_long(ex1: ccxt.krakenfutures) -> None:
     )
     assert resp["sendStatus"]["status"] in ("clientOrderIdTooBig", "clientOrderIdTooLong")
     assert not any(o.get("cliOrdId") == "x" * 101 for o in raw_open_orders(ex1))
+
+
+def test_ccxt_batch_raw_json_with_form_special_characters(ex1: ccxt.krakenfutures) -> None:
+    # ccxt sends `json=<raw compact JSON>` unencoded: '&', '%', '+' and '=' must survive
+    c1, c2 = uid("amp") + "&x=1", uid("pct") + " 100%+ok"
+    orders = ex1.create_orders(
+        [
+            {
+                "symbol": BTC,
+                "type": "limit",
+                "side": "buy",
+                "amount": 0.001,
+                "price": PRICE - 41,
+                "params": {"clientOrderId": c1},
+            },
+            {
+                "symbol": BTC,
+                "type": "limit",
+                "side": "buy",
+                "amount": 0.001,
+                "price": PRICE - 42,
+                "params": {"clientOrderId": c2},
+            },
+        ]
+    )
+    assert [o["clientOrderId"] for o in orders] == [c1, c2]
+    assert {o["cliOrdId"] for o in raw_open_orders(ex1) if o.get("cliOrdId") in (c1, c2)} == {c1, c2}
+    # cancel by client order ids: ccxt also copies `clientOrderIds` to the top level of the JSON
+    cancelled = ex1.cancel_orders([], params={"clientOrderIds": [c1, c2]})
+    assert [o["status"] for o in cancelled] == ["canceled", "canceled"]
+    assert not {o.get("cliOrdId") for o in raw_open_orders(ex1)} & {c1, c2}

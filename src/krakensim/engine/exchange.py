@@ -317,7 +317,7 @@ class Exchange:
             self._release_im(maker_acct, maker)
             maker.filled += n
             maker.upd = now
-            self._fill(maker_acct, inst, maker, n, p, now, "maker")
+            self._fill(maker_acct, inst, maker, n, p, now, "maker", exec_id)
             if maker.filled >= maker.qty:
                 opp.remove(maker)
                 del self.open[maker.oid]
@@ -328,7 +328,7 @@ class Exchange:
             # taker side
             taker.filled += n
             taker.upd = now
-            self._fill(acct, inst, taker, n, p, now, "taker" if prior_edit is None else "takerAfterEdit")
+            self._fill(acct, inst, taker, n, p, now, "taker" if prior_edit is None else "takerAfterEdit", exec_id)
             events.append((EXECUTION, exec_id, p, n, prior, prior_edit))
             self.trade_count[sym] += 1
             self.trades[sym].append(
@@ -341,7 +341,9 @@ class Exchange:
             while tape[0][0] <= now - DAY_MS:
                 tape.popleft()
 
-    def _fill(self, acct: Account, inst: Instrument, o: Order, n: int, p: int, now: int, kind: str) -> None:
+    def _fill(
+        self, acct: Account, inst: Instrument, o: Order, n: int, p: int, now: int, kind: str, exec_id: str
+    ) -> None:
         fee = inst.notional_usd8(n, p) * (MAKER_FEE_BPS if kind == "maker" else TAKER_FEE_BPS) // 10000
         acct.balance -= fee
         self.fees_collected += fee
@@ -370,7 +372,7 @@ class Exchange:
         if pos.lots == 0:
             pos.cost = 0
         self.open_interest[o.symbol] += max(pos.lots, 0)
-        f = Fill(self.ids.next(), o.symbol, o.side, o.oid, o.cli, n, p, now, kind)
+        f = Fill(exec_id, o.symbol, o.side, o.oid, o.cli, n, p, now, kind)
         acct.fills.append(f)
         if len(acct.fills) > FILLS_RETENTION:
             del acct.fills[: len(acct.fills) - FILLS_RETENTION]
