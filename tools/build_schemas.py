@@ -184,6 +184,14 @@ RELAXATIONS: tuple[Relaxation, ...] = (
         "OpenPositionJson.unrealizedFunding is required (nullable) in the spec, but the"
         " second position of OpenPositionsSuccessExample omits it; made optional",
     ),
+    Relaxation(
+        HISTORY_DOC,
+        "/components/schemas/TriggerOptions",
+        ("trailingStopOptions", "limitPriceOffset"),
+        "TriggerOptions.trailingStopOptions and .limitPriceOffset are required (not nullable)"
+        " in the spec, but the responses recorded from the live exchange (spec/samples,"
+        " OrderTriggerPlaced/Activated/Cancelled of plain stop orders) omit both; made optional",
+    ),
 )
 
 

@@ -27,8 +27,12 @@ def main() -> None:
 @click.option("--funds", default="100000", show_default=True, help="USD each new account starts with.")
 @click.option("--synchronous", type=click.Choice(["FULL", "NORMAL"]), default="FULL", show_default=True,
               help="SQLite synchronous mode of the journal (FULL: fsync on every commit).")
+@click.option("--clock", "clock", type=click.Choice(["wall", "manual"]), default="wall", show_default=True,
+              help="manual: time moves only through POST /_krakensim/v1/clock (tests, research).")
+@click.option("--start-time", default="2026-01-01T00:00:00Z", show_default=True,
+              help="Where a manual clock starts (ISO-8601).")
 def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tuple[str, ...],
-          api_secrets: tuple[str, ...], funds: str, synchronous: str) -> None:
+          api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
     from .runtime.server import Settings
     from .runtime.server import serve as run
@@ -44,8 +48,16 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
     for s in secrets:
         if not valid_secret(s):
             raise click.UsageError("--api-secret must be base64 (as Kraken's secrets are)")
+    manual_start = None
+    if clock == "manual":
+        from .api.wire import parse_iso
+
+        manual_start = parse_iso(start_time)
+        if manual_start is None:
+            raise click.UsageError("--start-time must be an ISO-8601 date-time")
     run(Settings(host=host, port=port, data=None if memory else data, seed=seed,
-                 keys=list(zip(keys, secrets, strict=True)), funds=Decimal(funds), synchronous=synchronous))
+                 keys=list(zip(keys, secrets, strict=True)), funds=Decimal(funds), synchronous=synchronous,
+                 manual_clock_start=manual_start))
 
 
 if __name__ == "__main__":

@@ -130,9 +130,10 @@ class EngineMachine(RuleBasedStateMachine):
         assert value == self.total
 
     @invariant()
-    def reserved_margin_matches_open_orders(self) -> None:
+    def reserved_margin_and_small_orders_match_open_orders(self) -> None:
         for a in self.ex.accounts.values():
             assert a.order_im == sum(o.im for o in a.orders.values())
+            assert a.small == sum(1 for o in a.orders.values() if o.small)
 
     def teardown(self) -> None:
         replay = Exchange(default_instruments(), seed=3)

@@ -16,6 +16,8 @@ import orjson
 from ..api.auth import ACCESS_LEVELS, FULL
 from ..api.params import INVALID, ApiError
 from ..api.wire import iso
+from ..engine.exchange import MARKET_STATES
+from ..runtime.clock import ManualClock
 from ..runtime.core import Runtime
 
 if TYPE_CHECKING:
@@ -90,17 +92,42 @@ async def admin(req: Request, body: bytes) -> tuple[int, dict[str, Any]]:
     if name == "digest" and req.method == "GET":
         return 200, {"result": "success", "digest": rt.exchange.digest(), "journalSeq": rt.seq,
                      "serverTime": iso(rt.clock())}
-    if name == "mark" and req.method == "POST":
+    if name in ("mark", "prices") and req.method == "POST":
         doc = _json(body)
         inst = rt.exchange.instruments.get(str(doc.get("symbol", "")))
         if inst is None:
             raise ApiError(INVALID)
-        try:
-            ticks = inst.price_to_ticks(Decimal(str(doc.get("price"))))
-        except InvalidOperation as e:
-            raise ApiError(INVALID) from e
-        if ticks is None:
-            raise ApiError(INVALID)
-        await rt.submit({"c": "mark", "s": inst.symbol, "p": ticks})
+        cmd: dict[str, Any] = {"c": "prices", "s": inst.symbol}
+        for field, key in (("mark", "mark"), ("price", "mark"), ("index", "index")):
+            if field in doc:
+                try:
+                    ticks = inst.price_to_ticks(Decimal(str(doc[field])))
+                except InvalidOperation as e:
+                    raise ApiError(INVALID) from e
+                if ticks is None:
+                    raise ApiError(INVALID)
+                cmd[key] = ticks
+        if "mark" not in cmd and "index" not in cmd:
+            raise ApiError("requiredArgumentMissing")
+        await rt.submit(cmd)
         return 200, {"result": "success", "serverTime": iso(rt.clock())}
+    if name == "market-state" and req.method == "POST":
+        doc = _json(body)
+        symbol, state = str(doc.get("symbol", "")), str(doc.get("state", ""))
+        if symbol not in rt.exchange.instruments or state not in MARKET_STATES:
+            raise ApiError(INVALID)
+        await rt.submit({"c": "state", "s": symbol, "v": state})
+        return 200, {"result": "success", "serverTime": iso(rt.clock())}
+    if name == "clock" and req.method == "GET":
+        return 200, {"result": "success", "now": iso(rt.clock()), "manual": isinstance(rt.clock, ManualClock),
+                     "serverTime": iso(rt.clock())}
+    if name == "clock" and req.method == "POST":
+        doc = _json(body)
+        if not isinstance(rt.clock, ManualClock):
+            raise ApiError("Unavailable")
+        ms = doc.get("advanceMs")
+        if not isinstance(ms, int) or isinstance(ms, bool) or ms < 0:
+            raise ApiError(INVALID)
+        await rt.advance(ms)
+        return 200, {"result": "success", "now": iso(rt.clock()), "serverTime": iso(rt.clock())}
     raise ApiError("notFound", 404)

@@ -55,13 +55,15 @@ Handler = Callable[[Request], Awaitable[tuple[int, dict[str, Any]]]]
 
 
 class Route:
-    __slots__ = ("handler", "methods", "auth", "json_body")
+    __slots__ = ("handler", "methods", "auth", "json_body", "write_methods")
 
-    def __init__(self, handler: Handler, methods: tuple[str, ...], auth: str | None, json_body: bool = False):
+    def __init__(self, handler: Handler, methods: tuple[str, ...], auth: str | None, json_body: bool = False,
+                 write_methods: tuple[str, ...] = ()):
         self.handler = handler
         self.methods = methods
         self.auth = auth  # None: public; "read": any key; "full": trading key
         self.json_body = json_body
+        self.write_methods = write_methods  # methods that need a full-access key on a "read" route
 
 
 D = "/derivatives/api/v3/"
@@ -70,6 +72,8 @@ ROUTES: dict[str, Route] = {
     D + "cancelorder": Route(handlers.cancelorder, ("POST",), FULL),
     D + "editorder": Route(handlers.editorder, ("POST",), FULL),
     D + "cancelallorders": Route(handlers.cancelallorders, ("POST",), FULL),
+    D + "cancelallordersafter": Route(handlers.cancelallordersafter, ("POST",), FULL),
+    D + "self-trade-strategy": Route(handlers.self_trade_strategy, ("GET", "PUT"), "read", write_methods=("PUT",)),
     D + "batchorder": Route(handlers.batchorder, ("POST",), FULL, json_body=True),
     D + "openorders": Route(handlers.openorders, ("GET",), "read"),
     D + "orders/status": Route(handlers.orders_status, ("GET", "POST"), FULL),
@@ -82,6 +86,10 @@ ROUTES: dict[str, Route] = {
     D + "orderbook": Route(handlers.orderbook, ("GET",), None),
     D + "history": Route(history.trade_history, ("GET",), None),
 }
+for _v in ("v2", "v3"):
+    ROUTES[f"/api/history/{_v}/orders"] = Route(history.account_orders, ("GET",), "read")
+    ROUTES[f"/api/history/{_v}/triggers"] = Route(history.account_triggers, ("GET",), "read")
+    ROUTES[f"/api/history/{_v}/executions"] = Route(history.account_executions, ("GET",), "read")
 # path templates with one argument: prefix, suffix
 PATTERNS: list[tuple[str, str, Route]] = [
     (D + "tickers/", "", Route(handlers.ticker, ("GET",), None)),
@@ -171,7 +179,8 @@ class App:
         query: bytes = scope.get("query_string", b"")
         req = Request(method, path, EMPTY, self.rt, args)
         if route.auth is not None:  # authentication sees only the raw bytes, before any parsing
-            self.authenticate(scope, req, route.auth, query, body)
+            level = FULL if method in route.write_methods else route.auth
+            self.authenticate(scope, req, level, query, body)
         req.params = Params.parse(query, body, route.json_body)
         return await route.handler(req)
 

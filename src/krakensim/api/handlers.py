@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..engine.book import BUY, SELL, Order
-from ..engine.exchange import Result
+from ..engine.exchange import STRATEGIES, TRIGGER_TYPES, Result
 from ..engine.instruments import Instrument
+from ..engine.triggers import INDEX, LAST, MARK, PERCENT, QUOTE, Trigger
 from .params import INVALID, ApiError, parse_bool, parse_decimal, parse_json_field
-from .wire import events_json, iso, parse_iso, price_out, side_str, size_out, usd_out
+from .wire import (
+    SIGNAL_OPEN,
+    SIGNAL_STATUS,
+    events_json,
+    iso,
+    order_json,
+    parse_iso,
+    price_out,
+    side_str,
+    size_out,
+    trigger_as_order_json,
+    usd_out,
+)
 
 if TYPE_CHECKING:
     from .app import Request
@@ -16,14 +30,17 @@ if TYPE_CHECKING:
 Reply = tuple[int, dict[str, Any]]
 
 ORDER_TYPES = ("lmt", "post", "ioc", "mkt", "fok", "stp", "take_profit", "trailing_stop")
-SUPPORTED_TYPES = ("lmt", "post", "ioc", "mkt", "fok")
 MAX_CLI_ORD_ID = 100
+SIGNALS = {"mark": MARK, "index": INDEX, "spot": INDEX, "last": LAST}
+UNITS = (PERCENT, QUOTE)
+HUNDRED = Decimal(100)
 # sendStatus statuses that carry no order events (the order never existed)
 NO_EVENT_STATUSES = frozenset(
     {
         "insufficientAvailableFunds", "wouldNotReducePosition", "maxPositionViolation", "selfFill",
         "clientOrderIdAlreadyExist", "clientOrderIdTooBig", "wouldProcessAfterSpecifiedTime",
         "invalidPrice", "invalidSize", "marketSuspended", "marketInactive", "outsidePriceCollar",
+        "marketIsPostOnly", "tooManyOrders", "tooManySmallOrders", "wouldCauseLiquidation", "clientOrderIdInvalid",
     }
 )
 
@@ -60,7 +77,7 @@ def process_before(req: Request) -> int | None:
 # ---------------------------------------------------------------------- sendorder
 def _send_status(req: Request, inst: Instrument, res: Result, now: int) -> dict[str, Any]:
     st: dict[str, Any] = {}
-    if res.status in NO_EVENT_STATUSES:
+    if res.status in NO_EVENT_STATUSES and not res.events:
         st["status"] = res.status
         st["receivedTime"] = iso(now)
     else:
@@ -76,7 +93,9 @@ def _send_status(req: Request, inst: Instrument, res: Result, now: int) -> dict[
 def parse_send(req: Request, p: Any) -> tuple[Instrument, dict[str, Any] | str]:
     """A place command from sendorder (or a batch ``send``) parameters, or a status string.
 
-    ``p`` has ``get(name) -> str | None``. Request-level faults raise ApiError.
+    ``p`` has ``get(name) -> str | None``. Request-level faults raise ApiError. Trigger
+    parameters the gateway finds malformed become the command's ``err`` (an OrderError), so
+    the engine refuses the order with a REJECT trigger event carrying that reason.
     """
     order_type = _req(p, "orderType")
     symbol = _req(p, "symbol")
@@ -86,37 +105,146 @@ def parse_send(req: Request, p: Any) -> tuple[Instrument, dict[str, Any] | str]:
         raise ApiError(INVALID)
     side = side_of(side_text)
     size = parse_decimal(size_text)
-    limit_text = p.get("limitPrice")
-    limit = parse_decimal(limit_text) if limit_text not in (None, "") else None
+    limit = _opt_decimal(p, "limitPrice")
     reduce_text = p.get("reduceOnly")
     reduce_only = parse_bool(reduce_text) if reduce_text not in (None, "") else False
     cli = p.get("cliOrdId")
     if cli == "":
         cli = None
     inst = instrument(req, symbol)
-    if order_type not in SUPPORTED_TYPES:
+    trigger = order_type in TRIGGER_TYPES
+    signal_text = p.get("triggerSignal")
+    signal = LAST
+    if signal_text not in (None, ""):
+        signal = SIGNALS.get(str(signal_text), "")
+        if not signal:
+            raise ApiError(INVALID)
+    stop = _opt_decimal(p, "stopPrice")
+    offset_value = p.get("limitPriceOffsetValue")
+    offset_unit = p.get("limitPriceOffsetUnit")
+    has_offset = offset_value not in (None, "") or offset_unit not in (None, "")
+    if has_offset and not trigger:
         raise ApiError(INVALID)
-    if order_type != "mkt" and limit is None:
+    if order_type in ("stp", "take_profit") and stop is None:
+        raise ApiError("requiredArgumentMissing")
+    if order_type == "trailing_stop" and (
+        p.get("trailingStopMaxDeviation") in (None, "") or p.get("trailingStopDeviationUnit") in (None, "")
+    ):
+        raise ApiError("requiredArgumentMissing")
+    if not trigger and order_type != "mkt" and limit is None:
         raise ApiError("requiredArgumentMissing")
     if cli is not None and len(cli) > MAX_CLI_ORD_ID:
         return inst, "clientOrderIdTooBig"
+    if cli is not None and not cli.isprintable():
+        return inst, "clientOrderIdInvalid"
     lots = inst.size_to_lots(size)
     if lots is None:
         return inst, "invalidSize"
-    ticks = None
-    if order_type != "mkt":
-        assert limit is not None
-        ticks = inst.price_to_ticks(limit)
-        if ticks is None:
-            return inst, "invalidPrice"
     cmd: dict[str, Any] = {"c": "place", "a": req.account, "s": inst.symbol, "d": side, "t": order_type, "q": lots}
-    if ticks is not None:
-        cmd["p"] = ticks
     if cli is not None:
         cmd["cli"] = cli
     if reduce_only:
         cmd["ro"] = True
+    ticks = None
+    if limit is not None and order_type != "mkt":
+        ticks = inst.price_to_ticks(limit)
+        if ticks is None:
+            if not trigger:
+                return inst, "invalidPrice"
+            cmd["err"] = "INVALID_PRICE"
+        else:
+            cmd["p"] = ticks
+    if not trigger:
+        return inst, cmd
+    cmd["sig"] = signal
+    stop_ticks = None
+    if order_type == "trailing_stop":
+        if stop is not None or limit is not None:
+            cmd.setdefault("err", "ORDER_CANNOT_HAVE_TRIGGER_PRICE" if stop is not None else "INVALID_PRICE")
+        dev = _trailing(req, inst, p, signal)
+        if isinstance(dev, str):
+            cmd.setdefault("err", dev)
+        else:
+            cmd["tr"] = dev
+    else:
+        assert stop is not None
+        stop_ticks = inst.price_to_ticks(stop)
+        if stop_ticks is None:
+            cmd.setdefault("err", "INVALID_PRICE")
+        else:
+            cmd["sp"] = stop_ticks
+    if has_offset:
+        off = _offset(inst, offset_value, offset_unit, limit is not None, stop_ticks)
+        if isinstance(off, str):
+            cmd.setdefault("err", off)
+        else:
+            cmd["lo"] = off
     return inst, cmd
+
+
+def _opt_decimal(p: Any, name: str) -> Decimal | None:
+    v = p.get(name)
+    return parse_decimal(str(v)) if v not in (None, "") else None
+
+
+def _hundredths(d: Decimal) -> int | None:
+    """A percentage as an integer number of hundredths, or None with more than 2 decimals."""
+    h = d * HUNDRED
+    return int(h) if h == h.to_integral_value() else None
+
+
+def _trailing(req: Request, inst: Instrument, p: Any, signal: str) -> list[Any] | str:
+    unit = str(p.get("trailingStopDeviationUnit"))
+    if unit not in UNITS:
+        raise ApiError(INVALID)
+    value = parse_decimal(str(p.get("trailingStopMaxDeviation")))
+    if unit == PERCENT:
+        h = _hundredths(value)
+        if h is None:
+            return "TRAILING_STOP_PERCENT_DEVIATION_EXCEEDS_MAX_DECIMAL_PLACES"
+        if h < 10:
+            return "TRAILING_STOP_MAX_DEVIATION_TOO_SMALL"
+        if h > 5000:
+            return "TRAILING_STOP_MAX_DEVIATION_TOO_LARGE"
+        return [h, PERCENT]
+    if value <= 0:
+        return "TRAILING_STOP_MAX_DEVIATION_TOO_SMALL"
+    ticks = inst.price_to_ticks(value)
+    if ticks is None:
+        return "TRAILING_STOP_QUOTE_DEVIATION_NOT_MULTIPLE_OF_TICK_SIZE"
+    reference = req.rt.exchange.signals(inst.symbol)[signal]
+    if ticks * 2 > reference:  # more than 50 % of the price
+        return "TRAILING_STOP_MAX_DEVIATION_TOO_LARGE"
+    return [ticks, QUOTE]
+
+
+def _offset(inst: Instrument, value: Any, unit: Any, has_limit: bool, stop_ticks: int | None) -> list[Any] | str:
+    if value in (None, "") or unit in (None, ""):
+        return "LIMIT_PRICE_OFFSET_MUST_HAVE_VALUE_AND_UNIT"
+    if unit not in UNITS:
+        return "LIMIT_PRICE_OFFSET_UNIT_INVALID"
+    try:
+        v = parse_decimal(str(value))
+    except ApiError:
+        return "LIMIT_PRICE_OFFSET_VALUE_INVALID"
+    if has_limit:
+        return "LIMIT_PRICE_SET_AS_ABSOLUTE_AND_RELATIVE"
+    if unit == PERCENT:
+        h = _hundredths(v)
+        if h is None:
+            return "LIMIT_PRICE_OFFSET_PERCENT_VALUE_TOO_MANY_DECIMAL_PLACES"
+        if h > 1000:
+            return "LIMIT_PRICE_OFFSET_TOO_HIGH"
+        if h < -1000:
+            return "LIMIT_PRICE_OFFSET_TOO_LOW"
+        return [h, PERCENT]
+    sign = -1 if v < 0 else 1
+    ticks = inst.price_to_ticks(abs(v)) if v != 0 else 0
+    if ticks is None:
+        return "LIMIT_PRICE_OFFSET_QUOTE_CURRENCY_VALUE_MUST_BE_MULTIPLE_OF_TICK_SIZE"
+    if stop_ticks is not None and ticks * 10 > stop_ticks:  # more than 10 % of the stop price
+        return "LIMIT_PRICE_OFFSET_TOO_HIGH" if sign > 0 else "LIMIT_PRICE_OFFSET_TOO_LOW"
+    return [sign * ticks, QUOTE]
 
 
 def _req(p: Any, name: str) -> str:
@@ -184,42 +312,44 @@ async def editorder(req: Request) -> Reply:
     cli = p.get("cliOrdId") or None
     if oid is None and cli is None:
         raise ApiError("requiredArgumentMissing")
-    size_text = p.get("size")
-    limit_text = p.get("limitPrice")
-    stop_text = p.get("stopPrice")
     qty_mode = p.get("qtyMode") or "RELATIVE"
     if qty_mode not in ("RELATIVE", "ABSOLUTE"):
         raise ApiError(INVALID)
-    size = parse_decimal(size_text) if size_text not in (None, "") else None
-    limit = parse_decimal(limit_text) if limit_text not in (None, "") else None
-    if stop_text not in (None, ""):
-        parse_decimal(stop_text)
+    size = _opt_decimal(p, "size")
+    limit = _opt_decimal(p, "limitPrice")
+    stop = _opt_decimal(p, "stopPrice")
     rt = req.rt
     acct = rt.exchange.accounts[req.account]
     key = oid if oid is not None else acct.cli.get(cli or "")
-    order = acct.orders.get(key) if key is not None else None
-    if order is None:
+    target: Order | Trigger | None = None
+    if key is not None:
+        target = acct.orders.get(key) or acct.triggers.get(key)
+    if target is None:
         now = rt.clock()
         return ok(now, editStatus=_edit_status(oid, cli, "orderForEditNotFound", now, []))
-    inst = rt.exchange.instruments[order.symbol]
+    inst = rt.exchange.instruments[target.symbol]
     now = rt.clock()
-    if stop_text not in (None, ""):
-        return ok(now, editStatus=_edit_status(order.oid, order.cli, "orderForEditNotAStop", now, []))
-    lots = None
+    cmd: dict[str, Any] = {"c": "edit", "a": req.account, "o": target.oid, "qm": qty_mode}
     if size is not None:
         lots = inst.size_to_lots(size)
         if lots is None:
-            return ok(now, editStatus=_edit_status(order.oid, order.cli, "invalidSize", now, []))
-    ticks = None
-    if limit is not None:
-        ticks = inst.price_to_ticks(limit)
-        if ticks is None:
-            return ok(now, editStatus=_edit_status(order.oid, order.cli, "invalidPrice", now, []))
-    cmd: dict[str, Any] = {"c": "edit", "a": req.account, "o": order.oid, "qm": qty_mode}
-    if lots is not None:
+            return ok(now, editStatus=_edit_status(target.oid, target.cli, "invalidSize", now, []))
         cmd["q"] = lots
-    if ticks is not None:
-        cmd["p"] = ticks
+    for name, value in (("p", limit), ("sp", stop)):
+        if value is not None:
+            ticks = inst.price_to_ticks(value)
+            if ticks is None:
+                return ok(now, editStatus=_edit_status(target.oid, target.cli, "invalidPrice", now, []))
+            cmd[name] = ticks
+    if p.get("trailingStopMaxDeviation") not in (None, "") or p.get("trailingStopDeviationUnit") not in (None, ""):
+        if not isinstance(target, Trigger) or not target.trailing:
+            return ok(now, editStatus=_edit_status(target.oid, target.cli, "orderForEditNotAStop", now, []))
+        if p.get("trailingStopMaxDeviation") in (None, "") or p.get("trailingStopDeviationUnit") in (None, ""):
+            raise ApiError("requiredArgumentMissing")
+        dev = _trailing(req, inst, p, target.signal)
+        if isinstance(dev, str):
+            return ok(now, editStatus=_edit_status(target.oid, target.cli, "invalidPrice", now, []))
+        cmd["tr"] = dev
     if pb is not None:
         cmd["pb"] = pb
     res = await rt.submit(req.command(cmd))
@@ -244,31 +374,58 @@ async def cancelallorders(req: Request) -> Reply:
     if symbol is not None:
         instrument(req, symbol)
     rt = req.rt
-    acct = rt.exchange.accounts[req.account]
-    targets = [o.oid for o in acct.orders.values() if symbol is None or o.symbol == symbol]
+    cmd: dict[str, Any] = {"c": "cancelall", "a": req.account}
+    if symbol is not None:
+        cmd["s"] = symbol
+    res = await rt.submit(req.command(cmd))
+    now = rt.exchange.now
     cancelled: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
-    for oid in targets:
-        res = await rt.submit(req.command({"c": "cancel", "a": req.account, "o": oid}))
-        if res.status == "cancelled":
-            o = res.events[0][1]
-            el: dict[str, Any] = {"order_id": o.oid}
-            if o.cli is not None:
-                el["cliOrdId"] = o.cli
-            cancelled.append(el)
-            events.extend(events_json(rt.exchange.instruments[o.symbol], res.events))
-    await rt.barrier()
-    now = rt.clock()
+    for ev in res.events:
+        o = ev[1]
+        inst = rt.exchange.instruments[o.symbol]
+        el: dict[str, Any] = {"order_id": o.oid}
+        if o.cli is not None:
+            el["cliOrdId"] = o.cli
+        cancelled.append(el)
+        order = order_json(inst, o) if isinstance(o, Order) else trigger_as_order_json(inst, o)
+        events.append({"type": "CANCEL", "uid": o.oid, "order": order})
     return ok(
         now,
         cancelStatus={
             "receivedTime": iso(now),
             "cancelOnly": symbol if symbol is not None else "all",
-            "status": "cancelled" if cancelled else "noOrdersToCancel",
+            "status": res.status,
             "cancelledOrders": cancelled,
             "orderEvents": events,
         },
     )
+
+
+async def cancelallordersafter(req: Request) -> Reply:
+    text = req.params.get("timeout")
+    timeout = 0
+    if text not in (None, ""):
+        d = parse_decimal(str(text))
+        if d < 0 or d != d.to_integral_value() or d >= 2**32:
+            raise ApiError(INVALID)
+        timeout = int(d)
+    rt = req.rt
+    res = await rt.submit(req.command({"c": "dms", "a": req.account, "t": timeout}))
+    now = rt.exchange.now
+    return ok(now, status={"currentTime": iso(now), "triggerTime": "0" if res.extra is None else iso(res.extra)})
+
+
+async def self_trade_strategy(req: Request) -> Reply:
+    rt = req.rt
+    if req.method == "PUT":
+        value = req.params.require("strategy")
+        if value not in STRATEGIES:
+            raise ApiError(INVALID)
+        await rt.submit(req.command({"c": "stp", "a": req.account, "v": value}))
+    else:
+        await rt.barrier()
+    return ok(rt.clock(), strategy=rt.exchange.accounts[req.account].strategy)
 
 
 # ---------------------------------------------------------------------- batchorder
@@ -372,9 +529,14 @@ async def openorders(req: Request) -> Reply:
     rt = req.rt
     await rt.barrier()
     ex = rt.exchange
-    out = [open_order_json(ex.instruments[o.symbol], o) for o in reversed(ex.open_orders(req.account))]
-    out.sort(key=lambda d: d["receivedTime"], reverse=True)
-    return ok(rt.clock(), openOrders=out)
+    acct = ex.accounts[req.account]
+    rows: list[tuple[int, str, dict[str, Any]]] = []
+    for o in acct.orders.values():
+        rows.append((o.ts, o.oid, open_order_json(ex.instruments[o.symbol], o)))
+    for t in acct.triggers.values():
+        rows.append((t.ts, t.oid, open_trigger_json(ex.instruments[t.symbol], t)))
+    rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    return ok(rt.clock(), openOrders=[r[2] for r in rows])
 
 
 def open_order_json(inst: Instrument, o: Order) -> dict[str, Any]:
@@ -396,6 +558,33 @@ def open_order_json(inst: Instrument, o: Order) -> dict[str, Any]:
     return d
 
 
+def open_trigger_json(inst: Instrument, t: Trigger) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "order_id": t.oid,
+        "symbol": t.symbol,
+        "side": side_str(t.side),
+        "orderType": "take_profit" if t.otype == "take_profit" else "stop",
+    }
+    limit = t.limit_when_fired()
+    if limit is not None:
+        d["limitPrice"] = price_out(inst, limit)
+    d.update(
+        {
+            "stopPrice": price_out(inst, t.trigger),
+            "unfilledSize": size_out(inst, t.qty),
+            "receivedTime": iso(t.ts),
+            "status": "untouched",
+            "filledSize": 0,
+            "reduceOnly": t.reduce_only,
+            "triggerSignal": SIGNAL_OPEN[t.signal],
+            "lastUpdateTime": iso(t.upd),
+        }
+    )
+    if t.cli is not None:
+        d["cliOrdId"] = t.cli
+    return d
+
+
 async def orders_status(req: Request) -> Reply:
     rt = req.rt
     await rt.barrier()
@@ -411,28 +600,46 @@ async def orders_status(req: Request) -> Reply:
     out = []
     for o, status, reason in rows:
         inst = ex.instruments[o.symbol]
-        out.append(
-            {
-                "order": {
-                    "type": "ORDER",
-                    "orderId": o.oid,
-                    "cliOrdId": o.cli,
-                    "symbol": o.symbol,
-                    "side": side_str(o.side),
-                    "quantity": size_out(inst, o.qty),
-                    "filled": size_out(inst, o.filled),
-                    "limitPrice": price_out(inst, o.price),
-                    "reduceOnly": o.reduce_only,
-                    "timestamp": iso(o.ts),
-                    "lastUpdateTimestamp": iso(o.upd),
-                    "priceTriggerOptions": None,
-                    "triggerTime": None,
+        if isinstance(o, Trigger):
+            limit = o.limit_when_fired()
+            order: dict[str, Any] = {
+                "type": "TRIGGER_ORDER",
+                "orderId": o.oid,
+                "cliOrdId": o.cli,
+                "symbol": o.symbol,
+                "side": side_str(o.side),
+                "quantity": size_out(inst, o.qty),
+                "filled": None,
+                "limitPrice": None if limit is None else price_out(inst, limit),
+                "reduceOnly": o.reduce_only,
+                "timestamp": iso(o.ts),
+                "lastUpdateTimestamp": iso(o.upd),
+                "priceTriggerOptions": {
+                    "triggerPrice": price_out(inst, o.trigger),
+                    "triggerSide": "TRIGGER_ABOVE" if o.above else "TRIGGER_BELOW",
+                    "triggerSignal": SIGNAL_STATUS[o.signal],
                 },
-                "status": status,
-                "updateReason": reason,
-                "error": None,
+                "triggerTime": None,
             }
-        )
+        else:
+            order = {
+                "type": "ORDER",
+                "orderId": o.oid,
+                "cliOrdId": o.cli,
+                "symbol": o.symbol,
+                "side": side_str(o.side),
+                "quantity": size_out(inst, o.qty),
+                "filled": size_out(inst, o.filled),
+                "limitPrice": price_out(inst, o.price),
+                "reduceOnly": o.reduce_only,
+                "timestamp": iso(o.ts),
+                "lastUpdateTimestamp": iso(o.upd),
+                "priceTriggerOptions": None,
+                "triggerTime": None,
+            }
+        error = reason if status in ("REJECTED", "TRIGGER_ACTIVATION_FAILURE") else None
+        out.append({"order": order, "status": status,
+                    "updateReason": None if error else reason, "error": error})
     return ok(now, orders=out)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from ..engine.book import BUY, Order
 from ..engine.exchange import Trade
 from ..engine.instruments import Instrument
+from ..engine.triggers import INDEX, LAST, MARK, PERCENT, QUOTE, Trigger
 from .params import INVALID, ApiError
-from .wire import iso, parse_iso, price_out, side_str, size_out
+from .wire import iso, parse_iso, price_out, side_str, size_out, usd_out
 
 if TYPE_CHECKING:
     from .app import Request
@@ -143,3 +145,198 @@ async def market_executions(req: Request) -> Reply:
     if skip + count < len(trades):
         body["continuationToken"] = base64.b64encode(str(skip + count).encode()).decode()
     return 200, body
+
+
+# ---------------------------------------------------------------------- private History API
+HISTORY_SIGNAL = {MARK: "MarkPrice", LAST: "LastPrice", INDEX: "SpotPrice"}
+HISTORY_UNIT = {PERCENT: "Percent", QUOTE: "QuoteCurrency"}
+ORDER_KINDS = ("OrderPlaced", "OrderUpdated", "OrderCancelled", "OrderRejected")
+TRIGGER_KINDS = ("OrderTriggerPlaced", "OrderTriggerActivated", "OrderTriggerCancelled", "OrderTriggerUpdated")
+
+
+def _element_uid(account: str, kind: str, ts: int, oid: str, nth: int) -> str:
+    h = hashlib.blake2b(f"{account}|{kind}|{ts}|{oid}|{nth}".encode(), digest_size=16).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
+def _account_number(account: str) -> int:
+    return int(hashlib.blake2b(account.encode(), digest_size=4).hexdigest(), 16)
+
+
+def _order(inst: Instrument, account: str, o: Order) -> dict[str, Any]:
+    return {
+        "uid": o.oid,
+        "accountUid": account,
+        "tradeable": o.symbol,
+        "direction": "Buy" if o.side == BUY else "Sell",
+        "quantity": _dec(size_out(inst, o.qty - o.filled)),
+        "filled": _dec(size_out(inst, o.filled)),
+        "timestamp": o.ts,
+        "limitPrice": _dec(price_out(inst, o.price)),
+        "orderType": ORDER_TYPES.get(o.otype, "Limit"),
+        "clientId": o.cli or "",
+        "reduceOnly": o.reduce_only,
+        "lastUpdateTimestamp": o.upd,
+    }
+
+
+def _trigger(inst: Instrument, account: str, t: Trigger) -> dict[str, Any]:
+    limit = t.limit_when_fired()
+    options: dict[str, Any] = {
+        "triggerPrice": _dec(price_out(inst, t.trigger)),
+        "triggerSignal": HISTORY_SIGNAL[t.signal],
+        "triggerSide": "Above" if t.above else "Below",
+    }
+    if t.dev is not None and t.dev_unit is not None:
+        dev = price_out(inst, t.dev) if t.dev_unit == QUOTE else t.dev / 100
+        options["trailingStopOptions"] = {"maxDeviation": _dec(dev), "unit": HISTORY_UNIT[t.dev_unit]}
+    if t.offset is not None and t.offset_unit is not None:
+        off = price_out(inst, t.offset) if t.offset_unit == QUOTE else t.offset / 100
+        options["limitPriceOffset"] = {"priceOffset": _dec(off), "unit": HISTORY_UNIT[t.offset_unit]}
+    return {
+        "uid": t.oid,
+        "accountId": _account_number(account),
+        "accountUid": account,
+        "tradeable": t.symbol,
+        "direction": "Buy" if t.side == BUY else "Sell",
+        "quantity": _dec(size_out(inst, t.qty)),
+        "timestamp": t.ts,
+        "limitPrice": "" if limit is None else _dec(price_out(inst, limit)),
+        "orderType": "Limit" if limit is not None else "IoC",
+        "clientId": t.cli or "",
+        "reduceOnly": t.reduce_only,
+        "lastUpdateTimestamp": t.upd,
+        "triggerOptions": options,
+    }
+
+
+def _history_event(inst: Instrument, account: str, e: tuple[Any, ...]) -> dict[str, Any]:
+    kind = e[0]
+    if kind == "OrderPlaced":
+        return {kind: {"order": _order(inst, account, e[2]), "reason": e[3], "reducedQuantity": ""}}
+    if kind == "OrderUpdated":
+        return {kind: {"oldOrder": _order(inst, account, e[2]), "newOrder": _order(inst, account, e[3]),
+                       "reason": e[4], "reducedQuantity": "0"}}
+    if kind == "OrderCancelled":
+        return {kind: {"order": _order(inst, account, e[2]), "reason": e[3]}}
+    if kind == "OrderRejected":
+        return {kind: {"order": _order(inst, account, e[2]), "orderError": e[3], "reason": e[3].lower()}}
+    if kind in ("OrderTriggerPlaced", "OrderTriggerCancelled"):
+        return {kind: {"order": _trigger(inst, account, e[2]), "reason": e[3]}}
+    if kind == "OrderTriggerActivated":
+        return {kind: {"order": _trigger(inst, account, e[2])}}
+    if kind == "OrderTriggerUpdated":
+        return {kind: {"oldOrderTrigger": _trigger(inst, account, e[2]),
+                       "newOrderTrigger": _trigger(inst, account, e[3]), "reason": e[4]}}
+    raise ValueError(kind)
+
+
+def _window(req: Request) -> tuple[int | None, int | None, int, str, int, str | None]:
+    since = _int_param(req, "since")
+    before = _int_param(req, "before")
+    count = _int_param(req, "count") or 500
+    sort = req.params.get("sort") or "desc"
+    if sort not in ("asc", "desc") or count < 1:
+        raise ApiError(INVALID)
+    tradeable = req.params.get("tradeable") or None
+    skip = 0
+    token = req.params.get("continuation_token")
+    if token:
+        try:
+            skip = int(base64.b64decode(token).decode())
+        except ValueError as e:
+            raise ApiError(INVALID) from e
+    return since, before, min(count, 1000), sort, skip, tradeable
+
+
+def _page(req: Request, rows: list[tuple[int, dict[str, Any]]], sort: str, skip: int, count: int) -> Reply:
+    """rows are (timestamp, element) oldest first."""
+    if sort == "desc":
+        rows.reverse()
+    page = rows[skip: skip + count]
+    body: dict[str, Any] = {"accountUid": req.account, "len": len(page), "elements": [r[1] for r in page]}
+    if skip + count < len(rows):
+        body["continuationToken"] = base64.b64encode(str(skip + count).encode()).decode()
+    body["serverTime"] = iso(req.rt.clock())
+    return 200, body
+
+
+async def _account_events(req: Request, kinds: tuple[str, ...]) -> Reply:
+    rt = req.rt
+    since, before, count, sort, skip, tradeable = _window(req)
+    await rt.barrier()
+    ex = rt.exchange
+    acct = ex.accounts[req.account]
+    rows: list[tuple[int, dict[str, Any]]] = []
+    seen: dict[tuple[str, int, str], int] = {}
+    for e in acct.history:
+        kind, ts, obj = e[0], e[1], e[2]
+        key = (kind, ts, obj.oid)
+        nth = seen.get(key, 0)
+        seen[key] = nth + 1
+        if kind not in kinds or (since is not None and ts < since) or (before is not None and ts >= before):
+            continue
+        if tradeable is not None and obj.symbol != tradeable:
+            continue
+        inst = ex.instruments[obj.symbol]
+        rows.append((ts, {"uid": _element_uid(req.account, kind, ts, obj.oid, nth), "timestamp": ts,
+                          "event": _history_event(inst, req.account, e)}))
+    return _page(req, rows, sort, skip, count)
+
+
+async def account_orders(req: Request) -> Reply:
+    """GET /api/history/v{2,3}/orders (signed)."""
+    return await _account_events(req, ORDER_KINDS)
+
+
+async def account_triggers(req: Request) -> Reply:
+    """GET /api/history/v{2,3}/triggers (signed)."""
+    return await _account_events(req, TRIGGER_KINDS)
+
+
+async def account_executions(req: Request) -> Reply:
+    """GET /api/history/v{2,3}/executions (signed): the account's side of each execution."""
+    rt = req.rt
+    since, before, count, sort, skip, tradeable = _window(req)
+    await rt.barrier()
+    ex = rt.exchange
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for f in ex.accounts[req.account].fills:
+        t = f.trade
+        if t is None or (since is not None and f.ts < since) or (before is not None and f.ts >= before):
+            continue
+        if tradeable is not None and f.symbol != tradeable:
+            continue
+        inst = ex.instruments[f.symbol]
+        mine = {
+            "fee": _dec(usd_out(f.fee)),
+            "positionSize": _dec(size_out(inst, f.pos_after) if f.pos_after >= 0 else -size_out(inst, -f.pos_after)),
+            "feeCalculationInfo": [{"percentageFee": "0.02" if f.fill_type == "maker" else "0.05",
+                                    "userFeeDiscountApplied": None, "marketShareRebateCredited": None}],
+        }
+        maker = f.fill_type == "maker"
+        usd = inst.notional_usd8(t.lots, t.price) / 100_000_000
+        element = {
+            "uid": f.fill_id,
+            "timestamp": f.ts,
+            "event": {
+                "Execution": {
+                    "execution": {
+                        "uid": t.uid,
+                        "makerOrder": _order(inst, t.maker.acct, t.maker),
+                        "takerOrder": _order(inst, t.taker.acct, t.taker),
+                        "timestamp": t.ts,
+                        "quantity": _dec(size_out(inst, t.lots)),
+                        "price": _dec(price_out(inst, t.price)),
+                        "markPrice": _dec(price_out(inst, t.mark)),
+                        "limitFilled": t.maker.filled + t.lots >= t.maker.qty,
+                        "usdValue": f"{usd:.2f}",
+                        "makerOrderData": mine if maker else None,
+                        "takerOrderData": None if maker else mine,
+                    },
+                    "takerReducedQuantity": "",
+                }
+            },
+        }
+        rows.append((f.ts, element))
+    return _page(req, rows, sort, skip, count)

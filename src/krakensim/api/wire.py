@@ -6,8 +6,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..engine.book import BUY, Order
-from ..engine.exchange import CANCEL, EDIT, EXECUTION, PLACE, REJECT
+from ..engine.exchange import (
+    CANCEL,
+    CANCEL_TRIGGER,
+    EDIT,
+    EDIT_TRIGGER,
+    EXECUTION,
+    PLACE,
+    PLACE_TRIGGER,
+    REJECT,
+    REJECT_TRIGGER,
+)
 from ..engine.instruments import Instrument
+from ..engine.triggers import INDEX, LAST, MARK, Trigger
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _iso_cache: dict[int, str] = {}
@@ -79,6 +90,50 @@ def order_json(inst: Instrument, o: Order) -> dict[str, Any]:
     }
 
 
+SIGNAL_V3 = {MARK: "mark_price", LAST: "last_price", INDEX: "spot_price"}
+SIGNAL_STATUS = {MARK: "MARK_PRICE", LAST: "LAST_PRICE", INDEX: "SPOT_PRICE"}
+SIGNAL_OPEN = {MARK: "mark", LAST: "last", INDEX: "spot"}
+
+
+def trigger_json(inst: Instrument, t: Trigger) -> dict[str, Any]:
+    """OrderTriggerJson: a trigger order as the v3 events show it."""
+    limit = t.limit_when_fired()
+    return {
+        "uid": t.oid,
+        "clientId": t.cli,
+        "type": "lmt" if limit is not None else "ioc",
+        "symbol": t.symbol,
+        "side": "buy" if t.side == BUY else "sell",
+        "quantity": size_out(inst, t.qty),
+        "limitPrice": None if limit is None else price_out(inst, limit),
+        "triggerPrice": price_out(inst, t.trigger),
+        "triggerSide": "trigger_above" if t.above else "trigger_below",
+        "triggerSignal": SIGNAL_V3[t.signal],
+        "reduceOnly": t.reduce_only,
+        "timestamp": iso(t.ts),
+        "lastUpdateTimestamp": iso(t.upd),
+        "startTime": None,
+    }
+
+
+def trigger_as_order_json(inst: Instrument, t: Trigger) -> dict[str, Any]:
+    """A trigger order in an OrderJson slot (EDIT events): type ``stp``, limit or trigger price."""
+    limit = t.limit_when_fired()
+    return {
+        "orderId": t.oid,
+        "cliOrdId": t.cli,
+        "type": "stp",
+        "symbol": t.symbol,
+        "side": "buy" if t.side == BUY else "sell",
+        "quantity": size_out(inst, t.qty),
+        "filled": 0,
+        "limitPrice": price_out(inst, limit if limit is not None else t.trigger),
+        "reduceOnly": t.reduce_only,
+        "timestamp": iso(t.ts),
+        "lastUpdateTimestamp": iso(t.upd),
+    }
+
+
 def event_json(inst: Instrument, ev: tuple[Any, ...]) -> dict[str, Any]:
     tag = ev[0]
     if tag == PLACE:
@@ -104,6 +159,15 @@ def event_json(inst: Instrument, ev: tuple[Any, ...]) -> dict[str, Any]:
         }
     if tag == EDIT:
         return {"type": EDIT, "old": order_json(inst, ev[1]), "new": order_json(inst, ev[2]), "reducedQuantity": None}
+    if tag == PLACE_TRIGGER:
+        return {"type": PLACE, "orderTrigger": trigger_json(inst, ev[1])}
+    if tag == CANCEL_TRIGGER:
+        return {"type": CANCEL, "uid": ev[1].oid, "orderTrigger": trigger_json(inst, ev[1])}
+    if tag == REJECT_TRIGGER:
+        return {"type": REJECT, "uid": ev[1].oid, "orderTrigger": trigger_json(inst, ev[1]), "reason": ev[2]}
+    if tag == EDIT_TRIGGER:
+        return {"type": EDIT, "old": trigger_as_order_json(inst, ev[1]), "new": trigger_as_order_json(inst, ev[2]),
+                "reducedQuantity": None}
     raise ValueError(tag)
 
 

@@ -15,7 +15,7 @@ class Order:
 
     __slots__ = (
         "oid", "cli", "acct", "symbol", "side", "otype", "qty", "filled", "price",
-        "reduce_only", "ts", "upd", "im",
+        "reduce_only", "ts", "upd", "im", "small",
     )
 
     def __init__(
@@ -35,6 +35,7 @@ class Order:
         self.ts = ts
         self.upd = ts
         self.im = 0  # initial margin (usd8) reserved for the open part
+        self.small = False  # counted among the account's small open orders
 
     @property
     def remaining(self) -> int:
@@ -56,6 +57,7 @@ class Order:
         o.ts = self.ts
         o.upd = self.upd
         o.im = self.im
+        o.small = self.small
         return o
 
     def state(self) -> tuple[object, ...]:

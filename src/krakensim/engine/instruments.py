@@ -46,13 +46,16 @@ class Instrument:
     post_only: bool = False
     tradeable: bool = True
     # derived, filled in __post_init__
+    linear: bool = field(init=False, repr=False)
     max_lots: int = field(init=False, repr=False)
     _unit_usd8: int = field(init=False, repr=False)
     _im_bps: int = field(init=False, repr=False)
+    mm_bps: int = field(init=False, repr=False)
     tick_num: int = field(init=False, repr=False)
     tick_den: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "linear", self.type != INVERSE)
         lot = Fraction(10) ** -self.precision
         cs = Fraction(self.contract_size)
         unit = lot * cs * (Fraction(self.tick_size) if self.linear else 1) * 10**8
@@ -61,14 +64,12 @@ class Instrument:
         object.__setattr__(self, "_unit_usd8", int(unit))
         im = Fraction(self.margin_levels[0].initial) * 10000
         object.__setattr__(self, "_im_bps", int(im))
+        object.__setattr__(self, "mm_bps", int(Fraction(self.margin_levels[0].maintenance) * 10000))
         object.__setattr__(self, "max_lots", int(self.max_position_size.scaleb(self.precision)))
         tick = Fraction(self.tick_size)
         object.__setattr__(self, "tick_num", tick.numerator)
         object.__setattr__(self, "tick_den", tick.denominator)
 
-    @property
-    def linear(self) -> bool:
-        return self.type != INVERSE
 
     @property
     def lot_size(self) -> Decimal:

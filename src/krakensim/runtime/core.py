@@ -19,7 +19,7 @@ from ..api.auth import FULL, KeyStore
 from ..engine import Exchange, Result, default_instruments
 from ..engine.instruments import Instrument
 from ..store.journal import Journal
-from .clock import WallClock
+from .clock import ManualClock, WallClock
 
 
 class _Group:
@@ -49,6 +49,7 @@ class Runtime:
         self._writer: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._timer: asyncio.Task[None] | None = None
         self.fatal: BaseException | None = None
 
     # ------------------------------------------------------------------ replay
@@ -113,11 +114,46 @@ class Runtime:
 
     # ------------------------------------------------------------------ writer
     async def start(self) -> None:
+        if isinstance(self.clock, WallClock):
+            self._timer = asyncio.create_task(self._timer_loop())
         if self.journal is None:
             return
         self._wake = asyncio.Event()
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="journal")
         self._writer = asyncio.create_task(self._write_loop())
+
+    async def due(self) -> bool:
+        """Apply a ``tick`` when something falls due without a command (dead man's switch)."""
+        deadline = self.exchange.next_deadline()
+        if deadline is not None and self.clock() >= deadline:
+            await self.submit({"c": "tick"})
+            return True
+        return False
+
+    async def advance(self, ms: int) -> int:
+        """Move a manual clock forward, firing what falls due on the way (in order)."""
+        clock = self.clock
+        if not isinstance(clock, ManualClock):
+            raise TypeError("the clock is not manual")
+        target = clock.now + ms
+        while True:
+            deadline = self.exchange.next_deadline()
+            if deadline is None or deadline > target:
+                break
+            clock.now = max(clock.now, deadline)
+            await self.submit({"c": "tick"})
+        clock.now = target
+        await self.submit({"c": "tick"})
+        return target
+
+    async def _timer_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.02)
+            try:
+                await self.due()
+            except Exception:  # noqa: BLE001 - keep the timer alive; the failure is logged by the journal path
+                if self.fatal is not None:
+                    raise
 
     async def _write_loop(self) -> None:
         assert self._wake is not None and self.journal is not None
@@ -139,6 +175,8 @@ class Runtime:
                 g.future.set_result(None)
 
     async def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         if self._writer is not None:
             # drain what is pending
             while self._group is not None and self._group.records and self.fatal is None:

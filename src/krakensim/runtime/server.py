@@ -7,12 +7,14 @@ import socket
 import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import uvicorn
 
 from ..admin.routes import DEFAULT_FUNDS, admin, create_account
 from ..api.app import App
 from ..store.journal import Journal
+from .clock import ManualClock
 from .core import Runtime
 
 
@@ -25,6 +27,7 @@ class Settings:
     keys: list[tuple[str, str]] = field(default_factory=list)
     funds: Decimal = DEFAULT_FUNDS
     synchronous: str = "FULL"
+    manual_clock_start: int | None = None  # epoch ms: a clock that moves only by the control API
 
 
 @dataclass
@@ -48,7 +51,14 @@ def build(s: Settings) -> Built:
             journal.set_meta("seed", str(seed))
         else:
             seed = int(stored)
-    rt = Runtime(seed=seed, journal=journal)
+    clock: Any = None
+    if s.manual_clock_start is not None:
+        start = s.manual_clock_start
+        if journal is not None:  # a manual clock resumes where the journal stopped
+            row = journal.db.execute("SELECT max(ts) FROM journal").fetchone()
+            start = max(start, row[0] or 0)
+        clock = ManualClock(start)
+    rt = Runtime(seed=seed, journal=journal, clock=clock)
     replayed = rt.replay()
     demo: dict[str, str] = {}
     for key, secret in s.keys:
