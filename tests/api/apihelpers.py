@@ -193,6 +193,7 @@ class ServerProcess:
     data: Path | None = None
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    extra_args: list[str] = field(default_factory=list)
     log_path: Path = field(init=False)
     _starts: int = 0
 
@@ -212,7 +213,7 @@ class ServerProcess:
         cmd += ["--seed", "1"]
         for c in self.accounts:
             cmd += ["--api-key", c.key, "--api-secret", c.secret]
-        return cmd
+        return cmd + list(self.extra_args)
 
     def start(self, port: int | None = None) -> None:
         self.port = port or free_port()

@@ -5,7 +5,8 @@
   over-filled, and per symbol the accounts' positions sum to zero;
 - value is conserved: balances + unrealised PnL + fees collected stay equal to the money
   the accounts started with (linear instruments, exact integers);
-- a reduce-only order never increases |position|;
+- a reduce-only order never increases |position|, at placement or at any later fill;
+- trigger orders, price moves, the dead man's switch and self-trade strategies keep all of the above;
 - replaying the same commands with the same times gives the same state, to the byte.
 """
 
@@ -73,12 +74,55 @@ class EngineMachine(RuleBasedStateMachine):
             pos = self.ex.accounts[a].positions.get(sym)
             assert (abs(pos.lots) if pos else 0) <= before, "reduce-only order grew the position"
 
+    @rule(
+        acct=st.integers(0, 2), sym=st.sampled_from(SYMBOLS), side=st.sampled_from([BUY, SELL]),
+        otype=st.sampled_from(["stp", "take_profit", "trailing_stop"]), lots=st.integers(1, 300),
+        offset=st.integers(-40, 40), limit=st.none() | st.integers(-20, 20), ro=st.booleans(),
+        sig=st.sampled_from(["mark", "index", "last"]), dev=st.integers(10, 300),
+    )
+    def place_trigger(self, acct: int, sym: str, side: int, otype: str, lots: int, offset: int, limit: int | None,
+                      ro: bool, sig: str, dev: int) -> None:
+        cmd: dict[str, Any] = {"c": "place", "a": self.accounts[acct], "s": sym, "d": side, "t": otype, "q": lots,
+                               "sig": sig}
+        if otype == "trailing_stop":
+            cmd["tr"] = [dev, "PERCENT"]
+        else:
+            cmd["sp"] = MID[sym] + offset
+            if limit is not None:
+                cmd["p"] = MID[sym] + offset + limit
+        if ro:
+            cmd["ro"] = True
+        r = self.run(cmd)
+        if r.status == "placed":
+            self.order_ids.append(r.oid)
+
+    @rule(sym=st.sampled_from(SYMBOLS), mark=st.integers(-40, 40), index=st.none() | st.integers(-40, 40))
+    def move_prices(self, sym: str, mark: int, index: int | None) -> None:
+        cmd: dict[str, Any] = {"c": "prices", "s": sym, "mark": MID[sym] + mark}
+        if index is not None:
+            cmd["index"] = MID[sym] + index
+        self.run(cmd)
+
+    @rule(acct=st.integers(0, 2), timeout=st.integers(0, 3))
+    def dead_man_switch(self, acct: int, timeout: int) -> None:
+        self.run({"c": "dms", "a": self.accounts[acct], "t": timeout})
+
+    @rule(ms=st.integers(1, 4000))
+    def time_passes(self, ms: int) -> None:
+        self.t += ms
+        self.run({"c": "tick"})
+
+    @rule(acct=st.integers(0, 2), strategy=st.sampled_from(["REJECT_TAKER", "CANCEL_MAKER_SELF"]))
+    def self_trade_strategy(self, acct: int, strategy: str) -> None:
+        self.run({"c": "stp", "a": self.accounts[acct], "v": strategy})
+
     @precondition(lambda self: self.order_ids)
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         oid = data.draw(st.sampled_from(self.order_ids))
         o = self.ex.open.get(oid) or (self.ex.done[oid].order if oid in self.ex.done else None)
-        assert o is not None
+        if o is None:
+            o = next(a.triggers[oid] for a in self.ex.accounts.values() if oid in a.triggers)
         r = self.run({"c": "cancel", "a": o.acct, "o": oid})
         assert r.status in ("cancelled", "filled", "notFound")
 
@@ -111,17 +155,37 @@ class EngineMachine(RuleBasedStateMachine):
                 filled_by_order[f.oid] += f.lots
             for s, p in a.positions.items():
                 net[s] += p.lots
+        triggers = {oid for a in ex.accounts.values() for oid in a.triggers}
         for oid in self.order_ids:
             o = ex.open.get(oid)
             if o is not None:
                 assert 0 <= o.filled < o.qty
+            elif oid in triggers:
+                assert filled_by_order[oid] == 0  # a trigger has not traded yet
+                continue
             else:
                 d = ex.done[oid]
+                if d.status == "TRIGGER_ACTIVATION_FAILURE" or (d.status == "CANCELLED" and not hasattr(d.order, "filled")):
+                    assert filled_by_order[oid] == 0
+                    continue
                 o = d.order
                 assert d.status in ("FULLY_EXECUTED", "CANCELLED")
                 assert (o.filled == o.qty) == (d.status == "FULLY_EXECUTED")
             assert filled_by_order[oid] == o.filled
         assert all(v == 0 for v in net.values())
+
+    @invariant()
+    def reduce_only_fills_never_grow_a_position(self) -> None:
+        for a in self.ex.accounts.values():
+            for f in a.fills:
+                if f.reduce_only:
+                    before = f.pos_after - f.side * f.lots
+                    assert abs(f.pos_after) < abs(before), "a reduce-only fill grew the position"
+
+    @invariant()
+    def dead_man_switches_are_consistent(self) -> None:
+        for uid, a in self.ex.accounts.items():
+            assert a.dms == self.ex.dms.get(uid)
 
     @invariant()
     def value_conserved(self) -> None:
@@ -143,6 +207,6 @@ class EngineMachine(RuleBasedStateMachine):
 
 
 EngineMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=80, stateful_step_count=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 TestEngineMachine = EngineMachine.TestCase

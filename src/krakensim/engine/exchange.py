@@ -325,6 +325,10 @@ class Exchange:
         inst = self.instruments[symbol]
         book = self.books[symbol]
         opp = book.opposite(side)
+        pos = acct.positions.get(symbol)
+        held = pos.lots if pos else 0
+        if reduce_only and (held == 0 or (held > 0) == (side == BUY)):
+            return Result("wouldNotReducePosition", oid, cli, extra="WOULD_NOT_REDUCE_POSITION")
         if otype == "mkt":
             best = opp.best()
             if best is None:
@@ -340,11 +344,7 @@ class Exchange:
         order = Order(oid, cli, acct.uid, symbol, side, otype, lots, price, reduce_only, now)
 
         reduced: int | None = None
-        pos = acct.positions.get(symbol)
-        held = pos.lots if pos else 0
         if reduce_only:
-            if held == 0 or (held > 0) == (side == BUY):
-                return Result("wouldNotReducePosition", oid, cli, extra="WOULD_NOT_REDUCE_POSITION")
             if lots > abs(held):
                 reduced = lots - abs(held)
                 order.qty = abs(held)

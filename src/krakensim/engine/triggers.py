@@ -93,7 +93,8 @@ class Trigger:
             return None
         if self.offset_unit == QUOTE:
             return self.trigger + self.offset
-        return self.trigger + (self.trigger * self.offset + (5000 if self.offset >= 0 else -5000)) // 10000
+        q = self.trigger * self.offset  # in 1/10000 of a tick; rounded half away from zero
+        return self.trigger + (1 if q >= 0 else -1) * ((abs(q) + 5000) // 10000)
 
 
 class TriggerBook:
