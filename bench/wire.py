@@ -837,6 +837,7 @@ def krakensim_argv(args: argparse.Namespace, port: int, storage: list[str]) -> l
         args.api_key,
         "--api-secret",
         args.api_secret,
+        *(["--http", args.http] if args.http else []),
     ]
 
 
@@ -1035,6 +1036,7 @@ def main() -> None:
         default="both",
         help="krakensim storage mode(s) for part (b) (default both)",
     )
+    ap.add_argument("--http", default=None, choices=["uvicorn", "granian"], help="krakensim's HTTP server")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--null-server", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()

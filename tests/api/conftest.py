@@ -27,8 +27,10 @@ from apihelpers import (  # noqa: E402
     HttpRecorder,
     RawClient,
     ServerProcess,
+    Venue,
     make_ccxt,
     make_sdk,
+    manual_clock_args,
     new_key,
     new_secret,
 )
@@ -149,4 +151,17 @@ def isolated_server(tmp_path, recorder: HttpRecorder) -> Iterator[ServerProcess]
     srv = ServerProcess(tmp_path, [Creds(new_key(), new_secret()), Creds(new_key(), new_secret())])
     srv.start()
     yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def venue(tmp_path, recorder: HttpRecorder) -> Iterator[Venue]:
+    """A private in-memory server whose clock moves only via the control API
+    (starts at 2026-01-01T00:00:00Z); prices, market states and time are the
+    test's own."""
+    srv = ServerProcess(tmp_path, [], extra_args=manual_clock_args())
+    srv.start()
+    v = Venue(srv, recorder)
+    yield v
+    v.close()
     srv.stop()

@@ -61,8 +61,7 @@ def test_answer_waits_for_the_commit(tmp_path: Path) -> None:
         assert fut is not None and not fut.done()  # applied in memory, not yet durable
         await fut
         assert rt.journal is not None
-        row = rt.journal.db.execute("SELECT count(*) FROM journal").fetchone()
-        assert row[0] == 1
+        assert [cmd for _seq, _ts, cmd in rt.journal.replay()] == [{"c": "acct", "usd8": 1}]
         await rt.stop()
 
     asyncio.run(go())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from urllib.parse import parse_qsl, unquote_plus
+from urllib.parse import unquote_plus
 
 import orjson
 
@@ -20,6 +20,19 @@ class ApiError(Exception):
 REQUIRED = "requiredArgumentMissing"
 INVALID = "invalidArgument"
 JSON_ERROR = "Json Parse Error"
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """``a=1&b=x%20y`` → pairs, decoding ``%XX`` and ``+`` only where present (the hot path)."""
+    out = []
+    for part in text.split("&"):
+        if not part:
+            continue
+        k, _, v = part.partition("=")
+        if "%" in part or "+" in part:
+            k, v = unquote_plus(k), unquote_plus(v)
+        out.append((k, v))
+    return out
 
 
 class Params:
@@ -44,7 +57,7 @@ class Params:
                 # batchorder: ccxt sends raw compact JSON, the SDK form-encodes it
                 items.setdefault("json", []).append(text)
                 continue
-            for k, v in parse_qsl(text, keep_blank_values=True):
+            for k, v in _pairs(text):
                 items.setdefault(k, []).append(v)
         return cls(items)
 

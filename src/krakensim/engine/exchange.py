@@ -172,14 +172,17 @@ class Exchange:
         self.fees_collected = 0  # usd8
         self.trigger_seq = 0
         self.now = 0
+        self.fired = False  # did the last command also fire a dead man's switch?
 
     # ------------------------------------------------------------------ dispatch
     def execute(self, cmd: dict[str, Any], now: int) -> Result:
         """Apply one journaled command. Every state change goes through here."""
         if now > self.now:
             self.now = now
+        self.fired = False
         if self.dms and min(self.dms.values()) <= now:
             self._fire_dead_man_switches(now)
+            self.fired = True
         c = cmd["c"]
         if c == "place":
             return self.place(
@@ -217,6 +220,17 @@ class Exchange:
             self.accounts[cmd["a"]].strategy = cmd["v"]
             return Result("ok")
         raise ValueError(f"unknown command {c!r}")
+
+    def changed_nothing(self, cmd: dict[str, Any], res: Result) -> bool:
+        """True when ``cmd`` left the state exactly as it was (so it need not be journaled)."""
+        if self.fired:
+            return False
+        c = cmd["c"]
+        if c == "cancel":
+            return res.status in ("notFound", "filled", "wouldProcessAfterSpecifiedTime")
+        if c == "edit":
+            return res.status != "edited"
+        return c == "tick"
 
     def next_deadline(self) -> int | None:
         """The next time something happens without a command (a dead man's switch)."""

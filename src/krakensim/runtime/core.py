@@ -13,8 +13,6 @@ import asyncio
 import concurrent.futures
 from typing import Any
 
-import orjson
-
 from ..api.auth import FULL, KeyStore
 from ..engine import Exchange, Result, default_instruments
 from ..engine.instruments import Instrument
@@ -26,7 +24,7 @@ class _Group:
     __slots__ = ("records", "future")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.records: list[tuple[int, int, bytes]] = []
+        self.records: list[bytes] = []
         self.future: asyncio.Future[None] = loop.create_future()
 
 
@@ -50,6 +48,7 @@ class Runtime:
         self._wake: asyncio.Event | None = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._timer: asyncio.Task[None] | None = None
+        self._started = False
         self.fatal: BaseException | None = None
 
     # ------------------------------------------------------------------ replay
@@ -82,11 +81,15 @@ class Runtime:
         res = self._apply(cmd, now)
         if self.journal is None:
             return res, None
+        if self.exchange.changed_nothing(cmd, res):
+            # nothing to keep; but the answer must not run ahead of what it observed
+            g = self._group if self._group is not None and self._group.records else self._inflight
+            return res, (None if g is None else g.future)
         self.seq += 1
         g = self._group
         if g is None:
             g = self._group = _Group(asyncio.get_running_loop())
-        g.records.append((self.seq, now, orjson.dumps(cmd)))
+        g.records.append(Journal.record(self.seq, now, cmd))
         if self._inflight is None and self._wake is not None:
             self._wake.set()
         return res, g.future
@@ -103,7 +106,7 @@ class Runtime:
         res = self._apply(cmd, now)
         if self.journal is not None:
             self.seq += 1
-            self.journal.append_many([(self.seq, now, orjson.dumps(cmd))])
+            self.journal.append_many([Journal.record(self.seq, now, cmd)])
         return res
 
     async def barrier(self) -> None:
@@ -114,6 +117,9 @@ class Runtime:
 
     # ------------------------------------------------------------------ writer
     async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
         if isinstance(self.clock, WallClock):
             self._timer = asyncio.create_task(self._timer_loop())
         if self.journal is None:

@@ -28,6 +28,7 @@ class Settings:
     funds: Decimal = DEFAULT_FUNDS
     synchronous: str = "FULL"
     manual_clock_start: int | None = None  # epoch ms: a clock that moves only by the control API
+    http: str = "uvicorn"  # or "granian"
 
 
 @dataclass
@@ -55,8 +56,7 @@ def build(s: Settings) -> Built:
     if s.manual_clock_start is not None:
         start = s.manual_clock_start
         if journal is not None:  # a manual clock resumes where the journal stopped
-            row = journal.db.execute("SELECT max(ts) FROM journal").fetchone()
-            start = max(start, row[0] or 0)
+            start = max(start, journal.last_ts() or 0)
         clock = ManualClock(start)
     rt = Runtime(seed=seed, journal=journal, clock=clock)
     replayed = rt.replay()
@@ -111,6 +111,10 @@ def serve(s: Settings) -> None:
     port = sock.getsockname()[1]
     host = f"[{s.host}]" if ":" in s.host else s.host
     print(banner(f"http://{host}:{port}", built.demo, built.replayed, s.data), flush=True)
+    if s.http == "granian":
+        sock.close()
+        _serve_granian(built, s.host, port)
+        return
     config = uvicorn.Config(
         built.app,
         loop="uvloop",
@@ -118,6 +122,7 @@ def serve(s: Settings) -> None:
         lifespan="on",
         access_log=False,
         server_header=False,
+        proxy_headers=False,
         log_level="warning",
         backlog=2048,
     )
@@ -126,3 +131,20 @@ def serve(s: Settings) -> None:
         server.run(sockets=[sock])
     finally:
         sys.stdout.flush()
+
+
+def _serve_granian(built: Built, host: str, port: int) -> None:
+    """The same app on granian's embedded server (measured against uvicorn in docs/benchmarks.md)."""
+    import uvloop
+    from granian.constants import Interfaces
+    from granian.server.embed import Server
+
+    async def main() -> None:
+        await built.runtime.start()
+        server = Server(built.app, address=host, port=port, interface=Interfaces.ASGI, log_enabled=False)
+        try:
+            await server.serve()
+        finally:
+            await built.runtime.stop()
+
+    uvloop.run(main())

@@ -1,7 +1,9 @@
 """The SQLite journal: every accepted command, with the time the engine gave it.
 
 WAL mode with ``synchronous=FULL``: a transaction is on disk when ``commit`` returns.
-Commands are appended in groups (one transaction per group) by a single writer.
+Commands are appended in groups by a single writer: one transaction and one row per group,
+the row holding the group's records ``[seq, ts, cmd]`` as one JSON array (so the writer
+thread does one insert, not one per command, and holds the GIL as little as possible).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import orjson
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
-    seq INTEGER PRIMARY KEY,
-    ts INTEGER NOT NULL,
-    cmd BLOB NOT NULL
+    last_seq INTEGER PRIMARY KEY,
+    first_seq INTEGER NOT NULL,
+    records BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -33,7 +35,7 @@ class Journal:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.db.executescript(SCHEMA)
-        row = self.db.execute("SELECT max(seq) FROM journal").fetchone()
+        row = self.db.execute("SELECT max(last_seq) FROM journal").fetchone()
         self.seq: int = row[0] or 0
         self.commits = 0  # transactions written by this process (group commit makes it < records)
 
@@ -44,12 +46,19 @@ class Journal:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
-    def append_many(self, records: list[tuple[int, int, bytes]]) -> None:
-        """Write a group of (seq, ts, cmd) records in one transaction; durable on return."""
+    @staticmethod
+    def record(seq: int, ts: int, cmd: dict[str, Any]) -> bytes:
+        return orjson.dumps([seq, ts, cmd])
+
+    def append_many(self, records: list[bytes]) -> None:
+        """Write a group of records (from ``record``) in one transaction; durable on return."""
+        first = orjson.loads(records[0])[0]
+        last = orjson.loads(records[-1])[0]
+        blob = b"[" + b",".join(records) + b"]"
         db = self.db
         db.execute("BEGIN")
         try:
-            db.executemany("INSERT INTO journal(seq, ts, cmd) VALUES (?, ?, ?)", records)
+            db.execute("INSERT INTO journal(last_seq, first_seq, records) VALUES (?, ?, ?)", (last, first, blob))
             db.execute("COMMIT")
             self.commits += 1
         except BaseException:
@@ -57,8 +66,12 @@ class Journal:
             raise
 
     def replay(self) -> Iterator[tuple[int, int, dict[str, Any]]]:
-        for seq, ts, cmd in self.db.execute("SELECT seq, ts, cmd FROM journal ORDER BY seq"):
-            yield seq, ts, orjson.loads(cmd)
+        for (blob,) in self.db.execute("SELECT records FROM journal ORDER BY last_seq"):
+            yield from ((seq, ts, cmd) for seq, ts, cmd in orjson.loads(blob))
+
+    def last_ts(self) -> int | None:
+        row = self.db.execute("SELECT records FROM journal ORDER BY last_seq DESC LIMIT 1").fetchone()
+        return None if row is None else int(orjson.loads(row[0])[-1][1])
 
     def close(self) -> None:
         self.db.close()
