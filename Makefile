@@ -35,8 +35,8 @@ test: lint typecheck
 
 bench: $(VENV)/.dev
 	$(PY) bench/engine.py
-	cd bench && npm ci --silent --no-audit --no-fund
-	$(PY) bench/wire.py
+	npm ci --prefix bench --silent --no-audit --no-fund
+	$(PY) bench/wire.py --json bench/results/wire.json
 	$(PY) bench/report.py
 
 clean:
