@@ -749,7 +749,7 @@ async def openpositions(req: Request) -> Reply:
 
 
 # ---------------------------------------------------------------------- market data
-def instrument_json(inst: Instrument) -> dict[str, Any]:
+def instrument_json(inst: Instrument, state: str = "open") -> dict[str, Any]:
     def levels(rows: Any) -> list[dict[str, Any]]:
         key = "numNonContractUnits" if inst.linear else "contracts"
         return [
@@ -770,7 +770,7 @@ def instrument_json(inst: Instrument) -> dict[str, Any]:
         {
             "tickSize": _num(inst.tick_size),
             "contractSize": _num(inst.contract_size),
-            "tradeable": inst.tradeable,
+            "tradeable": inst.tradeable and state != "inactive",
             "impactMidSize": _num(inst.impact_mid_size),
             "maxPositionSize": _num(inst.max_position_size),
             "openingDate": iso(inst.opening_date_ms),
@@ -784,7 +784,7 @@ def instrument_json(inst: Instrument) -> dict[str, Any]:
     d.update(
         {
             "contractValueTradePrecision": inst.precision,
-            "postOnly": inst.post_only,
+            "postOnly": state == "post_only",
             "feeScheduleUid": inst.fee_schedule_uid,
             "retailMarginLevels": levels(inst.retail_margin_levels),
             "category": inst.category,
@@ -803,7 +803,7 @@ def _num(d: Any) -> int | float:
 
 async def instruments(req: Request) -> Reply:
     ex = req.rt.exchange
-    return ok(req.rt.clock(), instruments=[instrument_json(i) for i in ex.instruments.values()])
+    return ok(req.rt.clock(), instruments=[instrument_json(i, ex.market_state[i.symbol]) for i in ex.instruments.values()])
 
 
 def _status_json(symbol: str) -> dict[str, Any]:
@@ -864,9 +864,9 @@ def ticker_json(req: Request, inst: Instrument, now: int) -> dict[str, Any]:
         {
             "fundingRate": 0,
             "fundingRatePrediction": 0,
-            "suspended": False,
-            "indexPrice": mark,
-            "postOnly": inst.post_only,
+            "suspended": ex.market_state[inst.symbol] == "suspended",
+            "indexPrice": price_out(inst, ex.index[inst.symbol]),
+            "postOnly": ex.market_state[inst.symbol] == "post_only",
             "change24h": change,
         }
     )
