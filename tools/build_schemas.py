@@ -142,6 +142,8 @@ class Relaxation:
     pointer: str
     drop_required: tuple[str, ...]
     reason: str
+    # (property, extra enum values): values the live API answers that the spec's enum lacks
+    extend_enum: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 # Spec examples that contradict the spec's own ``required`` lists.  The task
@@ -191,6 +193,24 @@ RELAXATIONS: tuple[Relaxation, ...] = (
         "TriggerOptions.trailingStopOptions and .limitPriceOffset are required (not nullable)"
         " in the spec, but the responses recorded from the live exchange (spec/samples,"
         " OrderTriggerPlaced/Activated/Cancelled of plain stop orders) omit both; made optional",
+    ),
+    Relaxation(
+        TRADING_DOC,
+        "/components/schemas/BatchInstructionResult",
+        (),
+        "BatchInstructionResult.status lists no answer for a batch cancel or edit of an order that"
+        " does not exist; krakensim answers with the statuses Kraken's cancelorder and editorder use"
+        " for that (notFound, orderForEditNotFound), so they are added to the enum",
+        extend_enum=(("status", ("notFound", "orderForEditNotFound")),),
+    ),
+    Relaxation(
+        TRADING_DOC,
+        "/components/schemas/EditOrderStatus",
+        (),
+        "EditOrderStatus.status lacks the statuses an edit of a trailing stop's stop or limit price"
+        " gets (cannotEditTriggerPriceOfTrailingStop, cannotEditLimitPriceOfTrailingStop: edit-only"
+        " outcomes that the spec lists only in the sendStatus enum), so they are added",
+        extend_enum=(("status", ("cannotEditTriggerPriceOfTrailingStop", "cannotEditLimitPriceOfTrailingStop")),),
     ),
 )
 
@@ -335,6 +355,11 @@ class SchemaBuilder:
             if missing:
                 raise SpecError(f"relaxation {relaxation} is stale: {missing} not required")
             schema["required"] = [n for n in required if n not in relaxation.drop_required]
+            for prop, values in relaxation.extend_enum:
+                enum = schema.get("properties", {}).get(prop, {}).get("enum")
+                if enum is None or any(v in enum for v in values):
+                    raise SpecError(f"relaxation {relaxation} is stale: {prop} enum")
+                enum.extend(values)
             self.log.applied_relaxations.add(index)
         return schema
 

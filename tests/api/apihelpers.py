@@ -484,28 +484,9 @@ def trade_between(seller: ccxt.krakenfutures, buyer: ccxt.krakenfutures, price: 
     assert taken["filled"] == amount, taken
 
 
-#: History API order objects (``HistoricalOrder``) whose nullable but required
-#: ``spotData`` the server leaves out; see test_api_history.py.
-_HISTORICAL_ORDER_KEYS = ("order", "oldOrder", "newOrder", "makerOrder", "takerOrder", "attemptedOrder")
-
-
-def _with_spot_data(body: Any) -> Any:
-    if isinstance(body, dict):
-        out = {k: _with_spot_data(v) for k, v in body.items()}
-        for key in _HISTORICAL_ORDER_KEYS:
-            obj = out.get(key)
-            if isinstance(obj, dict) and "accountUid" in obj and "triggerOptions" not in obj:
-                obj.setdefault("spotData", None)
-        return out
-    if isinstance(body, list):
-        return [_with_spot_data(v) for v in body]
-    return body
-
-
 class history_calls:  # noqa: N801 - used like a function
-    """Context manager: History API responses inside are schema-checked with the
-    one known defect (missing ``spotData``) patched in, so that every other
-    deviation still fails the test."""
+    """Context manager: the History API responses made inside are schema-checked
+    together when it closes, with every problem listed."""
 
     def __init__(self, recorder: HttpRecorder) -> None:
         self.rec = recorder
@@ -523,7 +504,7 @@ class history_calls:  # noqa: N801 - used like a function
         for e in self.rec.entries[self.start:]:
             if not e.validate:
                 try:
-                    validate_body(e.method, e.path, _with_spot_data(e.body), e.status)
+                    validate_body(e.method, e.path, e.body, e.status)
                 except AssertionError as err:
                     problems.append(f"{e.method} {e.url}: {err}")
         assert not problems, "\n\n".join(problems)

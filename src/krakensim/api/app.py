@@ -194,14 +194,16 @@ class App:
                 authent = value.decode("latin-1")
             elif n == b"nonce":
                 nonce = value.decode("latin-1")
+        # the History API answers a failed authentication with 401 ("Credentials required")
+        status = 401 if scope["path"].startswith("/api/history/") else 200
         if not key or not authent:
-            raise ApiError("authenticationError")
+            raise ApiError("authenticationError", status)
         message = query + body + (nonce or "").encode("latin-1") + signed_path(scope["path"]).encode()
         k = self.rt.keys.verify(key, authent, message)
         if k is None:
-            raise ApiError("authenticationError")
+            raise ApiError("authenticationError", status)
         if level == FULL and k.access != FULL:
-            raise ApiError("authenticationError")
+            raise ApiError("authenticationError", status)
         if nonce:
             try:
                 n = int(nonce)

@@ -459,12 +459,17 @@ async def _batch_one(req: Request, ins: dict[str, str | None]) -> dict[str, Any]
     rt = req.rt
     tag = ins.get("order_tag")
     if kind == "send":
+        if ins.get("orderType") not in ORDER_TYPES:
+            return _batch_error(req, tag, "invalidOrderType")
+        if ins.get("side") not in ("buy", "sell"):
+            return _batch_error(req, tag, "invalidSide")
         try:
             inst, cmd = parse_send(req, ins)
         except ApiError as e:
-            return _batch_error(req, tag, "invalidOrderType" if e.code == INVALID else e.code)
+            return _batch_error(req, tag, "invalidSize" if e.code == INVALID else e.code)
         if isinstance(cmd, str):
-            return _batch_error(req, tag, cmd)
+            # the batch enum spells the too-long client id differently from sendorder's
+            return _batch_error(req, tag, "clientOrderIdTooLong" if cmd == "clientOrderIdTooBig" else cmd)
         res = await rt.submit(req.command(cmd))
         st: dict[str, Any] = {"status": res.status, "order_tag": tag, "order_id": res.oid,
                               "dateTimeReceived": iso(rt.exchange.now),

@@ -177,6 +177,7 @@ def _order(inst: Instrument, account: str, o: Order) -> dict[str, Any]:
         "clientId": o.cli or "",
         "reduceOnly": o.reduce_only,
         "lastUpdateTimestamp": o.upd,
+        "spotData": None,
     }
 
 

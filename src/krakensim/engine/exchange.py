@@ -801,6 +801,9 @@ class Exchange:
             extra = inst.notional_usd8(new_qty - order.filled, new_price) * inst.im_bps // 10000 - order.im
             if extra > 0 and extra > self.available_margin(acct):
                 return Result("insufficientAvailableFunds", order.oid, order.cli)
+        if (not order.small and inst.notional_usd8(new_qty, new_price) < SMALL_ORDER_USD8
+                and acct.small >= MAX_SMALL_ORDERS):
+            return Result("tooManySmallOrders", order.oid, order.cli)
         if crosses:
             probe = order.snap()
             probe.qty, probe.price = new_qty, new_price
