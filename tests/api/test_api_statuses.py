@@ -431,6 +431,7 @@ def test_status_tooManyOrders_trailing_stops(raw) -> None:
     assert {b["status"] for b in statuses} == {"placed"}
     st = send(raw, orderType="trailing_stop", symbol=XBT_ID, side="sell", size="0.001",
               trailingStopMaxDeviation="1", trailingStopDeviationUnit="PERCENT")
-    assert st["status"] == "tooManyOrders" and "orderEvents" not in st, st
+    assert st["status"] == "tooManyOrders", st
+    assert [e["reason"] for e in st["orderEvents"]] == ["TRAILING_STOP_ORDER_LIMIT_EXCEEDED"]
     assert send(raw, **lmt())["status"] == "placed"  # other orders are still accepted
     raw.v3json("POST", "cancelallorders")

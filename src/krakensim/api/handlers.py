@@ -133,14 +133,21 @@ def parse_send(req: Request, p: Any) -> tuple[Instrument, dict[str, Any] | str]:
         raise ApiError("requiredArgumentMissing")
     if not trigger and order_type != "mkt" and limit is None:
         raise ApiError("requiredArgumentMissing")
-    if cli is not None and len(cli) > MAX_CLI_ORD_ID:
-        return inst, "clientOrderIdTooBig"
     if cli is not None and not cli.isprintable():
         return inst, "clientOrderIdInvalid"
+    err = None
+    if cli is not None and len(cli) > MAX_CLI_ORD_ID:
+        if not trigger:
+            return inst, "clientOrderIdTooBig"
+        err = "CLIENT_ORDER_ID_TOO_LONG"
     lots = inst.size_to_lots(size)
     if lots is None:
-        return inst, "invalidSize"
-    cmd: dict[str, Any] = {"c": "place", "a": req.account, "s": inst.symbol, "d": side, "t": order_type, "q": lots}
+        if not trigger:
+            return inst, "invalidSize"
+        err = err or "INVALID_QUANTITY"
+    cmd: dict[str, Any] = {"c": "place", "a": req.account, "s": inst.symbol, "d": side, "t": order_type, "q": lots or 0}
+    if err is not None:
+        cmd["err"] = err
     if cli is not None:
         cmd["cli"] = cli
     if reduce_only:

@@ -35,6 +35,17 @@ TRIGGER_TYPES = ("stp", "take_profit", "trailing_stop")
 STRATEGIES = ("REJECT_TAKER", "CANCEL_MAKER_SELF", "CANCEL_MAKER_CHILD", "CANCEL_MAKER_ANY")
 MARKET_STATES = ("open", "suspended", "inactive", "post_only")
 
+# a trigger order refused at placement carries a REJECT event with the OrderError
+TRIGGER_REFUSALS = {
+    "marketSuspended": "MARKET_SUSPENDED",
+    "marketIsPostOnly": "MARKET_IS_POST_ONLY",
+    "clientOrderIdAlreadyExist": "CLIENT_ORDER_ID_IN_USE",
+    "tooManyOrders": "ORDER_LIMIT_EXCEEDED",
+    "insufficientAvailableFunds": "INSUFFICIENT_MARGIN",
+}
+# OrderErrors found by the gateway and the sendStatus they go with (default invalidPrice)
+TRIGGER_ERROR_STATUS = {"INVALID_QUANTITY": "invalidSize", "CLIENT_ORDER_ID_TOO_LONG": "clientOrderIdTooBig"}
+
 # history reasons → the OrderUpdateReason enum of orders/status
 UPDATE_REASONS = {
     "cancelled_by_user": "CANCELLED_BY_USER",
@@ -311,16 +322,22 @@ class Exchange:
         oid = self.ids.next()
         if error is not None:  # a trigger order the gateway found malformed: refused with its reason
             trig = Trigger(oid, cli, acct_id, symbol, side, otype, lots, price, stop or 0, signal, reduce_only, now, 0)
-            return self._reject_trigger(acct, trig, "invalidPrice", error, now)
+            return self._reject_trigger(acct, trig, TRIGGER_ERROR_STATUS.get(error, "invalidPrice"), error, now)
         if process_before is not None and now > process_before:
             return Result("wouldProcessAfterSpecifiedTime", oid, cli)
         refusal = self._market_refusal(symbol, otype)
+        if refusal is None and cli is not None and cli in acct.cli and (
+            acct.cli[cli] in acct.orders or acct.cli[cli] in acct.triggers
+        ):
+            refusal = "clientOrderIdAlreadyExist"
+        if refusal is None and len(acct.orders) + len(acct.triggers) >= MAX_OPEN_ORDERS:
+            refusal = "tooManyOrders"
         if refusal is not None:
+            if otype in TRIGGER_TYPES and refusal in TRIGGER_REFUSALS:
+                trig = Trigger(oid, cli, acct_id, symbol, side, otype, lots, price, stop or 0, signal, reduce_only,
+                               now, 0)
+                return self._reject_trigger(acct, trig, refusal, TRIGGER_REFUSALS[refusal], now)
             return Result(refusal, oid, cli)
-        if cli is not None and cli in acct.cli and (acct.cli[cli] in acct.orders or acct.cli[cli] in acct.triggers):
-            return Result("clientOrderIdAlreadyExist", oid, cli)
-        if len(acct.orders) + len(acct.triggers) >= MAX_OPEN_ORDERS:
-            return Result("tooManyOrders", oid, cli)
         if otype in TRIGGER_TYPES:
             return self._place_trigger(acct, oid, cli, symbol, side, otype, lots, price, stop, signal, offset,
                                        trailing, reduce_only, now)
@@ -690,7 +707,8 @@ class Exchange:
         if otype == "trailing_stop":
             assert trailing is not None
             if sum(1 for t in acct.triggers.values() if t.trailing) >= MAX_TRAILING_STOPS:
-                return Result("tooManyOrders", oid, cli, extra="TRAILING_STOP_ORDER_LIMIT_EXCEEDED")
+                refused = Trigger(oid, cli, acct.uid, symbol, side, otype, lots, None, 0, signal, reduce_only, now, 0)
+                return self._reject_trigger(acct, refused, "tooManyOrders", "TRAILING_STOP_ORDER_LIMIT_EXCEEDED", now)
             trig = Trigger(oid, cli, acct.uid, symbol, side, otype, lots, None, 0, signal, reduce_only, now,
                            self._next_trigger_seq())
             trig.dev, trig.dev_unit = int(trailing[0]), str(trailing[1])
@@ -711,7 +729,7 @@ class Exchange:
             need = self.instruments[symbol].notional_usd8(lots, lim or trig.trigger) * self.instruments[
                 symbol].im_bps // 10000
             if need > self.available_margin(acct):
-                return Result("insufficientAvailableFunds", oid, cli, extra="INSUFFICIENT_MARGIN")
+                return self._reject_trigger(acct, trig, "insufficientAvailableFunds", "INSUFFICIENT_MARGIN", now)
         self.triggers[symbol].add(trig)
         acct.triggers[oid] = trig
         if cli is not None:
