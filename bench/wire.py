@@ -9,7 +9,11 @@ Measures, over loopback with C concurrent keep-alive HTTP/1.1 connections:
       Stoplight Prism mocking Kraken's cancelorder page (OpenAPI fragment extracted
       from the spec at bench time);
   (c) the same unknown-order cancel against a trivial canned-response server, which
-      shows the load generator's own ceiling on this machine.
+      shows the load generator's own ceiling on this machine;
+  (d) a mixed workload against krakensim (journal on and ``--memory``): per request, drawn
+      with a seeded RNG, 50 % resting limit adds, 30 % cancels of the connection's own
+      resting orders and triggers, 15 % aggressive ``ioc``/``mkt`` orders that trade against
+      other accounts' resting orders, 5 % ``stp``/``take_profit`` trigger orders.
 
 The load generator runs in separate worker process(es) (raw asyncio streams, pre-built
 requests, responses read by Content-Length). Every response is parsed and checked.
@@ -165,6 +169,10 @@ class Stats:
     samples: list[str] = field(default_factory=list)
     roundtrips: int = 0
     leaked_orders: int = 0
+    extra: dict[str, int] = field(default_factory=dict)  # mixed workload counters, inside the window
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.extra[name] = self.extra.get(name, 0) + n
 
     def error(self, kind: str, detail: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -188,6 +196,40 @@ def _check(status: int, body: bytes, block: str, want: tuple[str, ...]) -> tuple
     return None, st
 
 
+MIXED_KINDS = ("add", "cancel", "aggressive", "trigger")
+MIXED_MIX = (0.50, 0.80, 0.95)  # cumulative shares: add 50 %, cancel 30 %, aggressive 15 %, trigger 5 %
+MIXED_CAP = 490  # orders+triggers a connection keeps per maker account (the server allows 500)
+MIXED_RPS_BUDGET = 20_000  # req/s the maker accounts are sized for (see mixed_accounts)
+
+
+def _lots(n: int) -> str:
+    """A PF_XBTUSD size from a count of 0.0001 lots."""
+    return f"{n / 10000:.4f}".rstrip("0").rstrip(".")
+
+
+class MixedConn:
+    """One connection's accounts and state in the mixed workload."""
+
+    __slots__ = ("makers", "taker", "resting", "held", "cur", "pos", "flip", "rng")
+
+    def __init__(self, acc: dict, seed: int) -> None:
+        self.makers = [(k, base64.b64decode(s)) for k, s in acc["makers"]]
+        self.taker = (acc["taker"][0], base64.b64decode(acc["taker"][1]))
+        self.resting: list[tuple[int, str]] = []  # (maker index, order_id) of orders and triggers placed
+        self.held = [0] * len(self.makers)  # per maker: placed and not known to be gone (>= open count)
+        self.cur = 0
+        self.pos = 0  # taker position in 0.0001 lots, from EXECUTION events
+        self.flip = False
+        self.rng = random.Random(seed)
+
+    def maker_with_room(self) -> int | None:
+        for _ in range(len(self.makers)):
+            if self.held[self.cur] < MIXED_CAP:
+                return self.cur
+            self.cur = (self.cur + 1) % len(self.makers)
+        return None
+
+
 class Worker:
     def __init__(self, cfg: dict) -> None:
         self.cfg = cfg
@@ -202,7 +244,12 @@ class Worker:
         rng = random.Random(cfg["seed"])
         self.cancel_path = self.prefix + "/cancelorder"
         self.cancel_sign_path = KS_PREFIX + "/cancelorder"
-        if cfg["mode"] == "roundtrip":
+        if cfg["mode"] == "mixed":
+            self.stats = Stats(lat={k: [] for k in MIXED_KINDS}, ok=dict.fromkeys(MIXED_KINDS, 0))
+            self.mark = cfg["mark"]
+            self.mixed = [MixedConn(a, cfg["seed"] * 1000 + i) for i, a in enumerate(cfg["accounts"])]
+            self.pool = []
+        elif cfg["mode"] == "roundtrip":
             mark = cfg["mark"]
             self.pool = [self._sendorder(rng, mark) for _ in range(1024)]
             self.expect_cancel: tuple[str, ...] = ("cancelled",)
@@ -313,6 +360,192 @@ class Worker:
                 lat.append(int((t1 - t0) * 1e6))
                 st.ok["cancelorder"] += 1
 
+    # ---------------------------------------------------------------- (d) mixed workload
+    def _post(self, name: str, query: str, acct: tuple[str, bytes]) -> bytes:
+        return build_post(self.host_hdr, self.prefix + "/" + name, query, KS_PREFIX + "/" + name, *acct)
+
+    async def _mx_request(self, conn: Conn, req: bytes) -> tuple[int, bytes, float, float] | None:
+        clock = time.monotonic
+        try:
+            t0 = clock()
+            status, body = await conn.request(req)
+            t1 = clock()
+        except (OSError, EOFError, ValueError, asyncio.LimitOverrunError) as exc:
+            self._conn_error(conn, exc)
+            await asyncio.sleep(0.05)
+            return None
+        return status, body, t0, t1
+
+    def _mx_good(self, kind: str, t0: float, t1: float) -> bool:
+        """Record a good answer of ``kind``; True if it completed inside the window."""
+        if self.t_meas <= t1 < self.t_end:
+            self.stats.lat[kind].append(int((t1 - t0) * 1e6))
+            self.stats.ok[kind] += 1
+            return True
+        return False
+
+    def _mx_bad(self, kind: str, err: str, body: bytes) -> None:
+        self.stats.error(f"{kind}:{err}", body.decode("utf-8", "replace"))
+
+    async def _mx_add(self, conn: Conn, mc: MixedConn) -> None:
+        """A resting limit order 0.1-5 % away from the reference mark, on the right side of it."""
+        k = mc.maker_with_room()
+        if k is None:
+            self.stats.error(
+                "add:no_capacity", f"all {len(mc.makers)} maker accounts hold {MIXED_CAP} orders"
+            )
+            await asyncio.sleep(0.001)
+            return
+        rng = mc.rng
+        side = "buy" if rng.random() < 0.5 else "sell"
+        away = rng.uniform(0.001, 0.05)
+        price = int(self.mark * (1 - away)) if side == "buy" else int(self.mark * (1 + away)) + 1
+        query = (
+            f"orderType=lmt&symbol=PF_XBTUSD&side={side}&size={_lots(rng.randint(10, 100))}"
+            f"&limitPrice={price}"
+        )
+        got = await self._mx_request(conn, self._post("sendorder", query, mc.makers[k]))
+        if got is None:
+            mc.held[k] += 1  # it may rest: keep counting it against the account's limit
+            return
+        status, body, t0, t1 = got
+        err, ss = _check(status, body, "sendStatus", ("placed",))
+        oid = ss.get("order_id") if ss else None
+        if err is None and not isinstance(oid, str):
+            err = "sendStatus.order_id_missing"
+        if err is None:
+            evs = ss.get("orderEvents") if ss else None
+            if not (isinstance(evs, list) and len(evs) == 1 and evs[0].get("type") == "PLACE"):
+                err = "not_resting"
+        if err is not None:
+            self._mx_bad("add", err, body)
+            return
+        assert isinstance(oid, str)
+        mc.resting.append((k, oid))
+        mc.held[k] += 1
+        self._mx_good("add", t0, t1)
+
+    async def _mx_cancel(self, conn: Conn, mc: MixedConn) -> None:
+        """Cancel one of the connection's resting orders or triggers, drawn at random."""
+        if not mc.resting:
+            await self._mx_add(conn, mc)  # nothing to cancel yet: place one first
+            if not mc.resting:
+                return
+        res = mc.resting
+        j = mc.rng.randrange(len(res))
+        res[j], res[-1] = res[-1], res[j]
+        k, oid = res.pop()
+        got = await self._mx_request(conn, self._post("cancelorder", "order_id=" + oid, mc.makers[k]))
+        if got is None:
+            return  # state unknown: it stays counted against the account's limit
+        status, body, t0, t1 = got
+        err, cs = _check(status, body, "cancelStatus", ("cancelled", "filled"))
+        if err is not None:
+            self._mx_bad("cancel", err, body)
+            return
+        mc.held[k] -= 1
+        if self._mx_good("cancel", t0, t1) and cs and cs.get("status") == "filled":
+            self.stats.count("cancel_filled")
+
+    async def _mx_aggressive(self, conn: Conn, mc: MixedConn) -> None:
+        """A small ioc or market order from the connection's taker account (which never rests
+        orders, so it cannot meet itself); its side works the taker's position back to flat."""
+        rng = mc.rng
+        if mc.pos > 0:
+            side = "sell"
+        elif mc.pos < 0:
+            side = "buy"
+        else:
+            mc.flip = not mc.flip
+            side = "buy" if mc.flip else "sell"
+        size = _lots(rng.randint(10, 30))
+        if rng.random() < 0.5:
+            price = int(self.mark * 1.02) if side == "buy" else int(self.mark * 0.98) + 1
+            query = f"orderType=ioc&symbol=PF_XBTUSD&side={side}&size={size}&limitPrice={price}"
+        else:
+            query = f"orderType=mkt&symbol=PF_XBTUSD&side={side}&size={size}"
+        got = await self._mx_request(conn, self._post("sendorder", query, mc.taker))
+        if got is None:
+            return
+        status, body, t0, t1 = got
+        err, ss = _check(status, body, "sendStatus", ("placed", "iocWouldNotExecute"))
+        if err is not None or ss is None:
+            self._mx_bad("aggressive", err or "?", body)
+            return
+        n = 0
+        if ss.get("status") == "placed":
+            evs = ss.get("orderEvents")
+            sign = 1 if side == "buy" else -1
+            for ev in evs if isinstance(evs, list) else ():
+                if isinstance(ev, dict) and ev.get("type") == "EXECUTION":
+                    n += 1
+                    mc.pos += sign * round(float(ev.get("amount", 0)) * 10000)
+            if n == 0:
+                self._mx_bad("aggressive", "placed_without_execution", body)
+                return
+        if self._mx_good("aggressive", t0, t1):
+            if n:
+                self.stats.count("aggressive_executed")
+                self.stats.count("executions", n)
+            else:
+                self.stats.count("ioc_would_not_execute")
+
+    async def _mx_trigger(self, conn: Conn, mc: MixedConn) -> None:
+        """A stop or take-profit on the mark, 10-15 % away from it: it rests off the book."""
+        k = mc.maker_with_room()
+        if k is None:
+            self.stats.error("trigger:no_capacity", f"all {len(mc.makers)} maker accounts are full")
+            await asyncio.sleep(0.001)
+            return
+        rng = mc.rng
+        otype = "stp" if rng.random() < 0.5 else "take_profit"
+        side = "buy" if rng.random() < 0.5 else "sell"
+        below = int(self.mark * rng.uniform(0.85, 0.90))
+        above = int(self.mark * rng.uniform(1.10, 1.15))
+        stop = (above if side == "buy" else below) if otype == "stp" else (below if side == "buy" else above)
+        query = (
+            f"orderType={otype}&symbol=PF_XBTUSD&side={side}&size={_lots(rng.randint(10, 100))}"
+            f"&stopPrice={stop}&triggerSignal=mark"
+        )
+        got = await self._mx_request(conn, self._post("sendorder", query, mc.makers[k]))
+        if got is None:
+            mc.held[k] += 1
+            return
+        status, body, t0, t1 = got
+        err, ss = _check(status, body, "sendStatus", ("placed",))
+        oid = ss.get("order_id") if ss else None
+        if err is None and not isinstance(oid, str):
+            err = "sendStatus.order_id_missing"
+        if err is None:
+            evs = ss.get("orderEvents") if ss else None
+            if not (
+                isinstance(evs, list)
+                and any(e.get("type") == "PLACE" and isinstance(e.get("orderTrigger"), dict) for e in evs)
+            ):
+                err = "no_PLACE_orderTrigger"
+        if err is not None:
+            self._mx_bad("trigger", err, body)
+            return
+        assert isinstance(oid, str)
+        mc.resting.append((k, oid))
+        mc.held[k] += 1
+        self._mx_good("trigger", t0, t1)
+
+    async def mixed_loop(self, conn: Conn, idx: int) -> None:
+        mc = self.mixed[idx]
+        rng = mc.rng
+        clock = time.monotonic
+        while clock() < self.t_end:
+            r = rng.random()
+            if r < MIXED_MIX[0]:
+                await self._mx_add(conn, mc)
+            elif r < MIXED_MIX[1]:
+                await self._mx_cancel(conn, mc)
+            elif r < MIXED_MIX[2]:
+                await self._mx_aggressive(conn, mc)
+            else:
+                await self._mx_trigger(conn, mc)
+
     def _cpu_mark(self) -> None:
         t = os.times()
         self.cpu.append(t.user + t.system)
@@ -332,7 +565,9 @@ class Worker:
         await asyncio.sleep(max(0.0, t_start - time.monotonic()))
         loop.call_at(self.t_meas, self._cpu_mark)
         loop.call_at(self.t_end, self._cpu_mark)
-        body = self.roundtrip_loop if self.cfg["mode"] == "roundtrip" else self.cancel_loop
+        body = {"roundtrip": self.roundtrip_loop, "mixed": self.mixed_loop}.get(
+            self.cfg["mode"], self.cancel_loop
+        )
         tasks = [asyncio.create_task(body(c, i)) for i, c in enumerate(conns)]
         _, pending = await asyncio.wait(tasks, timeout=self.t_end - time.monotonic() + 10.0)
         for t in pending:
@@ -351,6 +586,7 @@ class Worker:
             "errors": st.errors,
             "samples": st.samples,
             "leaked_orders": st.leaked_orders,
+            "extra": st.extra,
             "reconnects": sum(c.opens for c in conns) - len(conns),
             "cpu": (self.cpu[1] - self.cpu[0]) if len(self.cpu) == 2 else None,
         }
@@ -570,7 +806,7 @@ def pct(sorted_us: list[int], q: float) -> float | None:
 
 @dataclass
 class Point:
-    section: str  # "a" | "b" | "c"
+    section: str  # "a" | "b" | "c" | "d"
     target: str  # "krakensim --data", "krakensim --memory", "prism", "null"
     conns: int
     duration: float
@@ -584,6 +820,8 @@ class Point:
     server_cpu: float | None
     gen_cpu: float | None
     other_cpu: float | None = None  # machine busy time not spent by the server or the load generator
+    extra: dict[str, int] = field(default_factory=dict)  # (d): executions, ioc_would_not_execute, ...
+    accounts: int = 0  # (d): funded accounts the point's connections used
 
     @property
     def n_errors(self) -> int:
@@ -604,6 +842,7 @@ def run_point(
     prefix: str,
     expect: tuple[str, ...],
     mark: float = 90000.0,
+    accounts: list[dict] | None = None,
 ) -> Point:
     if args.idle_wait > 0:
         wait_idle(args.idle_budget)
@@ -611,6 +850,7 @@ def run_point(
     split = [conns // procs + (1 if i < conns % procs else 0) for i in range(procs)]
     workers = []
     for i, c in enumerate(split):
+        first = sum(split[:i])
         cfg = {
             "port": port,
             "prefix": prefix,
@@ -624,6 +864,7 @@ def run_point(
             "expect": list(expect),
             "seed": 1000 * conns + i,
             "uvloop": args.uvloop,
+            "accounts": accounts[first : first + c] if accounts else [],
         }
         p = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), "--worker"],
@@ -668,13 +909,16 @@ def run_point(
             if p.poll() is None:
                 p.kill()
                 p.wait()
-    lat: dict[str, list[int]] = {"sendorder": [], "cancelorder": []}
+    lat: dict[str, list[int]] = {} if mode == "mixed" else {"sendorder": [], "cancelorder": []}
     ok: dict[str, int] = {}
+    extra: dict[str, int] = {}
     errors: dict[str, int] = {}
     samples: list[str] = []
     for r in results:
         for k, v in r["lat"].items():
-            lat[k].extend(v)
+            lat.setdefault(k, []).extend(v)
+        for k, v in r.get("extra", {}).items():
+            extra[k] = extra.get(k, 0) + v
         for k, v in r["ok"].items():
             ok[k] = ok.get(k, 0) + v
         for k, v in r["errors"].items():
@@ -705,6 +949,8 @@ def run_point(
         server_cpu=server_cpu,
         gen_cpu=gen_cpu,
         other_cpu=other_cpu,
+        extra=extra,
+        accounts=sum(len(a["makers"]) + 1 for a in accounts or []),
     )
 
 
@@ -729,8 +975,26 @@ def fmt_errors(p: Point) -> str:
     return str(p.n_errors) + " (" + ", ".join(f"{k}×{v}" for k, v in sorted(p.errors.items())) + ")"
 
 
+def mix_share(p: Point) -> str:
+    total = sum(p.ok.get(k, 0) for k in MIXED_KINDS)
+    if not total:
+        return "-"
+    return "/".join(f"{100 * p.ok.get(k, 0) / total:.0f}" for k in MIXED_KINDS)
+
+
 def report_point(p: Point) -> None:
-    if p.section == "a":
+    if p.section == "d":
+        req = sum(p.ok.get(k, 0) for k in MIXED_KINDS) / p.duration
+        lats = "  ".join(
+            f"{k} {fmt_ms(p.lat_ms[k][0])}/{fmt_ms(p.lat_ms[k][1])}" for k in MIXED_KINDS if k in p.lat_ms
+        )
+        line = (
+            f"[d] {p.target:<18} C={p.conns:<3} {req:8.1f} req/s  p50/p99 ms: {lats}  "
+            f"trades {p.extra.get('executions', 0) / p.duration:.1f}/s  "
+            f"ioc-not-executed {p.extra.get('ioc_would_not_execute', 0)}  mix % {mix_share(p)}  "
+            f"errors {fmt_errors(p)}"
+        )
+    elif p.section == "a":
         (s50, s99), (c50, c99) = p.lat_ms["sendorder"], p.lat_ms["cancelorder"]
         line = (
             f"[a] {p.target:<18} C={p.conns:<3} {p.roundtrips / p.duration:8.1f} rt/s  "
@@ -820,7 +1084,10 @@ def get_mark(port: int) -> float:
     return 90000.0
 
 
-def krakensim_argv(args: argparse.Namespace, port: int, storage: list[str]) -> list[str]:
+def krakensim_argv(
+    args: argparse.Namespace, port: int, storage: list[str], extra_keys: list[list[str]] | None = None
+) -> list[str]:
+    more = [x for k, sec in extra_keys or [] for x in ("--api-key", k, "--api-secret", sec)]
     return [
         args.python,
         "-m",
@@ -837,7 +1104,23 @@ def krakensim_argv(args: argparse.Namespace, port: int, storage: list[str]) -> l
         args.api_key,
         "--api-secret",
         args.api_secret,
+        *more,
         *(["--http", args.http] if args.http else []),
+    ]
+
+
+def new_key_pair() -> list[str]:
+    return ["bench-" + secrets.token_hex(8), base64.b64encode(secrets.token_bytes(64)).decode()]
+
+
+def mixed_accounts(args: argparse.Namespace, conns: int) -> list[dict]:
+    """Fresh accounts for one mixed point: per connection, enough maker accounts to hold what it
+    could leave resting (about 0.25 orders per request at MIXED_RPS_BUDGET req/s over the whole
+    point, with slack) without nearing the 500 open orders limit, and one taker account."""
+    span = args.warmup + args.duration + 3.0
+    makers = max(1, -(-int(0.3 * MIXED_RPS_BUDGET * span) // (conns * MIXED_CAP)))
+    return [
+        {"makers": [new_key_pair() for _ in range(makers)], "taker": new_key_pair()} for _ in range(conns)
     ]
 
 
@@ -960,6 +1243,42 @@ def write_markdown(path: Path, args: argparse.Namespace, points: list[Point], me
                 f" | {cpu_cells(p)} |"
             )
         L.append("")
+    d = [p for p in points if p.section == "d"]
+    if d:
+        L.append("### (d) Mixed workload: adds, cancels, aggressive orders and triggers")
+        L.append("")
+        L.append(
+            "Each connection draws every request with its own seeded RNG: 50 % resting `lmt` adds (0.1–5 % "
+            "from the mark, sizes 0.001–0.01), 30 % cancels of one of its own resting orders or triggers (drawn "
+            "at random; answer `cancelled`, or `filled` if takers got it first), 15 % aggressive orders "
+            "(`ioc` at ±2 % or `mkt`, sizes 0.001–0.003, from a taker account of its own that never rests, so "
+            "they trade against other accounts' orders; each side chosen to bring the taker back to flat) and "
+            "5 % `stp`/`take_profit` triggers on the mark 10–15 % away (`placed` with a PLACE `orderTrigger` "
+            "event). *requests/s* = all good answers; latencies p50 / p99 in ms per kind; *trades/s* = "
+            "EXECUTION events in the aggressive answers; *not executed* = aggressive orders answered "
+            "`iocWouldNotExecute` (no liquidity within the limit), out of all aggressive orders; *mix* = "
+            "achieved shares add/cancel/aggressive/trigger in %. Each point uses fresh funded accounts "
+            "(one or more makers per connection, so none nears the 500 open orders limit, plus one taker); "
+            "the book keeps what earlier points left."
+        )
+        L.append("")
+        L.append(
+            "| storage | C | requests/s | add | cancel | aggressive | trigger | trades/s | not executed "
+            "| mix % | errors | server CPU | loadgen CPU | other CPU |"
+        )
+        L.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|")
+        for p in d:
+            req = sum(p.ok.get(k, 0) for k in MIXED_KINDS) / p.duration
+            lat = " | ".join(
+                f"{fmt_ms(p.lat_ms.get(k, (None, None))[0])} / {fmt_ms(p.lat_ms.get(k, (None, None))[1])}"
+                for k in MIXED_KINDS
+            )
+            noexec = f"{p.extra.get('ioc_would_not_execute', 0)} of {p.ok.get('aggressive', 0)}"
+            L.append(
+                f"| `{p.target}` | {p.conns} | {req:.0f} | {lat} | {p.extra.get('executions', 0) / p.duration:.0f}"
+                f" | {noexec} | {mix_share(p)} | {fmt_errors(p)} | {cpu_cells(p)} |"
+            )
+        L.append("")
     busy = [p for p in points if p.other_cpu is not None and p.other_cpu > OTHER_WARN]
     if busy:
         worst = max(busy, key=lambda p: p.other_cpu or 0.0)
@@ -1028,7 +1347,12 @@ def main() -> None:
     )
     ap.add_argument("--json", default=None, help="also write raw figures as JSON here")
     ap.add_argument(
-        "--skip", default="", help="comma list of parts to skip: a-data,a-memory,b-krakensim,prism,null"
+        "--skip",
+        default="",
+        help="comma list of parts to skip: a-data,a-memory,b-krakensim,prism,null,mixed,mixed-data,mixed-memory",
+    )
+    ap.add_argument(
+        "--mixed-conc", type=parse_conc, default=[8, 32], help="connections for part (d) mixed (default 8,32)"
     )
     ap.add_argument(
         "--b-storage",
@@ -1124,6 +1448,38 @@ def main() -> None:
                 size = sum(f.stat().st_size for f in jp.parent.glob(jp.name + "*"))
                 if size:
                     notes.append(f"journal size after the `--data` run (incl. WAL): {size / 1e6:.1f} MB")
+
+        for mode in ("data", "memory"):
+            if not have_ks or "mixed" in skip or f"mixed-{mode}" in skip:
+                continue
+            storage = ["--data", str(Path(tmp) / "journal-mixed.sqlite")] if mode == "data" else ["--memory"]
+            plan = [(c, mixed_accounts(args, c)) for c in args.mixed_conc]
+            keys = [pair for _, accs in plan for a in accs for pair in (*a["makers"], a["taker"])]
+            target = f"krakensim --{mode}"
+            port = free_port()
+            argv = krakensim_argv(args, port, storage, keys)
+            with Service(f"mixed-{mode}", argv, port, f"http://{HOST}:{port}", REPO_DIR, env=env) as svc:
+                assert svc.proc is not None
+                print(
+                    f"{target} (mixed, {len(keys) + 1} accounts): ready in {svc.startup_s:.1f}s on port {port}",
+                    flush=True,
+                )
+                mark = get_mark(port)
+                for c, accs in plan:
+                    p = run_point(
+                        args, "d", target, "mixed", port, svc.proc.pid, c, KS_PREFIX, (), mark, accs
+                    )
+                    report_point(p)
+                    points.append(p)
+                if svc.proc.poll() is not None:
+                    notes.append(f"{target} (mixed) exited during the run: {svc.log_text()[-500:]}")
+            if mode == "data":
+                jp = Path(storage[1])
+                size = sum(f.stat().st_size for f in jp.parent.glob(jp.name + "*"))
+                if size:
+                    notes.append(
+                        f"journal size after the mixed `--data` run (incl. WAL): {size / 1e6:.1f} MB"
+                    )
 
         if "prism" not in skip:
             prism = find_prism(npm_prefix)

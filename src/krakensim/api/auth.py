@@ -101,8 +101,7 @@ class KeyStore:
         k = self.keys.get(key)
         if k is None:
             return None
-        digest = hashlib.sha256(message).digest()
-        expected = base64.b64encode(hmac.new(k.secret_bytes, digest, hashlib.sha512).digest())
+        expected = base64.b64encode(hmac.digest(k.secret_bytes, hashlib.sha256(message).digest(), "sha512"))
         if not hmac.compare_digest(expected, authent.encode("latin-1", "replace")):
             return None
         return k
