@@ -85,6 +85,8 @@ ROUTES: dict[str, Route] = {
     D + "tickers": Route(handlers.tickers, ("GET",), None),
     D + "orderbook": Route(handlers.orderbook, ("GET",), None),
     D + "history": Route(history.trade_history, ("GET",), None),
+    D + "feeschedules": Route(handlers.feeschedules, ("GET",), None),
+    D + "feeschedules/volumes": Route(handlers.feeschedules_volumes, ("GET",), "read"),
 }
 for _v in ("v2", "v3"):
     ROUTES[f"/api/history/{_v}/orders"] = Route(history.account_orders, ("GET",), "read")

@@ -924,3 +924,33 @@ async def orderbook(req: Request) -> Reply:
             "asks": [[price_out(inst, p), size_out(inst, q)] for p, q in book.asks.depth()],
         },
     )
+
+
+# ---------------------------------------------------------------------- fee schedules (deprecated)
+FEE_SCHEDULES = (
+    ("5b755fea-c5b0-4307-a66e-b392cd5bd931", "krakensim flexible futures"),
+    ("eef90775-995b-4596-9257-0917f6134766", "krakensim inverse futures"),
+)
+THIRTY_DAYS_MS = 30 * 86_400_000
+
+
+async def feeschedules(req: Request) -> Reply:
+    """The fees krakensim charges: one tier, maker 0.02 %, taker 0.05 % (percent, as Kraken lists)."""
+    from ..engine.exchange import MAKER_FEE_BPS, TAKER_FEE_BPS
+
+    tiers = [{"makerFee": MAKER_FEE_BPS / 100, "takerFee": TAKER_FEE_BPS / 100, "usdVolume": 0}]
+    return ok(req.rt.clock(), feeSchedules=[{"uid": uid, "name": name, "tiers": tiers} for uid, name in FEE_SCHEDULES])
+
+
+async def feeschedules_volumes(req: Request) -> Reply:
+    """The account's 30-day traded USD volume per fee schedule (from the fills it keeps)."""
+    rt = req.rt
+    await rt.barrier()
+    ex = rt.exchange
+    now = rt.clock()
+    volume: dict[str, int] = {uid: 0 for uid, _ in FEE_SCHEDULES}
+    for f in ex.accounts[req.account].fills:
+        if f.ts > now - THIRTY_DAYS_MS:
+            inst = ex.instruments[f.symbol]
+            volume[inst.fee_schedule_uid] = volume.get(inst.fee_schedule_uid, 0) + inst.notional_usd8(f.lots, f.price)
+    return ok(now, volumesByFeeSchedule={uid: usd_out(v) for uid, v in volume.items()})
