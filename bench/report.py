@@ -60,6 +60,11 @@ def summary(engine: Any, wire: Any) -> list[str]:
         for storage, ratio, _conns in ratios:
             lines.append(f"| unknown-order `cancelorder` vs Prism, {storage.split()[-1]} (best points) | "
                          f"≥ {TARGET_PRISM_RATIO:g}× | {ratio:.1f}× | {'yes' if ratio >= TARGET_PRISM_RATIO else 'no'} |")
+        for storage in ("krakensim --data", "krakensim --memory"):
+            d = best(wire, "d", storage)
+            if d:
+                lines.append(f"| mixed workload over the wire, {storage.split()[-1]} (C={d['conns']}) | — | "
+                             f"{per_s(d, 'ok'):,.0f} requests/s | — |")
     if engine:
         ops = engine["add_cancel"][0]["ops"]
         lines.append(f"| engine add+cancel ops/s (empty book) | ≥ {TARGET_ENGINE_OPS:,} | {ops:,.0f} | "

@@ -634,21 +634,7 @@ async def orders_status(req: Request) -> Reply:
                 "triggerTime": None,
             }
         else:
-            order = {
-                "type": "ORDER",
-                "orderId": o.oid,
-                "cliOrdId": o.cli,
-                "symbol": o.symbol,
-                "side": side_str(o.side),
-                "quantity": size_out(inst, o.qty),
-                "filled": size_out(inst, o.filled),
-                "limitPrice": price_out(inst, o.price),
-                "reduceOnly": o.reduce_only,
-                "timestamp": iso(o.ts),
-                "lastUpdateTimestamp": iso(o.upd),
-                "priceTriggerOptions": None,
-                "triggerTime": None,
-            }
+            order = {**order_json(inst, o), "type": "ORDER", "priceTriggerOptions": None, "triggerTime": None}
         error = reason if status in ("REJECTED", "TRIGGER_ACTIVATION_FAILURE") else None
         out.append({"order": order, "status": status,
                     "updateReason": None if error else reason, "error": error})

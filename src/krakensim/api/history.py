@@ -78,28 +78,26 @@ def _hist_order(inst: Instrument, o: Order) -> dict[str, Any]:
     }
 
 
-def _execution_element(inst: Instrument, t: Trade) -> dict[str, Any]:
+def _execution(inst: Instrument, t: Trade, maker: dict[str, Any], taker: dict[str, Any]) -> dict[str, Any]:
+    """The execution object both History API flavours share (their order objects differ)."""
     usd = inst.notional_usd8(t.lots, t.price) / 100_000_000
     return {
         "uid": t.uid,
+        "makerOrder": maker,
+        "takerOrder": taker,
         "timestamp": t.ts,
-        "event": {
-            "Execution": {
-                "execution": {
-                    "uid": t.uid,
-                    "makerOrder": _hist_order(inst, t.maker),
-                    "takerOrder": _hist_order(inst, t.taker),
-                    "timestamp": t.ts,
-                    "quantity": _dec(size_out(inst, t.lots)),
-                    "price": _dec(price_out(inst, t.price)),
-                    "markPrice": _dec(price_out(inst, t.mark)),
-                    "limitFilled": t.maker.filled + t.lots >= t.maker.qty,
-                    "usdValue": f"{usd:.2f}",
-                },
-                "takerReducedQuantity": "",
-            }
-        },
+        "quantity": _dec(size_out(inst, t.lots)),
+        "price": _dec(price_out(inst, t.price)),
+        "markPrice": _dec(price_out(inst, t.mark)),
+        "limitFilled": t.maker.filled + t.lots >= t.maker.qty,
+        "usdValue": f"{usd:.2f}",
     }
+
+
+def _execution_element(inst: Instrument, t: Trade) -> dict[str, Any]:
+    execution = _execution(inst, t, _hist_order(inst, t.maker), _hist_order(inst, t.taker))
+    return {"uid": t.uid, "timestamp": t.ts,
+            "event": {"Execution": {"execution": execution, "takerReducedQuantity": ""}}}
 
 
 def _int_param(req: Request, name: str) -> int | None:
@@ -316,28 +314,10 @@ async def account_executions(req: Request) -> Reply:
                                     "userFeeDiscountApplied": None, "marketShareRebateCredited": None}],
         }
         maker = f.fill_type == "maker"
-        usd = inst.notional_usd8(t.lots, t.price) / 100_000_000
-        element = {
-            "uid": f.fill_id,
-            "timestamp": f.ts,
-            "event": {
-                "Execution": {
-                    "execution": {
-                        "uid": t.uid,
-                        "makerOrder": _order(inst, t.maker.acct, t.maker),
-                        "takerOrder": _order(inst, t.taker.acct, t.taker),
-                        "timestamp": t.ts,
-                        "quantity": _dec(size_out(inst, t.lots)),
-                        "price": _dec(price_out(inst, t.price)),
-                        "markPrice": _dec(price_out(inst, t.mark)),
-                        "limitFilled": t.maker.filled + t.lots >= t.maker.qty,
-                        "usdValue": f"{usd:.2f}",
-                        "makerOrderData": mine if maker else None,
-                        "takerOrderData": None if maker else mine,
-                    },
-                    "takerReducedQuantity": "",
-                }
-            },
-        }
+        execution = _execution(inst, t, _order(inst, t.maker.acct, t.maker), _order(inst, t.taker.acct, t.taker))
+        execution["makerOrderData"] = mine if maker else None
+        execution["takerOrderData"] = None if maker else mine
+        element = {"uid": f.fill_id, "timestamp": f.ts,
+                   "event": {"Execution": {"execution": execution, "takerReducedQuantity": ""}}}
         rows.append((f.ts, element))
     return _page(req, rows, sort, skip, count)
