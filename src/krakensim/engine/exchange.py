@@ -6,7 +6,7 @@ from a seeded generator, so the same commands with the same times give the same 
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -178,7 +178,9 @@ class Exchange:
             self.index[s] = t
         self.accounts: dict[str, Account] = {}
         self.open: dict[str, Order] = {}
-        self.done: dict[str, Done] = {}
+        # finished orders, oldest first; an OrderedDict because evicting from the front of a
+        # plain dict makes next(iter(d)) walk over every deleted slot (quadratic over time)
+        self.done: OrderedDict[str, Done] = OrderedDict()
         self.dms: dict[str, int] = {}  # account -> deadline
         self.fees_collected = 0  # usd8
         self.trigger_seq = 0
@@ -614,8 +616,8 @@ class Exchange:
         done = self.done
         done[order.oid] = Done(order, status, reason, now)
         if len(done) > DONE_RETENTION:
-            old_id = next(iter(done))
-            old = done.pop(old_id).order
+            old_id, evicted = done.popitem(last=False)
+            old = evicted.order
             if old.cli is not None:
                 a = self.accounts[old.acct]
                 if a.cli.get(old.cli) == old_id:
