@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from ..runtime.core import Runtime
-from . import handlers, history
+from . import charts, handlers, history
 from .auth import FULL, signed_path
 from .params import INVALID, ApiError, Params
 from .wire import iso
@@ -101,6 +101,7 @@ PATTERNS: list[tuple[str, str, Route]] = [
 ]
 
 ADMIN_PREFIX = "/_krakensim/"
+CHARTS = Route(charts.charts, ("GET",), None)
 EMPTY = Params({})
 
 
@@ -165,15 +166,18 @@ class App:
         route = ROUTES.get(path)
         args: tuple[str, ...] = ()
         if route is None:
-            if path.startswith(ADMIN_PREFIX):
+            if path.startswith(charts.PREFIX) or path == charts.PREFIX[:-1]:
+                route = CHARTS
+            elif path.startswith(ADMIN_PREFIX):
                 req = Request(method, path, EMPTY, self.rt)
                 return await self.admin(req, body)
-            for prefix, suffix, r in PATTERNS:
-                if path.startswith(prefix) and path.endswith(suffix) and len(path) > len(prefix) + len(suffix):
-                    arg = path[len(prefix): len(path) - len(suffix)]
-                    if "/" not in arg:
-                        route, args = r, (arg,)
-                        break
+            else:
+                for prefix, suffix, r in PATTERNS:
+                    if path.startswith(prefix) and path.endswith(suffix) and len(path) > len(prefix) + len(suffix):
+                        arg = path[len(prefix): len(path) - len(suffix)]
+                        if "/" not in arg:
+                            route, args = r, (arg,)
+                            break
             if route is None:
                 raise ApiError("notFound", 404)
         if method not in route.methods:

@@ -27,6 +27,9 @@ HISTORY_RETENTION = 10_000  # history events kept per account
 DAY_MS = 86_400_000
 PRICE_COLLAR_BPS = 1000  # a crossing order whose limit is more than 10 % from the mark is refused
 PUBLIC_TRADES = 10_000  # public executions remembered per symbol
+MINUTE_MS = 60_000
+CANDLE_MINUTES = 20_160  # one-minute candles kept per symbol and tick type (14 days)
+TICK_TYPES = ("trade", "mark", "spot")
 MAX_OPEN_ORDERS = 500  # open orders and triggers per account
 SMALL_ORDER_USD8 = 10 * 100_000_000  # an order below 10 USD notional is "small"
 MAX_SMALL_ORDERS = 50  # open small orders per account
@@ -170,6 +173,10 @@ class Exchange:
         self.trades: dict[str, deque[Trade]] = {s: deque(maxlen=PUBLIC_TRADES) for s in instruments}
         self.trade_count: dict[str, int] = {s: 0 for s in instruments}
         self.market_state: dict[str, str] = {s: "post_only" if i.post_only else "open" for s, i in instruments.items()}
+        # one-minute candles [open, high, low, close, volume lots] by (symbol, tick type), oldest first
+        self.candles: dict[tuple[str, str], OrderedDict[int, list[int]]] = {
+            (s, k): OrderedDict() for s in instruments for k in TICK_TYPES
+        }
         for s, inst in instruments.items():
             t = inst.price_to_ticks(inst.reference_price)
             if t is None:
@@ -298,10 +305,28 @@ class Exchange:
     def set_prices(self, symbol: str, mark: int | None, index: int | None, now: int) -> Result:
         if mark is not None:
             self.marks[symbol] = mark
+            self._candle(symbol, "mark", now, mark, 0)
         if index is not None:
             self.index[symbol] = index
+            self._candle(symbol, "spot", now, index, 0)
         self._run_triggers(symbol, now)
         return Result("ok")
+
+    def _candle(self, symbol: str, kind: str, now: int, price: int, lots: int) -> None:
+        book = self.candles[(symbol, kind)]
+        minute = now - now % MINUTE_MS
+        c = book.get(minute)
+        if c is None:
+            book[minute] = [price, price, price, price, lots]
+            if len(book) > CANDLE_MINUTES:
+                book.popitem(last=False)
+            return
+        if price > c[1]:
+            c[1] = price
+        if price < c[2]:
+            c[2] = price
+        c[3] = price
+        c[4] += lots
 
     # ------------------------------------------------------------------ orders
     def _market_refusal(self, symbol: str, otype: str) -> str | None:
@@ -545,6 +570,8 @@ class Exchange:
             events.append((EXECUTION, exec_id, p, n, prior, prior_edit))
             self.last[sym] = (p, n, now)
             self.marks[sym] = p
+            self._candle(sym, "trade", now, p, n)
+            self._candle(sym, "mark", now, p, 0)
             tape = self.tape[sym]
             tape.append((now, p, n))
             while tape[0][0] <= now - DAY_MS:
@@ -957,6 +984,8 @@ class Exchange:
                 for p in side.prices():
                     h.update(repr([o.state() for o in side.levels[p].values()]).encode())
             h.update(repr([t.state() for t in self.triggers[s].by_id.values()]).encode())
+            for k in TICK_TYPES:
+                h.update(repr(list(self.candles[(s, k)].items())).encode())
         for uid in sorted(self.accounts):
             a = self.accounts[uid]
             h.update(repr((uid, a.balance, a.order_im, a.strategy, a.small, a.dms, sorted(a.cli.items()))).encode())
