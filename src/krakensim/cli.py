@@ -48,6 +48,14 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
         secrets.insert(0, env_secret)
     if len(keys) != len(secrets):
         raise click.UsageError("give one --api-secret for each --api-key")
+    from .admin.routes import MAX_FUNDS
+
+    try:
+        funds_value = Decimal(funds)
+    except ArithmeticError as e:
+        raise click.UsageError("--funds must be a number") from e
+    if not funds_value.is_finite() or not 0 <= funds_value <= MAX_FUNDS:
+        raise click.UsageError(f"--funds must be between 0 and {MAX_FUNDS}")
     for s in secrets:
         if not valid_secret(s):
             raise click.UsageError("--api-secret must be base64 (as Kraken's secrets are)")
@@ -59,7 +67,7 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
         if manual_start is None:
             raise click.UsageError("--start-time must be an ISO-8601 date-time")
     run(Settings(host=host, port=port, data=None if memory else data, seed=seed,
-                 keys=list(zip(keys, secrets, strict=True)), funds=Decimal(funds), synchronous=synchronous,
+                 keys=list(zip(keys, secrets, strict=True)), funds=funds_value, synchronous=synchronous,
                  manual_clock_start=manual_start, http=http))
 
 

@@ -517,3 +517,14 @@ def test_cancel_order_of_filled_order_and_processbefore(sdk_factory, ccxt_factor
     assert late["sendStatus"]["status"] == "wouldProcessAfterSpecifiedTime"
     assert raw_open_orders(maker) == []
     assert json.dumps(late)  # plain JSON
+
+
+def test_batch_with_a_malformed_instruction_changes_nothing(raw_factory, fresh_account) -> None:
+    raw = raw_factory(fresh_account())
+    for bad in ('{"order":"amend"}', '"x"', '{"order":"send","orderType":"lmt","symbol":"PF_NOPE","side":"buy",'
+                                             '"size":"0.001","limitPrice":"80000"}'):
+        body = ('json={"batchOrder":[{"order":"send","order_tag":"1","orderType":"lmt","symbol":"PF_XBTUSD",'
+                '"side":"buy","size":"0.001","limitPrice":"80000"},' + bad + "]}")
+        resp = raw.v3json("POST", "batchorder", body=body)
+        assert resp["result"] == "error" and resp["error"] == "invalidArgument", resp
+    assert raw.v3json("GET", "openorders")["openOrders"] == []

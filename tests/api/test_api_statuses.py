@@ -223,7 +223,7 @@ def raw_open_orders_raw(raw: RawClient) -> list[dict]:
 
 
 def test_status_maxPositionViolation(venue) -> None:
-    raw = venue.raw(venue.account("100000000000"))
+    raw = venue.raw(venue.account("10000000000"))
     st = send(raw, **lmt(size="1000001", price="80000"))
     assert st["status"] == "maxPositionViolation"
 

@@ -82,7 +82,7 @@ def test_reason_WOULD_CAUSE_LIQUIDATION(venue) -> None:
 
 
 def test_reason_MAX_POSITION_EXCEEDED(venue) -> None:
-    raw = venue.raw(venue.account(usd="100000000000"))
+    raw = venue.raw(venue.account(usd="10000000000"))
     oid = stop(raw, "buy", "1000001", 91000, 91000)  # the position limit is 1,000,000 BTC
     venue.prices(mark=91000)
     assert activation_error(raw, oid) == "MAX_POSITION_EXCEEDED"

@@ -191,3 +191,33 @@ def test_would_cause_liquidation() -> None:
     assert place(ex, poor, BUY, 100, 98000).status == "wouldCauseLiquidation"
     assert not ex.accounts[poor].fills
     assert place(ex, enough, BUY, 100, 98000).status == "placed"
+
+
+def test_stale_reduce_only_maker_counts_only_its_room() -> None:
+    # found by review: the pre-match walk counted a reduce-only maker its owner could no longer trade
+    ex, (a, b, c) = setup()
+    place(ex, c, SELL, 10, 90000)
+    place(ex, b, BUY, 10, 90000)  # b long 10
+    ro = place(ex, b, SELL, 10, 90010, ro=True)
+    place(ex, c, BUY, 10, 89990)
+    place(ex, b, SELL, 10, 89990, otype="ioc")  # b flat again: its reduce-only sell is stale
+    place(ex, c, SELL, 5, 90020)
+    fok = place(ex, a, BUY, 10, 90020, otype="fok")
+    assert fok.status == "iocWouldNotExecute" and not [f for f in ex.accounts[a].fills]
+    assert ro.oid in ex.open  # nothing traded, so nothing touched it
+    own = place(ex, a, SELL, 10, 90015)
+    r = place(ex, a, BUY, 10, 90020)  # meets its own 90015 before c's 90020: REJECT_TAKER refuses it whole
+    assert r.status == "selfFill" and own.oid in ex.open and not ex.accounts[a].fills
+
+
+def test_edits_respect_market_states() -> None:
+    ex, (a, b, _) = setup()
+    place(ex, a, SELL, 10, 90000)
+    bid = place(ex, b, BUY, 10, 89000)
+    for state, status in (("suspended", "marketUnavailable"), ("inactive", "marketUnavailable"),
+                          ("post_only", "postWouldExecute")):
+        run(ex, T0, c="state", s=XBT, v=state)
+        r = run(ex, T0, c="edit", a=b, o=bid.oid, p=90000, qm="RELATIVE")
+        assert r.status == status and not ex.accounts[b].fills
+    run(ex, T0, c="state", s=XBT, v="post_only")  # a non-crossing edit is fine in a post-only market
+    assert run(ex, T0, c="edit", a=b, o=bid.oid, p=89500, qm="RELATIVE").status == "edited"

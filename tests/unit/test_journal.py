@@ -71,3 +71,50 @@ def test_memory_mode_has_no_journal() -> None:
     rt = Runtime(seed=1, journal=None, clock=ManualClock(T0))
     res, fut = rt.apply_now({"c": "acct", "usd8": 5})
     assert fut is None and res.extra in rt.exchange.accounts
+
+
+def test_a_command_the_journal_cannot_hold_changes_nothing(tmp_path: Path) -> None:
+    rt = make(tmp_path / "j.sqlite")
+
+    async def go() -> None:
+        await rt.start()
+        a = (await rt.submit({"c": "acct", "usd8": 10**13})).extra
+        before = rt.exchange.digest()
+        try:
+            await rt.submit({"c": "place", "a": a, "s": "PF_XBTUSD", "d": BUY, "t": "lmt", "q": 1, "p": 10**30})
+        except TypeError:
+            pass
+        else:
+            raise AssertionError("a 100-bit price was journaled")
+        assert rt.exchange.digest() == before  # not even an id was used
+        await rt.stop()
+
+    asyncio.run(go())
+
+
+def test_after_a_journal_failure_nothing_more_is_accepted(tmp_path: Path) -> None:
+    rt = make(tmp_path / "j.sqlite")
+    assert rt.journal is not None
+
+    def broken(records: list[bytes]) -> None:
+        raise OSError("disk full")
+
+    async def go() -> None:
+        await rt.start()
+        await rt.submit({"c": "acct", "usd8": 1})
+        rt.journal.append_many = broken  # type: ignore[method-assign]
+        failed = asyncio.ensure_future(rt.submit({"c": "acct", "usd8": 2}))
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if failed.done():
+                break
+        assert failed.done() and isinstance(failed.exception(), OSError)
+        for attempt in (rt.submit({"c": "acct", "usd8": 3}), rt.barrier()):
+            try:
+                await attempt
+            except RuntimeError:
+                continue
+            raise AssertionError("accepted after the journal failed")
+        await rt.stop()
+
+    asyncio.run(go())

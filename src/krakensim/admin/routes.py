@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 PREFIX = "/_krakensim/v1/"
 DEFAULT_FUNDS = Decimal("100000")
+MAX_FUNDS = Decimal("10000000000")  # 1e10 USD: the balance stays a 64-bit integer of 1e-8 USD
 
 
 def new_key_pair() -> tuple[str, str]:
@@ -72,7 +73,7 @@ async def admin(req: Request, body: bytes) -> tuple[int, dict[str, Any]]:
             usd = Decimal(str(doc.get("usd", DEFAULT_FUNDS)))
         except InvalidOperation as e:
             raise ApiError(INVALID) from e
-        if not usd.is_finite() or usd < 0:
+        if not usd.is_finite() or usd < 0 or usd > MAX_FUNDS:
             raise ApiError(INVALID)
         uid = (await rt.submit(account_commands(usd))).extra
         key, secret = new_key_pair()

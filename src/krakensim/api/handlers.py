@@ -363,6 +363,8 @@ async def editorder(req: Request) -> Reply:
     now = rt.exchange.now
     if res.status == "wouldProcessAfterSpecifiedTime":
         raise ApiError(INVALID)
+    if res.status == "marketUnavailable":  # suspended or inactive: the edit status enum has no word for it
+        raise ApiError("marketUnavailable")
     return ok(now, editStatus=_edit_status(res.oid, res.cli, res.status, now, events_json(inst, res.events)))
 
 
@@ -444,10 +446,15 @@ async def batchorder(req: Request) -> Reply:
     if not isinstance(doc, dict) or not isinstance(doc.get("batchOrder"), list):
         raise ApiError(INVALID)
     rt = req.rt
-    out: list[dict[str, Any]] = []
-    for ins in doc["batchOrder"]:
-        if not isinstance(ins, dict):
+    instructions = doc["batchOrder"]
+    # the whole batch is refused, before any instruction runs, when one is not an instruction
+    for ins in instructions:
+        if not isinstance(ins, dict) or ins.get("order") not in ("send", "edit", "cancel"):
             raise ApiError(INVALID)
+        if ins["order"] == "send" and ins.get("symbol") not in rt.exchange.instruments:
+            raise ApiError(INVALID)
+    out: list[dict[str, Any]] = []
+    for ins in instructions:
         out.append(await _batch_one(req, {k: _str(v) for k, v in ins.items()}))
     await rt.barrier()
     return ok(rt.clock(), batchStatus=out)

@@ -189,6 +189,7 @@ class Exchange:
         # plain dict makes next(iter(d)) walk over every deleted slot (quadratic over time)
         self.done: OrderedDict[str, Done] = OrderedDict()
         self.dms: dict[str, int] = {}  # account -> deadline
+        self.dms_next: int | None = None  # min(self.dms.values()), kept up to date
         self.fees_collected = 0  # usd8
         self.trigger_seq = 0
         self.now = 0
@@ -200,7 +201,7 @@ class Exchange:
         if now > self.now:
             self.now = now
         self.fired = False
-        if self.dms and min(self.dms.values()) <= now:
+        if self.dms_next is not None and self.dms_next <= now:
             self._fire_dead_man_switches(now)
             self.fired = True
         c = cmd["c"]
@@ -254,7 +255,7 @@ class Exchange:
 
     def next_deadline(self) -> int | None:
         """The next time something happens without a command (a dead man's switch)."""
-        return min(self.dms.values()) if self.dms else None
+        return self.dms_next
 
     # ------------------------------------------------------------------ accounts
     def create_account(self, usd8: int, uid: str | None = None) -> str:
@@ -478,14 +479,19 @@ class Exchange:
         return Result(status, order.oid, order.cli, [(REJECT, order, reason)], extra=reason)
 
     def _walk(self, book: Book, taker: Order, acct: Account) -> tuple[int, bool, int]:
-        """Volume available to ``taker`` within its limit, whether it meets its own order first
-        (under REJECT_TAKER), and the loss against the mark of filling it (usd8)."""
+        """What ``_match`` would do, without doing it: the volume ``taker`` can trade within its
+        limit, whether it meets one of its own orders first (under REJECT_TAKER), and the loss
+        against the mark of filling it (usd8). Reduce-only makers count only for what their
+        owner's position lets them trade, as in ``_match``."""
         opp = book.opposite(taker.side)
         need = taker.qty - taker.filled
+        if taker.reduce_only:
+            need = min(need, self._reduce_room(acct, taker))
         got = 0
         worse = 0  # lots*ticks paid beyond the mark
         mark = self.marks[taker.symbol]
         reject_self = acct.strategy == "REJECT_TAKER"
+        held: dict[str, int] = {}  # makers' positions as the walk would leave them
         for p in opp.prices():
             if (taker.side == BUY and p > taker.price) or (taker.side == SELL and p < taker.price):
                 break
@@ -495,6 +501,16 @@ class Exchange:
                         return got, True, 0
                     continue
                 n = min(m.qty - m.filled, need - got)
+                pos = held.get(m.acct)
+                if pos is None:
+                    position = self.accounts[m.acct].positions.get(m.symbol)
+                    pos = position.lots if position else 0
+                if m.reduce_only:
+                    room = 0 if pos == 0 or (pos > 0) == (m.side == BUY) else abs(pos)
+                    n = min(n, room)
+                    if n == 0:
+                        continue
+                held[m.acct] = pos + m.side * n
                 got += n
                 worse += n * (p - mark) * taker.side
                 if got >= need:
@@ -526,7 +542,10 @@ class Exchange:
             level = opp.levels[p]
             maker = next(iter(level.values()))
             maker_acct = self.accounts[maker.acct]
-            if maker.acct == taker.acct:  # CANCEL_MAKER_* strategies: our own resting order goes
+            if maker.acct == taker.acct:
+                if acct.strategy == "REJECT_TAKER":  # _walk refused this before; never trade with ourselves
+                    break
+                # CANCEL_MAKER_* strategies: our own resting order goes
                 self._cancel_open(maker, maker_acct, now, "self_trade")
                 continue
             n = min(taker.qty - taker.filled, maker.qty - maker.filled)
@@ -712,10 +731,15 @@ class Exchange:
         if timeout_s <= 0:
             acct.dms = None
             self.dms.pop(acct_id, None)
+            self._dms_changed()
             return Result("ok", extra=None)
         acct.dms = now + timeout_s * 1000
         self.dms[acct_id] = acct.dms
+        self._dms_changed()
         return Result("ok", extra=acct.dms)
+
+    def _dms_changed(self) -> None:
+        self.dms_next = min(self.dms.values()) if self.dms else None
 
     def _fire_dead_man_switches(self, now: int) -> None:
         for acct_id, deadline in sorted(self.dms.items(), key=lambda kv: (kv[1], kv[0])):
@@ -725,6 +749,7 @@ class Exchange:
                 acct.dms = None
                 # everything is cancelled as of the deadline, not of the command that noticed it
                 self.cancel_all(acct_id, None, deadline, "dead_man_switch")
+        self._dms_changed()
 
     # ------------------------------------------------------------------ trigger orders
     def _place_trigger(
@@ -818,6 +843,9 @@ class Exchange:
         if process_before is not None and now > process_before:
             return Result("wouldProcessAfterSpecifiedTime", oid, cli)
         key = self._find(acct, oid, cli)
+        target = acct.triggers.get(key) or acct.orders.get(key) if key is not None else None
+        if target is not None and self.market_state[target.symbol] in ("suspended", "inactive"):
+            return Result("marketUnavailable", target.oid, target.cli)
         if key is not None and key in acct.triggers:
             return self._edit_trigger(acct, acct.triggers[key], lots, price, stop, trailing, qty_mode, now)
         order = acct.orders.get(key) if key is not None else None
@@ -840,7 +868,7 @@ class Exchange:
         crosses = best is not None and (
             (order.side == BUY and best <= new_price) or (order.side == SELL and best >= new_price)
         )
-        if crosses and order.otype == "post":
+        if crosses and (order.otype == "post" or self.market_state[order.symbol] == "post_only"):
             return Result("postWouldExecute", order.oid, order.cli)
         if crosses and self._outside_collar(order.symbol, new_price):
             return Result("outsidePriceCollar", order.oid, order.cli)
@@ -949,9 +977,13 @@ class Exchange:
 
     def all_status(self, acct_id: str, now: int) -> list[tuple[Order | Trigger, str, str | None]]:
         acct = self.accounts[acct_id]
-        recent = [
-            k for k, d in self.done.items() if d.order.acct == acct_id and now - d.ts <= STATUS_WINDOW_MS
-        ]
+        recent = []
+        for k, d in reversed(self.done.items()):  # newest first; stop at the end of the window
+            if now - d.ts > STATUS_WINDOW_MS:
+                break
+            if d.order.acct == acct_id:
+                recent.append(k)
+        recent.reverse()
         return self.order_status(acct_id, list(acct.orders) + list(acct.triggers) + recent, (), now)
 
     def stats_24h(self, symbol: str, now: int) -> tuple[int, int, int | None, int | None, int | None]:

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+# the largest price (ticks) or size (lots) the engine accepts: far beyond any real order, and
+# small enough that every product of them stays exact and journals as a 64-bit JSON integer
+MAX_UNITS = 2**40
+
 LINEAR = "flexible_futures"
 INVERSE = "futures_inverse"
 
@@ -86,7 +90,7 @@ class Instrument:
             q = price / self.tick_size
         except (InvalidOperation, ZeroDivisionError):
             return None
-        if not q.is_finite() or q != q.to_integral_value() or q <= 0:
+        if not q.is_finite() or q != q.to_integral_value() or q <= 0 or q > MAX_UNITS:
             return None
         return int(q)
 
@@ -106,7 +110,7 @@ class Instrument:
         n = q.to_integral_value()
         if abs(q - n) > Decimal("0.000001"):
             return None
-        return int(n) if n > 0 else None
+        return int(n) if 0 < n <= MAX_UNITS else None
 
     def ticks_to_price(self, ticks: int) -> Decimal:
         return self.tick_size * ticks

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
+import sys
 from typing import Any
 
 from ..api.auth import FULL, KeyStore
@@ -35,7 +37,9 @@ class Runtime:
         journal: Journal | None = None,
         clock: Any = None,
         instruments: dict[str, Instrument] | None = None,
+        exit_on_fatal: bool = False,
     ) -> None:
+        self.exit_on_fatal = exit_on_fatal
         self.seed = seed
         self.clock = clock or WallClock()
         self.exchange = Exchange(instruments or default_instruments(), seed)
@@ -77,7 +81,11 @@ class Runtime:
     # ------------------------------------------------------------------ commands
     def apply_now(self, cmd: dict[str, Any]) -> tuple[Result, asyncio.Future[None] | None]:
         """Apply ``cmd`` at the current time; the future resolves when it is durable."""
+        if self.fatal is not None:
+            raise RuntimeError("the journal failed; nothing more is accepted") from self.fatal
         now = self.clock()
+        # serialised before it is applied: a command the journal could not hold changes nothing
+        body = Journal.encode(cmd) if self.journal is not None else b""
         res = self._apply(cmd, now)
         if self.journal is None:
             return res, None
@@ -89,7 +97,7 @@ class Runtime:
         g = self._group
         if g is None:
             g = self._group = _Group(asyncio.get_running_loop())
-        g.records.append(Journal.record(self.seq, now, cmd))
+        g.records.append(Journal.frame(self.seq, now, body))
         if self._inflight is None and self._wake is not None:
             self._wake.set()
         return res, g.future
@@ -111,6 +119,8 @@ class Runtime:
 
     async def barrier(self) -> None:
         """Wait until every command applied so far is durable."""
+        if self.fatal is not None:
+            raise RuntimeError("the journal failed") from self.fatal
         g = self._group if self._group is not None and self._group.records else self._inflight
         if g is not None:
             await asyncio.shield(g.future)
@@ -175,6 +185,12 @@ class Runtime:
                 except BaseException as e:  # the disk failed: memory is ahead of the journal
                     self.fatal = e
                     g.future.set_exception(e)
+                    if self._group is not None:
+                        self._group.future.set_exception(e)
+                    if self.exit_on_fatal:
+                        # nothing unjournaled may be answered or kept: stop, and let a restart replay
+                        print(f"krakensim: journal write failed ({e!r}); exiting", file=sys.stderr, flush=True)
+                        os._exit(75)
                     raise
                 finally:
                     self._inflight = None

@@ -58,7 +58,7 @@ def build(s: Settings) -> Built:
         if journal is not None:  # a manual clock resumes where the journal stopped
             start = max(start, journal.last_ts() or 0)
         clock = ManualClock(start)
-    rt = Runtime(seed=seed, journal=journal, clock=clock)
+    rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True)
     replayed = rt.replay()
     demo: dict[str, str] = {}
     for key, secret in s.keys:

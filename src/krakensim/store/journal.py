@@ -47,8 +47,17 @@ class Journal:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     @staticmethod
+    def encode(cmd: dict[str, Any]) -> bytes:
+        """The command as JSON; raises (TypeError) when it cannot be journaled."""
+        return orjson.dumps(cmd)
+
+    @staticmethod
+    def frame(seq: int, ts: int, body: bytes) -> bytes:
+        return b"[%d,%d,%s]" % (seq, ts, body)
+
+    @staticmethod
     def record(seq: int, ts: int, cmd: dict[str, Any]) -> bytes:
-        return orjson.dumps([seq, ts, cmd])
+        return Journal.frame(seq, ts, Journal.encode(cmd))
 
     def append_many(self, records: list[bytes]) -> None:
         """Write a group of records (from ``record``) in one transaction; durable on return."""
