@@ -34,7 +34,7 @@ MAX_OPEN_ORDERS = 500  # open orders and triggers per account
 SMALL_ORDER_USD8 = 10 * 100_000_000  # an order below 10 USD notional is "small"
 MAX_SMALL_ORDERS = 50  # open small orders per account
 MAX_TRAILING_STOPS = 100  # open trailing stops per account
-TRIGGER_TYPES = ("stp", "take_profit", "trailing_stop")
+TRIGGER_TYPES = frozenset(("stp", "take_profit", "trailing_stop"))
 STRATEGIES = ("REJECT_TAKER", "CANCEL_MAKER_SELF", "CANCEL_MAKER_CHILD", "CANCEL_MAKER_ANY")
 MARKET_STATES = ("open", "suspended", "inactive", "post_only")
 
@@ -265,6 +265,8 @@ class Exchange:
 
     def available_margin(self, acct: Account) -> int:
         """Margin equity less initial margin of positions and open orders (usd8)."""
+        if not acct.positions:
+            return acct.balance - acct.order_im
         equity = acct.balance
         pos_im = 0
         for sym, pos in acct.positions.items():
@@ -353,7 +355,7 @@ class Exchange:
             return self._reject_trigger(acct, trig, TRIGGER_ERROR_STATUS.get(error, "invalidPrice"), error, now)
         if process_before is not None and now > process_before:
             return Result("wouldProcessAfterSpecifiedTime", oid, cli)
-        refusal = self._market_refusal(symbol, otype)
+        refusal = None if self.market_state[symbol] == "open" else self._market_refusal(symbol, otype)
         if refusal is None and cli is not None and cli in acct.cli and (
             acct.cli[cli] in acct.orders or acct.cli[cli] in acct.triggers
         ):
@@ -661,7 +663,7 @@ class Exchange:
     def _remember(self, order: Order | Trigger, status: str, reason: str | None, now: int) -> None:
         done = self.done
         done[order.oid] = Done(order, status, reason, now)
-        if len(done) > DONE_RETENTION:
+        if len(done) > DONE_RETENTION:  # (rare until the store is full, then once per call)
             old_id, evicted = done.popitem(last=False)
             old = evicted.order
             if old.cli is not None:
