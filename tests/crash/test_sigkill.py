@@ -15,39 +15,20 @@ import hashlib
 import hmac
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 import requests
+from serverproc import free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start(data: Path, port: int, keys: list[tuple[str, str]]) -> subprocess.Popen[bytes]:
-    args = [sys.executable, "-m", "krakensim", "serve", "--port", str(port), "--data", str(data)]
-    for k, s in keys:
-        args += ["--api-key", k, "--api-secret", s]
-    p = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/derivatives/api/v3/instruments", timeout=1).ok:
-                return p
-        except requests.RequestException:
-            time.sleep(0.05)
-    p.kill()
-    raise RuntimeError("server did not start")
+    return start_server(port, keys, "--data", str(data))
 
 
 class Client:

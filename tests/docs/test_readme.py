@@ -5,13 +5,11 @@ from __future__ import annotations
 import base64
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import requests
+from serverproc import free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,22 +21,10 @@ def blocks() -> list[str]:
 
 def test_readme_quick_starts_run(tmp_path: Path) -> None:
     key, secret = "readme-key", base64.b64encode(os.urandom(64)).decode()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "krakensim", "serve", "--memory", "--port", str(port),
-         "--api-key", key, "--api-secret", secret],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    port = free_port()
+    proc = start_server(port, [(key, secret)], "--memory")
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                requests.get(base + "/derivatives/api/v3/instruments", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.05)
         found = blocks()
         assert len(found) == 2
         for code in found:

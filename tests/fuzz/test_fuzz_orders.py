@@ -11,9 +11,7 @@ import base64
 import hashlib
 import hmac
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from serverproc import free_port, start_server
 
 from schema_check import assert_valid
 
@@ -33,21 +32,9 @@ SECRET = base64.b64encode(os.urandom(64)).decode()
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "krakensim", "serve", "--memory", "--port", str(port),
-         "--api-key", KEY, "--api-secret", SECRET],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    port = free_port()
+    proc = start_server(port, [(KEY, SECRET)], "--memory", stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            requests.get(base + "/derivatives/api/v3/instruments", timeout=1)
-            break
-        except requests.RequestException:
-            time.sleep(0.05)
     try:
         yield base
     finally:

@@ -548,13 +548,13 @@ class Exchange:
                 if acct.strategy == "REJECT_TAKER":  # _walk refused this before; never trade with ourselves
                     break
                 # CANCEL_MAKER_* strategies: our own resting order goes
-                self._cancel_open(maker, maker_acct, now, "self_trade")
+                self._cancel_resting(maker, maker_acct, now, "self_trade")
                 continue
             n = min(taker.qty - taker.filled, maker.qty - maker.filled)
             if maker.reduce_only:
                 room = self._reduce_room(maker_acct, maker)
                 if room == 0:
-                    self._cancel_open(maker, maker_acct, now, "would_not_reduce_position")
+                    self._cancel_resting(maker, maker_acct, now, "would_not_reduce_position")
                     continue
                 n = min(n, room)
             if taker.reduce_only:
@@ -695,11 +695,11 @@ class Exchange:
             if done is not None and done.order.acct == acct_id and done.status == "FULLY_EXECUTED":
                 return Result("filled", key, done.order.cli)
             return Result("notFound", oid, cli)
-        self._cancel_open(order, acct, now, "cancelled_by_user")
+        self._cancel_resting(order, acct, now, "cancelled_by_user")
         # a cancelled order never changes again: the event can hold it without a copy
         return Result("cancelled", order.oid, order.cli, [(CANCEL, order)])
 
-    def _cancel_open(self, order: Order, acct: Account, now: int, reason: str) -> None:
+    def _cancel_resting(self, order: Order, acct: Account, now: int, reason: str) -> None:
         self.books[order.symbol].side(order.side).remove(order)
         del self.open[order.oid]
         del acct.orders[order.oid]
@@ -720,7 +720,7 @@ class Exchange:
         acct = self.accounts[acct_id]
         events: list[tuple[Any, ...]] = []
         for o in [o for o in acct.orders.values() if symbol is None or o.symbol == symbol]:
-            self._cancel_open(o, acct, now, reason)
+            self._cancel_resting(o, acct, now, reason)
             events.append((CANCEL, o))
         for t in [t for t in acct.triggers.values() if symbol is None or t.symbol == symbol]:
             self._cancel_trigger(t, acct, now, reason)
