@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import requests
+
 from serverproc import free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,9 +21,9 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from serverproc import free_port, start_server
 
 from schema_check import assert_valid
+from serverproc import free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "fuzz-key"
