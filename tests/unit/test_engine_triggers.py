@@ -125,11 +125,11 @@ def test_dead_man_switch_cancels_everything_at_the_deadline() -> None:
     assert o.oid in ex.open
     run(ex, T0 + 60_000, c="tick")
     assert o.oid not in ex.open and s.oid not in ex.accounts[a].triggers
-    assert other.oid in ex.open and ex.next_deadline() is None
+    assert other.oid in ex.open and ex.dms_next is None
     assert ex.done[o.oid].reason == "DEAD_MAN_SWITCH"
     # re-arming and disarming
     run(ex, T0 + 61_000, c="dms", a=a, t=10)
-    assert run(ex, T0 + 62_000, c="dms", a=a, t=0).extra is None and ex.next_deadline() is None
+    assert run(ex, T0 + 62_000, c="dms", a=a, t=0).extra is None and ex.dms_next is None
 
 
 def test_dead_man_switch_fires_before_a_later_command() -> None:
@@ -221,3 +221,20 @@ def test_edits_respect_market_states() -> None:
         assert r.status == status and not ex.accounts[b].fills
     run(ex, T0, c="state", s=XBT, v="post_only")  # a non-crossing edit is fine in a post-only market
     assert run(ex, T0, c="edit", a=b, o=bid.oid, p=89500, qm="RELATIVE").status == "edited"
+
+
+def test_funding_rate_published_every_hour_from_the_premium() -> None:
+    ex, (a, _, _) = setup()
+    hour = 3_600_000
+    start = T0 - T0 % hour
+    run(ex, T0, c="prices", s=XBT, mark=90090, index=90000)  # mark 0.1 % over index
+    assert ex.next_deadline() == start + hour
+    assert not ex.funding[XBT]
+    run(ex, start + 3 * hour + 5, c="tick")  # three boundaries passed: three rates, dated at each
+    assert [t for t, _, _ in ex.funding[XBT]] == [start + hour, start + 2 * hour, start + 3 * hour]
+    # 0.1 % premium / fundingRateCoefficient 8 = 0.0125 %
+    assert {r for _, r, _ in ex.funding[XBT]} == {125_000_000}
+    run(ex, start + 3 * hour + 6, c="prices", s=XBT, mark=95000, index=90000)
+    assert ex.relative_funding_rate(XBT) == 1_000_000_000  # capped at maxRelativeFundingRate 0.1 %
+    run(ex, start + 3 * hour + 7, c="prices", s=XBT, mark=80000, index=90000)
+    assert ex.relative_funding_rate(XBT) == -1_000_000_000

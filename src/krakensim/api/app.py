@@ -86,6 +86,8 @@ ROUTES: dict[str, Route] = {
     D + "orderbook": Route(handlers.orderbook, ("GET",), None),
     D + "history": Route(history.trade_history, ("GET",), None),
     D + "feeschedules": Route(handlers.feeschedules, ("GET",), None),
+    D + "historical-funding-rates": Route(handlers.historical_funding_rates, ("GET",), None),
+    "/derivatives/api/v4/historicalfundingrates": Route(handlers.historical_funding_rates, ("GET",), None),
     D + "feeschedules/volumes": Route(handlers.feeschedules_volumes, ("GET",), "read"),
 }
 for _v in ("v2", "v3"):

@@ -867,8 +867,7 @@ def ticker_json(req: Request, inst: Instrument, now: int) -> dict[str, Any]:
         d["low24h"] = price_out(inst, low or first)
     d.update(
         {
-            "fundingRate": 0,
-            "fundingRatePrediction": 0,
+            **_ticker_funding(ex, inst),
             "suspended": ex.market_state[inst.symbol] == "suspended",
             "indexPrice": price_out(inst, ex.index[inst.symbol]),
             "postOnly": ex.market_state[inst.symbol] == "post_only",
@@ -876,6 +875,16 @@ def ticker_json(req: Request, inst: Instrument, now: int) -> dict[str, Any]:
         }
     )
     return d
+
+
+def _ticker_funding(ex: Any, inst: Instrument) -> dict[str, float]:
+    """The last published funding rate and the one the premium gives now (absolute, as Kraken's tickers)."""
+    rates = ex.funding.get(inst.symbol)
+    if rates is None:
+        return {}
+    last = rates[-1] if rates else None
+    current = funding_json(inst, ex.relative_funding_rate(inst.symbol), ex.marks[inst.symbol])[0]
+    return {"fundingRate": funding_json(inst, last[1], last[2])[0] if last else 0.0, "fundingRatePrediction": current}
 
 
 def _quote_volume(inst: Instrument, lots_ticks: int) -> int | float:
@@ -947,3 +956,29 @@ async def feeschedules_volumes(req: Request) -> Reply:
             inst = ex.instruments[f.symbol]
             volume[inst.fee_schedule_uid] = volume.get(inst.fee_schedule_uid, 0) + inst.notional_usd8(f.lots, f.price)
     return ok(now, volumesByFeeSchedule={uid: usd_out(v) for uid, v in volume.items()})
+
+
+# ---------------------------------------------------------------------- funding rates
+def funding_json(inst: Instrument, rel_e12: int, mark_ticks: int) -> tuple[float, float]:
+    """(absolute, relative) funding rate: relative × mark for linear contracts, ÷ mark for inverse."""
+    from ..engine.exchange import RATE_SCALE
+
+    relative = rel_e12 / RATE_SCALE
+    mark = float(price_out(inst, mark_ticks))
+    return (relative * mark if inst.linear else relative / mark), relative
+
+
+async def historical_funding_rates(req: Request) -> Reply:
+    """GET historical-funding-rates (v3) and historicalfundingrates (v4): every published rate, oldest first."""
+    rt = req.rt
+    symbol = req.params.get("symbol") or ""
+    ex = rt.exchange
+    inst = ex.instruments.get(symbol)
+    if inst is None or symbol not in ex.funding:
+        raise ApiError(INVALID, 400)  # "Symbol is invalid or does not reference a perpetual market."
+    await rt.barrier()
+    rates = []
+    for ts, rel, mark in ex.funding[symbol]:
+        absolute, relative = funding_json(inst, rel, mark)
+        rates.append({"timestamp": iso(ts), "fundingRate": absolute, "relativeFundingRate": relative})
+    return ok(rt.clock(), rates=rates)

@@ -30,6 +30,9 @@ PUBLIC_TRADES = 10_000  # public executions remembered per symbol
 MINUTE_MS = 60_000
 CANDLE_MINUTES = 20_160  # one-minute candles kept per symbol and tick type (14 days)
 TICK_TYPES = ("trade", "mark", "spot")
+FUNDING_PERIOD_MS = 3_600_000  # perpetuals publish a funding rate every hour
+FUNDING_RATES_KEPT = 24 * 400  # about 400 days of hourly rates per perpetual
+RATE_SCALE = 10**12  # relative funding rates are integers of 1e-12
 MAX_OPEN_ORDERS = 500  # open orders and triggers per account
 SMALL_ORDER_USD8 = 10 * 100_000_000  # an order below 10 USD notional is "small"
 MAX_SMALL_ORDERS = 50  # open small orders per account
@@ -190,10 +193,15 @@ class Exchange:
         self.done: OrderedDict[str, Done] = OrderedDict()
         self.dms: dict[str, int] = {}  # account -> deadline
         self.dms_next: int | None = None  # min(self.dms.values()), kept up to date
+        # (period start, relative rate in 1e-12, mark ticks when published) per perpetual, oldest first
+        self.funding: dict[str, deque[tuple[int, int, int]]] = {
+            s: deque(maxlen=FUNDING_RATES_KEPT) for s, i in instruments.items() if i.perpetual
+        }
+        self.funding_next: int | None = None  # the next hour boundary
         self.fees_collected = 0  # usd8
         self.trigger_seq = 0
         self.now = 0
-        self.fired = False  # did the last command also fire a dead man's switch?
+        self.fired = False  # did the last command also change time-driven state (switch, funding)?
 
     # ------------------------------------------------------------------ dispatch
     def execute(self, cmd: dict[str, Any], now: int) -> Result:
@@ -203,6 +211,12 @@ class Exchange:
         self.fired = False
         if self.dms_next is not None and self.dms_next <= now:
             self._fire_dead_man_switches(now)
+            self.fired = True
+        if self.funding_next is None:  # the first command starts the funding clock
+            self.funding_next = now - now % FUNDING_PERIOD_MS + FUNDING_PERIOD_MS
+            self.fired = True
+        elif now >= self.funding_next:
+            self._publish_funding(now)
             self.fired = True
         c = cmd["c"]
         if c == "place":
@@ -254,8 +268,31 @@ class Exchange:
         return c == "tick"
 
     def next_deadline(self) -> int | None:
-        """The next time something happens without a command (a dead man's switch)."""
-        return self.dms_next
+        """The next time something happens without a command (a dead man's switch, a funding rate)."""
+        if self.dms_next is None:
+            return self.funding_next
+        if self.funding_next is None:
+            return self.dms_next
+        return min(self.dms_next, self.funding_next)
+
+    # ------------------------------------------------------------------ funding
+    def relative_funding_rate(self, symbol: str) -> int:
+        """The rate the premium of mark over index gives now, in 1e-12 (clamped to the maximum)."""
+        inst = self.instruments[symbol]
+        mark, index = self.marks[symbol], self.index[symbol]
+        num = (mark - index) * RATE_SCALE
+        den = index * inst.funding_rate_coefficient
+        rate = num // den if num >= 0 else -((-num) // den)
+        cap = int(inst.max_relative_funding_rate * RATE_SCALE)
+        return max(-cap, min(cap, rate))
+
+    def _publish_funding(self, now: int) -> None:
+        """Publish a rate for every hour boundary reached, each dated at the start of its period."""
+        assert self.funding_next is not None
+        while self.funding_next <= now:
+            for symbol, rates in self.funding.items():
+                rates.append((self.funding_next, self.relative_funding_rate(symbol), self.marks[symbol]))
+            self.funding_next += FUNDING_PERIOD_MS
 
     # ------------------------------------------------------------------ accounts
     def create_account(self, usd8: int, uid: str | None = None) -> str:
@@ -1008,7 +1045,8 @@ class Exchange:
         """A hash of the whole state: equal digests mean equal exchanges."""
         h = sha256()
         h.update(repr((self.seed, self.ids.counter, self.fees_collected, self.trigger_seq,
-                       sorted(self.dms.items()))).encode())
+                       sorted(self.dms.items()), self.funding_next,
+                       sorted((k, list(v)) for k, v in self.funding.items()))).encode())
         for s in sorted(self.books):
             b = self.books[s]
             h.update(repr((s, self.marks[s], self.index[s], self.last.get(s), list(self.tape[s]),

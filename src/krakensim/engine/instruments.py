@@ -76,6 +76,10 @@ class Instrument:
 
 
     @property
+    def perpetual(self) -> bool:
+        return self.symbol.startswith(("PF_", "PI_"))
+
+    @property
     def lot_size(self) -> Decimal:
         return Decimal(1).scaleb(-self.precision)
 
