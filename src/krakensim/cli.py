@@ -31,11 +31,13 @@ def main() -> None:
               help="manual: time moves only through POST /_krakensim/v1/clock (tests, research).")
 @click.option("--start-time", default="2026-01-01T00:00:00Z", show_default=True,
               help="Where a manual clock starts (ISO-8601).")
+@click.option("--market", is_flag=True,
+              help="Run the simulated market: seeded index prices, a market maker's ladder and takers.")
 @click.option("--http", "http", type=click.Choice(["uvicorn", "granian"]), default="uvicorn", show_default=True,
               help="HTTP server (granian must be installed; see docs/benchmarks.md).")
 def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tuple[str, ...],
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
-          http: str) -> None:
+          http: str, market: bool) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
     from .runtime.server import Settings
     from .runtime.server import serve as run
@@ -68,7 +70,7 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
             raise click.UsageError("--start-time must be an ISO-8601 date-time")
     run(Settings(host=host, port=port, data=None if memory else data, seed=seed,
                  keys=list(zip(keys, secrets, strict=True)), funds=funds_value, synchronous=synchronous,
-                 manual_clock_start=manual_start, http=http))
+                 manual_clock_start=manual_start, http=http, market=market))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import asyncio
 import concurrent.futures
 import os
 import sys
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ..api.auth import FULL, KeyStore
@@ -53,6 +54,9 @@ class Runtime:
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._timer: asyncio.Task[None] | None = None
         self._started = False
+        # coroutine factories started with the server (the simulated market)
+        self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self.fatal: BaseException | None = None
 
     # ------------------------------------------------------------------ replay
@@ -132,6 +136,7 @@ class Runtime:
         self._started = True
         if isinstance(self.clock, WallClock):
             self._timer = asyncio.create_task(self._timer_loop())
+        self._tasks = [asyncio.create_task(f()) for f in self.background]
         if self.journal is None:
             return
         self._wake = asyncio.Event()
@@ -199,6 +204,8 @@ class Runtime:
     async def stop(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        for t in self._tasks:
+            t.cancel()
         if self._writer is not None:
             # drain what is pending
             while self._group is not None and self._group.records and self.fatal is None:

@@ -29,6 +29,7 @@ class Settings:
     synchronous: str = "FULL"
     manual_clock_start: int | None = None  # epoch ms: a clock that moves only by the control API
     http: str = "uvicorn"  # or "granian"
+    market: bool = False  # run the simulated market (prices, a maker's ladder, takers)
 
 
 @dataclass
@@ -77,6 +78,11 @@ def build(s: Settings) -> Built:
             demo = create_account(rt, s.funds)
             if journal:
                 journal.set_meta("demo_key", demo["apiKey"])
+    if s.market:
+        from .market import make_sim, run_market
+
+        sim = make_sim(rt, seed)
+        rt.background.append(lambda: run_market(rt, sim))
     return Built(rt, App(rt, admin), demo, replayed)
 
 
