@@ -100,6 +100,10 @@ PATTERNS: list[tuple[str, str, Route]] = [
     (D + "instruments/", "/status", Route(handlers.instrument_status, ("GET",), None)),
     ("/api/history/v3/market/", "/executions", Route(history.market_executions, ("GET",), None)),
     ("/api/history/v2/market/", "/executions", Route(history.market_executions, ("GET",), None)),
+    ("/api/history/v3/market/", "/orders", Route(history.market_orders, ("GET",), None)),
+    ("/api/history/v2/market/", "/orders", Route(history.market_orders, ("GET",), None)),
+    ("/api/history/v3/market/", "/price", Route(history.market_price, ("GET",), None)),
+    ("/api/history/v2/market/", "/price", Route(history.market_price, ("GET",), None)),
 ]
 
 ADMIN_PREFIX = "/_krakensim/"

@@ -321,3 +321,75 @@ async def account_executions(req: Request) -> Reply:
                    "event": {"Execution": {"execution": execution, "takerReducedQuantity": ""}}}
         rows.append((f.ts, element))
     return _page(req, rows, sort, skip, count)
+
+
+# ---------------------------------------------------------------------- public market history
+PUBLIC_ORDER_KINDS = ("OrderPlaced", "OrderUpdated", "OrderCancelled")
+
+
+def _public_order_event(inst: Instrument, e: tuple[Any, ...]) -> dict[str, Any]:
+    kind = e[0]
+    if kind == "OrderPlaced":
+        return {kind: {"order": _hist_order(inst, e[2]), "reason": e[3], "reducedQuantity": ""}}
+    if kind == "OrderUpdated":
+        return {kind: {"oldOrder": _hist_order(inst, e[2]), "newOrder": _hist_order(inst, e[3]), "reason": e[4],
+                       "reducedQuantity": "0"}}
+    return {kind: {"order": _hist_order(inst, e[2]), "reason": e[3]}}
+
+
+def _public_page(rows: list[tuple[int, dict[str, Any]]], sort: str, skip: int, count: int) -> Reply:
+    if sort == "desc":
+        rows.reverse()
+    page = rows[skip: skip + count]
+    body: dict[str, Any] = {"elements": [r[1] for r in page], "len": len(page)}
+    if skip + count < len(rows):
+        body["continuationToken"] = base64.b64encode(str(skip + count).encode()).decode()
+    return 200, body
+
+
+async def market_orders(req: Request) -> Reply:
+    """GET /api/history/v{2,3}/market/{tradeable}/orders (public): every account's order events, anonymised."""
+    rt = req.rt
+    ex = rt.exchange
+    symbol = req.path_args[0]
+    inst = ex.instruments.get(symbol)
+    if inst is None:
+        raise ApiError("notFound", 404)
+    since, before, count, sort, skip, _ = _window(req)
+    await rt.barrier()
+    rows: list[tuple[int, int, dict[str, Any]]] = []
+    for n, (uid, acct) in enumerate(sorted(ex.accounts.items())):
+        seen: dict[tuple[str, int, str], int] = {}
+        for i, e in enumerate(acct.history):
+            kind, ts, obj = e[0], e[1], e[2]
+            key = (kind, ts, obj.oid)
+            nth = seen.get(key, 0)
+            seen[key] = nth + 1
+            if kind not in PUBLIC_ORDER_KINDS or obj.symbol != symbol:
+                continue
+            if (since is not None and ts < since) or (before is not None and ts >= before):
+                continue
+            element = {"uid": _element_uid(uid, kind, ts, obj.oid, nth), "timestamp": ts,
+                       "event": _public_order_event(inst, e)}
+            rows.append((ts, n * 1_000_000 + i, element))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return _public_page([(r[0], r[2]) for r in rows], sort, skip, count)
+
+
+async def market_price(req: Request) -> Reply:
+    """GET /api/history/v{2,3}/market/{tradeable}/price (public): mark price changes."""
+    rt = req.rt
+    ex = rt.exchange
+    symbol = req.path_args[0]
+    inst = ex.instruments.get(symbol)
+    if inst is None:
+        raise ApiError("notFound", 404)
+    since, before, count, sort, skip, _ = _window(req)
+    await rt.barrier()
+    rows = [
+        (ts, {"uid": _element_uid("mark", symbol, ts, str(price), 0), "timestamp": ts,
+              "event": {"MarkPriceChanged": {"price": _dec(price_out(inst, price))}}})
+        for ts, price in ex.mark_changes[symbol]
+        if (since is None or ts >= since) and (before is None or ts < before)
+    ]
+    return _public_page(rows, sort, skip, count)

@@ -175,6 +175,7 @@ class Exchange:
         self.open_interest: dict[str, int] = {s: 0 for s in instruments}  # lots held long
         self.trades: dict[str, deque[Trade]] = {s: deque(maxlen=PUBLIC_TRADES) for s in instruments}
         self.trade_count: dict[str, int] = {s: 0 for s in instruments}
+        self.mark_changes: dict[str, deque[tuple[int, int]]] = {s: deque(maxlen=PUBLIC_TRADES) for s in instruments}
         self.market_state: dict[str, str] = {s: "post_only" if i.post_only else "open" for s, i in instruments.items()}
         # one-minute candles [open, high, low, close, volume lots] by (symbol, tick type), oldest first
         self.candles: dict[tuple[str, str], OrderedDict[int, list[int]]] = {
@@ -344,6 +345,8 @@ class Exchange:
 
     def set_prices(self, symbol: str, mark: int | None, index: int | None, now: int) -> Result:
         if mark is not None:
+            if self.marks[symbol] != mark:
+                self.mark_changes[symbol].append((now, mark))
             self.marks[symbol] = mark
             self._candle(symbol, "mark", now, mark, 0)
         if index is not None:
@@ -627,6 +630,8 @@ class Exchange:
                                  "full_fill" if taker.filled >= taker.qty else "partial_fill"))
             events.append((EXECUTION, exec_id, p, n, prior, prior_edit))
             self.last[sym] = (p, n, now)
+            if self.marks[sym] != p:
+                self.mark_changes[sym].append((now, p))
             self.marks[sym] = p
             self._candle(sym, "trade", now, p, n)
             self._candle(sym, "mark", now, p, 0)
@@ -1058,6 +1063,7 @@ class Exchange:
             h.update(repr([t.state() for t in self.triggers[s].by_id.values()]).encode())
             for k in TICK_TYPES:
                 h.update(repr(list(self.candles[(s, k)].items())).encode())
+            h.update(repr(list(self.mark_changes[s])).encode())
         for uid in sorted(self.accounts):
             a = self.accounts[uid]
             h.update(repr((uid, a.balance, a.order_im, a.strategy, a.small, a.dms, sorted(a.cli.items()))).encode())
