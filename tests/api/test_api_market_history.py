@@ -21,7 +21,7 @@ def test_public_order_events_and_mark_prices(venue) -> None:
     assert all("accountUid" not in o for o in placed)  # public: no account
 
     prices = sdk.get_public_mark_price_events(tradeable=XBT_ID)
-    assert [e["event"]["MarkPriceChanged"]["price"] for e in prices["elements"]] == ["90200", "90100"]
+    assert [e["event"]["price"] for e in prices["elements"]] == ["90200", "90100"]
     v3 = venue.raw().request("GET", "/api/history/v3/market/PF_XBTUSD/price", "sort=asc", "", sign=False)
-    assert [e["event"]["MarkPriceChanged"]["price"] for e in v3.json()["elements"]] == ["90100", "90200"]
+    assert [e["event"]["price"] for e in v3.json()["elements"]] == ["90100", "90200"]
     assert a.fetch_ticker(BTC)["info"]["markPrice"] == 90200

@@ -388,7 +388,7 @@ async def market_price(req: Request) -> Reply:
     await rt.barrier()
     rows = [
         (ts, {"uid": _element_uid("mark", symbol, ts, str(price), 0), "timestamp": ts,
-              "event": {"MarkPriceChanged": {"price": _dec(price_out(inst, price))}}})
+              "event": {"price": _dec(price_out(inst, price))}})  # the spec: event is a MarkPriceChanged
         for ts, price in ex.mark_changes[symbol]
         if (since is None or ts >= since) and (before is None or ts < before)
     ]
