@@ -31,13 +31,18 @@ def main() -> None:
               help="manual: time moves only through POST /_krakensim/v1/clock (tests, research).")
 @click.option("--start-time", default="2026-01-01T00:00:00Z", show_default=True,
               help="Where a manual clock starts (ISO-8601).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="TOML configuration: [market] settings and [instruments.SYMBOL] reference prices "
+                   "(docs/configuration.md).")
+@click.option("--speed", type=float, default=None,
+              help="With the wall clock: exchange time runs this many times faster.")
 @click.option("--market", is_flag=True,
               help="Run the simulated market: seeded index prices, a market maker's ladder and takers.")
 @click.option("--http", "http", type=click.Choice(["uvicorn", "granian"]), default="uvicorn", show_default=True,
               help="HTTP server (granian must be installed; see docs/benchmarks.md).")
 def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tuple[str, ...],
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
-          http: str, market: bool) -> None:
+          http: str, market: bool, config_file: str | None, speed: float | None) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
     from .runtime.server import Settings
     from .runtime.server import serve as run
@@ -68,9 +73,19 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
         manual_start = parse_iso(start_time)
         if manual_start is None:
             raise click.UsageError("--start-time must be an ISO-8601 date-time")
+    from .runtime.config import load_config
+
+    cfg = load_config(config_file) if config_file else None
+    if speed is not None and speed <= 0:
+        raise click.UsageError("--speed must be positive")
     run(Settings(host=host, port=port, data=None if memory else data, seed=seed,
                  keys=list(zip(keys, secrets, strict=True)), funds=funds_value, synchronous=synchronous,
-                 manual_clock_start=manual_start, http=http, market=market))
+                 manual_clock_start=manual_start, http=http,
+                 market=market or (cfg is not None and cfg.market_enabled),
+                 market_config=cfg.market if cfg else None,
+                 market_interval_ms=cfg.market_interval_ms if cfg else 1000,
+                 speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
+                 reference_prices=cfg.reference_prices if cfg else {}))
 
 
 if __name__ == "__main__":

@@ -31,3 +31,20 @@ class ManualClock:
     def advance(self, ms: int) -> int:
         self.now += ms
         return self.now
+
+
+class ScaledClock:
+    """Exchange time that runs ``speed`` times faster than the wall clock (never backwards)."""
+
+    def __init__(self, speed: float, resume_from: int = 0) -> None:
+        self.speed = speed
+        self.wall0 = time.time_ns() // 1_000_000
+        self.base = max(self.wall0, resume_from)
+        self.last = 0
+
+    def __call__(self) -> int:
+        now = self.base + int((time.time_ns() // 1_000_000 - self.wall0) * self.speed)
+        if now < self.last:
+            now = self.last
+        self.last = now
+        return now

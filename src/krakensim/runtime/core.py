@@ -57,6 +57,9 @@ class Runtime:
         # coroutine factories started with the server (the simulated market)
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        # a simulated market stepped by a manual clock: the time of its next step, and the step
+        self.market_next: int | None = None
+        self.market_step: Callable[[int], Coroutine[Any, Any, None]] | None = None
         self.fatal: BaseException | None = None
 
     # ------------------------------------------------------------------ replay
@@ -134,7 +137,7 @@ class Runtime:
         if self._started:
             return
         self._started = True
-        if isinstance(self.clock, WallClock):
+        if not isinstance(self.clock, ManualClock):  # wall or scaled: fire deadlines on a timer
             self._timer = asyncio.create_task(self._timer_loop())
         self._tasks = [asyncio.create_task(f()) for f in self.background]
         if self.journal is None:
@@ -159,10 +162,15 @@ class Runtime:
         target = clock.now + ms
         while True:
             deadline = self.exchange.next_deadline()
-            if deadline is None or deadline > target:
+            step = self.market_next
+            nxt = min(t for t in (deadline, step, target + 1) if t is not None)
+            if nxt > target:
                 break
-            clock.now = max(clock.now, deadline)
-            await self.submit({"c": "tick"})
+            clock.now = max(clock.now, nxt)
+            if deadline is not None and deadline <= clock.now:
+                await self.submit({"c": "tick"})
+            if step is not None and step <= clock.now and self.market_step is not None:
+                await self.market_step(clock.now)
         clock.now = target
         await self.submit({"c": "tick"})
         return target

@@ -26,17 +26,33 @@ def market_accounts(rt: Runtime) -> tuple[str, str]:
     return maker, taker
 
 
-async def run_market(rt: Runtime, sim: MarketSim, interval_ms: int = 1000) -> None:
+async def step(rt: Runtime, sim: MarketSim, dt_ms: int) -> None:
+    try:
+        for cmd in sim.commands(rt.exchange, max(1, dt_ms)):
+            await rt.submit(cmd)
+    except Exception as e:  # noqa: BLE001 - the market must not take the server down
+        print(f"krakensim: market step failed: {e!r}", file=sys.stderr)
+
+
+async def run_market(rt: Runtime, sim: MarketSim, interval_ms: int = 1000, speed: float = 1.0) -> None:
+    """Step the market every ``interval_ms`` of exchange time on a running clock."""
     last = rt.clock()
     while True:
-        await asyncio.sleep(interval_ms / 1000)
+        await asyncio.sleep(interval_ms / 1000 / speed)
         now = rt.clock()
-        try:
-            for cmd in sim.commands(rt.exchange, max(1, now - last)):
-                await rt.submit(cmd)
-        except Exception as e:  # noqa: BLE001 - the market must not take the server down
-            print(f"krakensim: market step failed: {e!r}", file=sys.stderr)
+        await step(rt, sim, now - last)
         last = now
+
+
+def attach_to_manual_clock(rt: Runtime, sim: MarketSim, interval_ms: int = 1000) -> None:
+    """With a manual clock the market steps as the clock is advanced, every ``interval_ms``."""
+    rt.market_next = rt.clock() + interval_ms
+
+    async def on_step(now: int) -> None:
+        await step(rt, sim, interval_ms)
+        rt.market_next = now + interval_ms
+
+    rt.market_step = on_step
 
 
 def make_sim(rt: Runtime, seed: int, config: MarketConfig | None = None) -> MarketSim:

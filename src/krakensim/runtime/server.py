@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -13,8 +13,10 @@ import uvicorn
 
 from ..admin.routes import DEFAULT_FUNDS, admin, create_account
 from ..api.app import App
+from ..engine import default_instruments
+from ..market.sim import MarketConfig
 from ..store.journal import Journal
-from .clock import ManualClock
+from .clock import ManualClock, ScaledClock
 from .core import Runtime
 
 
@@ -30,6 +32,10 @@ class Settings:
     manual_clock_start: int | None = None  # epoch ms: a clock that moves only by the control API
     http: str = "uvicorn"  # or "granian"
     market: bool = False  # run the simulated market (prices, a maker's ladder, takers)
+    market_config: MarketConfig | None = None
+    market_interval_ms: int = 1000
+    speed: float = 1.0  # exchange time runs this many times faster than the wall clock
+    reference_prices: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass
@@ -54,12 +60,20 @@ def build(s: Settings) -> Built:
         else:
             seed = int(stored)
     clock: Any = None
+    if s.speed != 1.0 and s.manual_clock_start is None:
+        last = journal.last_ts() if journal is not None else None
+        clock = ScaledClock(s.speed, resume_from=last or 0)
     if s.manual_clock_start is not None:
         start = s.manual_clock_start
         if journal is not None:  # a manual clock resumes where the journal stopped
             start = max(start, journal.last_ts() or 0)
         clock = ManualClock(start)
-    rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True)
+    instruments = default_instruments()
+    for symbol, price in s.reference_prices.items():
+        if symbol not in instruments:
+            raise ValueError(f"unknown instrument {symbol} in the configuration")
+        instruments[symbol] = replace(instruments[symbol], reference_price=price)
+    rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments)
     replayed = rt.replay()
     demo: dict[str, str] = {}
     for key, secret in s.keys:
@@ -79,10 +93,13 @@ def build(s: Settings) -> Built:
             if journal:
                 journal.set_meta("demo_key", demo["apiKey"])
     if s.market:
-        from .market import make_sim, run_market
+        from .market import attach_to_manual_clock, make_sim, run_market
 
-        sim = make_sim(rt, seed)
-        rt.background.append(lambda: run_market(rt, sim))
+        sim = make_sim(rt, seed, s.market_config)
+        if isinstance(rt.clock, ManualClock):
+            attach_to_manual_clock(rt, sim, s.market_interval_ms)
+        else:
+            rt.background.append(lambda: run_market(rt, sim, s.market_interval_ms, s.speed))
     return Built(rt, App(rt, admin), demo, replayed)
 
 
