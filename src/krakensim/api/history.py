@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..engine.book import BUY, Order
 from ..engine.exchange import Trade
 from ..engine.instruments import Instrument
 from ..engine.triggers import INDEX, LAST, MARK, PERCENT, QUOTE, Trigger
+from .handlers import ok
 from .params import INVALID, ApiError
 from .wire import iso, parse_iso, price_out, side_str, size_out, usd_out
 
@@ -19,10 +21,6 @@ if TYPE_CHECKING:
 Reply = tuple[int, dict[str, Any]]
 PAGE = 100
 ORDER_TYPES = {"lmt": "Limit", "post": "Post", "ioc": "IoC", "fok": "FoK"}
-
-
-def _ok(req: Request, **payload: Any) -> Reply:
-    return 200, {"result": "success", **payload, "serverTime": iso(req.rt.clock())}
 
 
 async def trade_history(req: Request) -> Reply:
@@ -57,7 +55,7 @@ async def trade_history(req: Request) -> Reply:
         )
         if len(out) >= PAGE:
             break
-    return _ok(req, history=out)
+    return ok(rt.clock(), history=out)
 
 
 def _dec(v: int | float) -> str:
@@ -114,35 +112,22 @@ def _int_param(req: Request, name: str) -> int | None:
 async def market_executions(req: Request) -> Reply:
     """GET /api/history/v{2,3}/market/{tradeable}/executions (public)."""
     rt = req.rt
-    symbol = req.path_args[0]
-    inst = rt.exchange.instruments.get(symbol)
-    if inst is None:
-        raise ApiError("notFound", 404)
-    since = _int_param(req, "since")
-    before = _int_param(req, "before")
-    count = _int_param(req, "count") or PAGE
-    sort = req.params.get("sort") or "desc"
-    if sort not in ("asc", "desc") or count < 1:
-        raise ApiError(INVALID)
-    token = req.params.get("continuation_token")
-    skip = 0
-    if token:
-        try:
-            skip = int(base64.b64decode(token).decode())
-        except ValueError as e:
-            raise ApiError(INVALID) from e
+    inst = _public_instrument(req)
+    since, before, count, sort, skip, _ = _window(req, default=PAGE, cap=None)
     await rt.barrier()
     trades = [
-        t for t in rt.exchange.trades[symbol]
+        t for t in rt.exchange.trades[inst.symbol]
         if (since is None or t.ts >= since) and (before is None or t.ts < before)
     ]
-    if sort == "desc":
-        trades.reverse()
-    page = trades[skip: skip + count]
-    body: dict[str, Any] = {"elements": [_execution_element(inst, t) for t in page], "len": len(page)}
-    if skip + count < len(trades):
-        body["continuationToken"] = base64.b64encode(str(skip + count).encode()).decode()
-    return 200, body
+    return 200, _paged(trades, sort, skip, count, lambda t: _execution_element(inst, t))
+
+
+def _public_instrument(req: Request) -> Instrument:
+    """The instrument of a public market-history path, or 404."""
+    inst = req.rt.exchange.instruments.get(req.path_args[0])
+    if inst is None:
+        raise ApiError("notFound", 404)
+    return inst
 
 
 # ---------------------------------------------------------------------- private History API
@@ -230,10 +215,13 @@ def _history_event(inst: Instrument, account: str, e: tuple[Any, ...]) -> dict[s
     raise ValueError(kind)
 
 
-def _window(req: Request) -> tuple[int | None, int | None, int, str, int, str | None]:
+def _window(
+    req: Request, default: int = 500, cap: int | None = 1000
+) -> tuple[int | None, int | None, int, str, int, str | None]:
+    """since, before, count, sort, skip (from continuation_token) and tradeable of a History request."""
     since = _int_param(req, "since")
     before = _int_param(req, "before")
-    count = _int_param(req, "count") or 500
+    count = _int_param(req, "count") or default
     sort = req.params.get("sort") or "desc"
     if sort not in ("asc", "desc") or count < 1:
         raise ApiError(INVALID)
@@ -245,19 +233,30 @@ def _window(req: Request) -> tuple[int | None, int | None, int, str, int, str | 
             skip = int(base64.b64decode(token).decode())
         except ValueError as e:
             raise ApiError(INVALID) from e
-    return since, before, min(count, 1000), sort, skip, tradeable
+    return since, before, count if cap is None else min(count, cap), sort, skip, tradeable
 
 
-def _page(req: Request, rows: list[tuple[int, dict[str, Any]]], sort: str, skip: int, count: int) -> Reply:
-    """rows are (timestamp, element) oldest first."""
+def _paged(
+    items: list[Any], sort: str, skip: int, count: int, render: Callable[[Any], dict[str, Any]] = lambda e: e
+) -> dict[str, Any]:
+    """One page of ``items`` (oldest first): elements, len and, when more remain, the token."""
     if sort == "desc":
-        rows.reverse()
-    page = rows[skip: skip + count]
-    body: dict[str, Any] = {"accountUid": req.account, "len": len(page), "elements": [r[1] for r in page]}
-    if skip + count < len(rows):
+        items.reverse()
+    page = items[skip: skip + count]
+    body: dict[str, Any] = {"elements": [render(i) for i in page], "len": len(page)}
+    if skip + count < len(items):
         body["continuationToken"] = base64.b64encode(str(skip + count).encode()).decode()
-    body["serverTime"] = iso(req.rt.clock())
-    return 200, body
+    return body
+
+
+def _numbered(history: Any) -> Iterator[tuple[tuple[Any, ...], int]]:
+    """Each history event with how many identical (kind, time, order) events came before it."""
+    seen: dict[tuple[str, int, str], int] = {}
+    for e in history:
+        key = (e[0], e[1], e[2].oid)
+        nth = seen.get(key, 0)
+        seen[key] = nth + 1
+        yield e, nth
 
 
 async def _account_events(req: Request, kinds: tuple[str, ...]) -> Reply:
@@ -265,22 +264,21 @@ async def _account_events(req: Request, kinds: tuple[str, ...]) -> Reply:
     since, before, count, sort, skip, tradeable = _window(req)
     await rt.barrier()
     ex = rt.exchange
-    acct = ex.accounts[req.account]
-    rows: list[tuple[int, dict[str, Any]]] = []
-    seen: dict[tuple[str, int, str], int] = {}
-    for e in acct.history:
+    rows: list[dict[str, Any]] = []
+    for e, nth in _numbered(ex.accounts[req.account].history):
         kind, ts, obj = e[0], e[1], e[2]
-        key = (kind, ts, obj.oid)
-        nth = seen.get(key, 0)
-        seen[key] = nth + 1
         if kind not in kinds or (since is not None and ts < since) or (before is not None and ts >= before):
             continue
         if tradeable is not None and obj.symbol != tradeable:
             continue
         inst = ex.instruments[obj.symbol]
-        rows.append((ts, {"uid": _element_uid(req.account, kind, ts, obj.oid, nth), "timestamp": ts,
-                          "event": _history_event(inst, req.account, e)}))
-    return _page(req, rows, sort, skip, count)
+        rows.append({"uid": _element_uid(req.account, kind, ts, obj.oid, nth), "timestamp": ts,
+                     "event": _history_event(inst, req.account, e)})
+    return _private_page(req, rows, sort, skip, count)
+
+
+def _private_page(req: Request, rows: list[dict[str, Any]], sort: str, skip: int, count: int) -> Reply:
+    return 200, {"accountUid": req.account, **_paged(rows, sort, skip, count), "serverTime": iso(req.rt.clock())}
 
 
 async def account_orders(req: Request) -> Reply:
@@ -299,7 +297,7 @@ async def account_executions(req: Request) -> Reply:
     since, before, count, sort, skip, tradeable = _window(req)
     await rt.barrier()
     ex = rt.exchange
-    rows: list[tuple[int, dict[str, Any]]] = []
+    rows: list[dict[str, Any]] = []
     for f in ex.accounts[req.account].fills:
         t = f.trade
         if t is None or (since is not None and f.ts < since) or (before is not None and f.ts >= before):
@@ -319,8 +317,8 @@ async def account_executions(req: Request) -> Reply:
         execution["takerOrderData"] = None if maker else mine
         element = {"uid": f.fill_id, "timestamp": f.ts,
                    "event": {"Execution": {"execution": execution, "takerReducedQuantity": ""}}}
-        rows.append((f.ts, element))
-    return _page(req, rows, sort, skip, count)
+        rows.append(element)
+    return _private_page(req, rows, sort, skip, count)
 
 
 # ---------------------------------------------------------------------- public market history
@@ -337,35 +335,18 @@ def _public_order_event(inst: Instrument, e: tuple[Any, ...]) -> dict[str, Any]:
     return {kind: {"order": _hist_order(inst, e[2]), "reason": e[3]}}
 
 
-def _public_page(rows: list[tuple[int, dict[str, Any]]], sort: str, skip: int, count: int) -> Reply:
-    if sort == "desc":
-        rows.reverse()
-    page = rows[skip: skip + count]
-    body: dict[str, Any] = {"elements": [r[1] for r in page], "len": len(page)}
-    if skip + count < len(rows):
-        body["continuationToken"] = base64.b64encode(str(skip + count).encode()).decode()
-    return 200, body
-
-
 async def market_orders(req: Request) -> Reply:
     """GET /api/history/v{2,3}/market/{tradeable}/orders (public): every account's order events, anonymised."""
     rt = req.rt
     ex = rt.exchange
-    symbol = req.path_args[0]
-    inst = ex.instruments.get(symbol)
-    if inst is None:
-        raise ApiError("notFound", 404)
+    inst = _public_instrument(req)
     since, before, count, sort, skip, _ = _window(req)
     await rt.barrier()
     rows: list[tuple[int, int, dict[str, Any]]] = []
     for n, (uid, acct) in enumerate(sorted(ex.accounts.items())):
-        seen: dict[tuple[str, int, str], int] = {}
-        for i, e in enumerate(acct.history):
+        for i, (e, nth) in enumerate(_numbered(acct.history)):
             kind, ts, obj = e[0], e[1], e[2]
-            key = (kind, ts, obj.oid)
-            nth = seen.get(key, 0)
-            seen[key] = nth + 1
-            if kind not in PUBLIC_ORDER_KINDS or obj.symbol != symbol:
+            if kind not in PUBLIC_ORDER_KINDS or obj.symbol != inst.symbol:
                 continue
             if (since is not None and ts < since) or (before is not None and ts >= before):
                 continue
@@ -373,23 +354,19 @@ async def market_orders(req: Request) -> Reply:
                        "event": _public_order_event(inst, e)}
             rows.append((ts, n * 1_000_000 + i, element))
     rows.sort(key=lambda r: (r[0], r[1]))
-    return _public_page([(r[0], r[2]) for r in rows], sort, skip, count)
+    return 200, _paged([r[2] for r in rows], sort, skip, count)
 
 
 async def market_price(req: Request) -> Reply:
     """GET /api/history/v{2,3}/market/{tradeable}/price (public): mark price changes."""
     rt = req.rt
-    ex = rt.exchange
-    symbol = req.path_args[0]
-    inst = ex.instruments.get(symbol)
-    if inst is None:
-        raise ApiError("notFound", 404)
+    inst = _public_instrument(req)
     since, before, count, sort, skip, _ = _window(req)
     await rt.barrier()
     rows = [
-        (ts, {"uid": _element_uid("mark", symbol, ts, str(price), 0), "timestamp": ts,
-              "event": {"price": _dec(price_out(inst, price))}})  # the spec: event is a MarkPriceChanged
-        for ts, price in ex.mark_changes[symbol]
+        {"uid": _element_uid("mark", inst.symbol, ts, str(price), 0), "timestamp": ts,
+         "event": {"price": _dec(price_out(inst, price))}}  # the spec: event is a MarkPriceChanged
+        for ts, price in rt.exchange.mark_changes[inst.symbol]
         if (since is None or ts >= since) and (before is None or ts < before)
     ]
-    return _public_page(rows, sort, skip, count)
+    return 200, _paged(rows, sort, skip, count)
