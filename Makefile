@@ -6,6 +6,8 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8080
 ARGS ?=
+# `make serve` runs the simulated market; `make serve MARKET=` starts a quiet exchange
+MARKET ?= --market
 
 .PHONY: serve test lint typecheck unit bench clean
 
@@ -21,7 +23,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 serve: $(VENV)/.runtime
-	$(PY) -m krakensim serve --host $(HOST) --port $(PORT) $(ARGS)
+	$(PY) -m krakensim serve --host $(HOST) --port $(PORT) $(MARKET) $(ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check src tests bench tools

@@ -38,11 +38,15 @@ def main() -> None:
               help="With the wall clock: exchange time runs this many times faster.")
 @click.option("--market", is_flag=True,
               help="Run the simulated market: seeded index prices, a market maker's ladder and takers.")
+@click.option("--price", "prices", multiple=True, metavar="BASE=PRICE",
+              help="Fix an underlying's index (e.g. XBT=90000) for every contract on it: it starts there "
+                   "and stays unless moved through the control API (repeatable).")
 @click.option("--http", "http", type=click.Choice(["uvicorn", "granian"]), default="uvicorn", show_default=True,
               help="HTTP server (granian must be installed; see docs/benchmarks.md).")
 def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tuple[str, ...],
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
-          http: str, market: bool, config_file: str | None, speed: float | None) -> None:
+          http: str, market: bool, prices: tuple[str, ...], config_file: str | None,
+          speed: float | None) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
     from .runtime.server import Settings
     from .runtime.server import serve as run
@@ -73,9 +77,25 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
         manual_start = parse_iso(start_time)
         if manual_start is None:
             raise click.UsageError("--start-time must be an ISO-8601 date-time")
-    from .runtime.config import load_config
+    from .market.sources import FixedSource, PriceSource
+    from .runtime.config import ConfigError, load_config
 
-    cfg = load_config(config_file) if config_file else None
+    try:
+        cfg = load_config(config_file) if config_file else None
+    except ConfigError as e:
+        raise click.UsageError(f"--config: {e}") from e
+    sources: dict[str, PriceSource] = dict(cfg.sources) if cfg else {}
+    start_prices: dict[str, Decimal] = dict(cfg.start_prices) if cfg else {}
+    for item in prices:
+        base, _, text = item.partition("=")
+        try:
+            value = Decimal(text)
+        except ArithmeticError as e:
+            raise click.UsageError("--price takes BASE=PRICE, e.g. XBT=90000") from e
+        if not base or not value.is_finite() or value <= 0:
+            raise click.UsageError("--price takes BASE=PRICE with a positive price, e.g. XBT=90000")
+        sources[base] = FixedSource()
+        start_prices[base] = value
     if speed is not None and speed <= 0:
         raise click.UsageError("--speed must be positive")
     run(Settings(host=host, port=port, data=None if memory else data, seed=seed,
@@ -85,7 +105,8 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
                  market_config=cfg.market if cfg else None,
                  market_interval_ms=cfg.market_interval_ms if cfg else 1000,
                  speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
-                 reference_prices=cfg.reference_prices if cfg else {}))
+                 reference_prices=cfg.reference_prices if cfg else {}, sources=sources,
+                 start_prices=start_prices))
 
 
 if __name__ == "__main__":

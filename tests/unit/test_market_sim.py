@@ -21,7 +21,7 @@ def run(seed: int, steps: int = 60) -> tuple[str, int, dict[str, int]]:
     async def go() -> None:
         for _ in range(steps):
             rt.clock.advance(1000)
-            for cmd in sim.commands(rt.exchange, 1000):
+            for cmd in sim.commands(rt.exchange, 1000, rt.clock()):
                 await rt.submit(cmd)
 
     asyncio.run(go())
@@ -45,7 +45,7 @@ def test_the_ladder_gives_depth_around_the_mark_and_fills_a_market_order() -> No
     sim = MarketSim(seed=3, maker=maker, taker=taker)
 
     async def go() -> None:
-        for cmd in sim.commands(rt.exchange, 1000):
+        for cmd in sim.commands(rt.exchange, 1000, rt.clock()):
             await rt.submit(cmd)
         book = rt.exchange.books["PF_XBTUSD"]
         assert len(book.bids.depth()) == 5 and len(book.asks.depth()) == 5

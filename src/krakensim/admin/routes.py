@@ -95,7 +95,7 @@ async def admin(req: Request, body: bytes) -> tuple[int, dict[str, Any]]:
                      "serverTime": iso(rt.clock())}
     if name in ("mark", "prices") and req.method == "POST":
         doc = _json(body)
-        inst = rt.exchange.instruments.get(str(doc.get("symbol", "")))
+        inst = rt.exchange.listed.get(str(doc.get("symbol", "")))
         if inst is None:
             raise ApiError(INVALID)
         cmd: dict[str, Any] = {"c": "prices", "s": inst.symbol}
@@ -115,7 +115,7 @@ async def admin(req: Request, body: bytes) -> tuple[int, dict[str, Any]]:
     if name == "market-state" and req.method == "POST":
         doc = _json(body)
         symbol, state = str(doc.get("symbol", "")), str(doc.get("state", ""))
-        if symbol not in rt.exchange.instruments or state not in MARKET_STATES:
+        if symbol not in rt.exchange.listed or state not in MARKET_STATES:
             raise ApiError(INVALID)
         await rt.submit({"c": "state", "s": symbol, "v": state})
         return 200, {"result": "success", "serverTime": iso(rt.clock())}

@@ -58,7 +58,7 @@ def side_of(text: str) -> int:
 
 
 def instrument(req: Request, symbol: str) -> Instrument:
-    inst = req.rt.exchange.instruments.get(symbol)
+    inst = req.rt.exchange.listed.get(symbol)
     if inst is None:
         raise ApiError(INVALID)
     return inst
@@ -451,7 +451,7 @@ async def batchorder(req: Request) -> Reply:
     for ins in instructions:
         if not isinstance(ins, dict) or ins.get("order") not in ("send", "edit", "cancel"):
             raise ApiError(INVALID)
-        if ins["order"] == "send" and ins.get("symbol") not in rt.exchange.instruments:
+        if ins["order"] == "send" and ins.get("symbol") not in rt.exchange.listed:
             raise ApiError(INVALID)
     out: list[dict[str, Any]] = []
     for ins in instructions:
@@ -771,6 +771,8 @@ def instrument_json(inst: Instrument, state: str = "open") -> dict[str, Any]:
     }
     if inst.underlying:
         d["underlying"] = inst.underlying
+    if inst.last_trading_ms is not None:
+        d["lastTradingTime"] = iso(inst.last_trading_ms)
     d.update(
         {
             "tickSize": _num(inst.tick_size),
@@ -780,10 +782,11 @@ def instrument_json(inst: Instrument, state: str = "open") -> dict[str, Any]:
             "maxPositionSize": _num(inst.max_position_size),
             "openingDate": iso(inst.opening_date_ms),
             "marginLevels": levels(inst.margin_levels),
-            "fundingRateCoefficient": inst.funding_rate_coefficient,
-            "maxRelativeFundingRate": _num(inst.max_relative_funding_rate),
         }
     )
+    if inst.perpetual:
+        d["fundingRateCoefficient"] = inst.funding_rate_coefficient
+        d["maxRelativeFundingRate"] = _num(inst.max_relative_funding_rate)
     if inst.isin:
         d["isin"] = inst.isin
     d.update(
@@ -808,7 +811,7 @@ def _num(d: Any) -> int | float:
 
 async def instruments(req: Request) -> Reply:
     ex = req.rt.exchange
-    return ok(req.rt.clock(), instruments=[instrument_json(i, ex.market_state[i.symbol]) for i in ex.instruments.values()])
+    return ok(req.rt.clock(), instruments=[instrument_json(i, ex.market_state[i.symbol]) for i in ex.listed.values()])
 
 
 def _status_json(symbol: str) -> dict[str, Any]:
@@ -823,12 +826,12 @@ def _status_json(symbol: str) -> dict[str, Any]:
 
 async def instruments_status(req: Request) -> Reply:
     ex = req.rt.exchange
-    return ok(req.rt.clock(), instrumentStatus=[_status_json(s) for s in ex.instruments])
+    return ok(req.rt.clock(), instrumentStatus=[_status_json(s) for s in ex.listed])
 
 
 async def instrument_status(req: Request) -> Reply:
     symbol = req.path_args[0]
-    if symbol not in req.rt.exchange.instruments:
+    if symbol not in req.rt.exchange.listed:
         raise ApiError("notFound", 404)
     return ok(req.rt.clock(), **_status_json(symbol))
 
@@ -843,7 +846,7 @@ def ticker_json(req: Request, inst: Instrument, now: int) -> dict[str, Any]:
         d["last"] = price_out(inst, last[0])
         d["lastTime"] = iso(last[2])
         d["lastSize"] = size_out(inst, last[1])
-    d.update({"tag": "perpetual", "pair": inst.pair, "markPrice": mark})
+    d.update({"tag": inst.tag, "pair": inst.pair, "markPrice": mark})
     for name, side in (("bid", book.bids), ("ask", book.asks)):
         best = side.best()
         if best is not None:
@@ -900,12 +903,12 @@ async def tickers(req: Request) -> Reply:
     rt = req.rt
     await rt.barrier()
     now = rt.clock()
-    return ok(now, tickers=[ticker_json(req, i, now) for i in rt.exchange.instruments.values()])
+    return ok(now, tickers=[ticker_json(req, i, now) for i in rt.exchange.listed.values()])
 
 
 async def ticker(req: Request) -> Reply:
     rt = req.rt
-    inst = rt.exchange.instruments.get(req.path_args[0])
+    inst = rt.exchange.listed.get(req.path_args[0])
     if inst is None:
         raise ApiError("notFound", 404)
     await rt.barrier()

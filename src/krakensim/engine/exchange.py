@@ -14,7 +14,7 @@ from typing import Any
 
 from .book import BUY, SELL, Book, Order
 from .ids import IdGen
-from .instruments import Instrument
+from .instruments import FixedSeries, Instrument
 from .triggers import INDEX, LAST, MARK, Trigger, TriggerBook
 
 MAKER_FEE_BPS = 2  # 0.02 %
@@ -33,6 +33,9 @@ TICK_TYPES = ("trade", "mark", "spot")
 FUNDING_PERIOD_MS = 3_600_000  # perpetuals publish a funding rate every hour
 FUNDING_RATES_KEPT = 24 * 400  # about 400 days of hourly rates per perpetual
 RATE_SCALE = 10**12  # relative funding rates are integers of 1e-12
+PREMIUM_SCALE = 10**6  # the premium EMA is kept in 1e-6 ticks
+PREMIUM_SPAN = 30  # EMA span of the premium, in index updates (30 s at one update a second)
+PREMIUM_CAP_BPS = 500  # one premium sample is at most 5 % of the index
 MAX_OPEN_ORDERS = 500  # open orders and triggers per account
 SMALL_ORDER_USD8 = 10 * 100_000_000  # an order below 10 USD notional is "small"
 MAX_SMALL_ORDERS = 50  # open small orders per account
@@ -56,6 +59,7 @@ TRIGGER_ERROR_STATUS = {"INVALID_QUANTITY": "invalidSize", "CLIENT_ORDER_ID_TOO_
 UPDATE_REASONS = {
     "cancelled_by_user": "CANCELLED_BY_USER",
     "dead_man_switch": "DEAD_MAN_SWITCH",
+    "contract_expired": "CONTRACT_EXPIRED",
     "self_trade": "WOULD_EXECUTE_SELF_REASON",
     "would_not_reduce_position": "WOULD_NOT_REDUCE_POSITION",
 }
@@ -162,31 +166,39 @@ class Result:
 
 
 class Exchange:
-    def __init__(self, instruments: dict[str, Instrument], seed: int = 0) -> None:
-        self.instruments = instruments
+    def __init__(
+        self, instruments: dict[str, Instrument], seed: int = 0, series: tuple[FixedSeries, ...] = ()
+    ) -> None:
+        self.instruments: dict[str, Instrument] = {}  # every instrument ever listed (expired ones too)
+        self.listed: dict[str, Instrument] = {}  # what is listed now
+        self.series = series  # fixed-maturity families, listed from the first command on
+        self.expiry_next: int | None = None  # the next last trading time of a listed maturity
         self.seed = seed
         self.ids = IdGen(seed)
-        self.books: dict[str, Book] = {s: Book(s) for s in instruments}
-        self.triggers: dict[str, TriggerBook] = {s: TriggerBook() for s in instruments}
+        self.books: dict[str, Book] = {}
+        self.triggers: dict[str, TriggerBook] = {}
         self.marks: dict[str, int] = {}
         self.index: dict[str, int] = {}
+        # the premium of the impact mid over the index, an EMA in 1e-6 ticks, once a price source feeds the index
+        self.premium: dict[str, int] = {}
         self.last: dict[str, tuple[int, int, int]] = {}  # symbol -> (ticks, lots, ts)
-        self.tape: dict[str, deque[tuple[int, int, int]]] = {s: deque() for s in instruments}  # (ts, ticks, lots), 24 h
-        self.open_interest: dict[str, int] = {s: 0 for s in instruments}  # lots held long
-        self.trades: dict[str, deque[Trade]] = {s: deque(maxlen=PUBLIC_TRADES) for s in instruments}
-        self.trade_count: dict[str, int] = {s: 0 for s in instruments}
-        self.mark_changes: dict[str, deque[tuple[int, int]]] = {s: deque(maxlen=PUBLIC_TRADES) for s in instruments}
-        self.market_state: dict[str, str] = {s: "post_only" if i.post_only else "open" for s, i in instruments.items()}
+        self.tape: dict[str, deque[tuple[int, int, int]]] = {}  # (ts, ticks, lots), 24 h
+        self.open_interest: dict[str, int] = {}  # lots held long
+        self.trades: dict[str, deque[Trade]] = {}
+        self.trade_count: dict[str, int] = {}
+        self.mark_changes: dict[str, deque[tuple[int, int]]] = {}
+        self.market_state: dict[str, str] = {}
         # one-minute candles [open, high, low, close, volume lots] by (symbol, tick type), oldest first
-        self.candles: dict[tuple[str, str], OrderedDict[int, list[int]]] = {
-            (s, k): OrderedDict() for s in instruments for k in TICK_TYPES
-        }
-        for s, inst in instruments.items():
+        self.candles: dict[tuple[str, str], OrderedDict[int, list[int]]] = {}
+        # (period start, relative rate in 1e-12, mark ticks when published) per perpetual, oldest first
+        self.funding: dict[str, deque[tuple[int, int, int]]] = {}
+        # (last trading time, settlement price ticks) of every expired maturity
+        self.settlements: dict[str, tuple[int, int]] = {}
+        for inst in instruments.values():
             t = inst.price_to_ticks(inst.reference_price)
             if t is None:
-                raise ValueError(f"{s}: reference price is not on the tick grid")
-            self.marks[s] = t
-            self.index[s] = t
+                raise ValueError(f"{inst.symbol}: reference price is not on the tick grid")
+            self._list(inst, t, t)
         self.accounts: dict[str, Account] = {}
         self.open: dict[str, Order] = {}
         # finished orders, oldest first; an OrderedDict because evicting from the front of a
@@ -194,15 +206,30 @@ class Exchange:
         self.done: OrderedDict[str, Done] = OrderedDict()
         self.dms: dict[str, int] = {}  # account -> deadline
         self.dms_next: int | None = None  # min(self.dms.values()), kept up to date
-        # (period start, relative rate in 1e-12, mark ticks when published) per perpetual, oldest first
-        self.funding: dict[str, deque[tuple[int, int, int]]] = {
-            s: deque(maxlen=FUNDING_RATES_KEPT) for s, i in instruments.items() if i.perpetual
-        }
         self.funding_next: int | None = None  # the next hour boundary
         self.fees_collected = 0  # usd8
         self.trigger_seq = 0
         self.now = 0
         self.fired = False  # did the last command also change time-driven state (switch, funding)?
+
+    def _list(self, inst: Instrument, mark: int, index: int) -> None:
+        """List ``inst``: an empty book, no trades, the given mark and index."""
+        s = inst.symbol
+        self.instruments[s] = self.listed[s] = inst
+        self.books[s] = Book(s)
+        self.triggers[s] = TriggerBook()
+        self.marks[s] = mark
+        self.index[s] = index
+        self.tape[s] = deque()
+        self.open_interest[s] = 0
+        self.trades[s] = deque(maxlen=PUBLIC_TRADES)
+        self.trade_count[s] = 0
+        self.mark_changes[s] = deque(maxlen=PUBLIC_TRADES)
+        self.market_state[s] = "post_only" if inst.post_only else "open"
+        for k in TICK_TYPES:
+            self.candles[(s, k)] = OrderedDict()
+        if inst.perpetual:
+            self.funding[s] = deque(maxlen=FUNDING_RATES_KEPT)
 
     # ------------------------------------------------------------------ dispatch
     def execute(self, cmd: dict[str, Any], now: int) -> Result:
@@ -213,11 +240,15 @@ class Exchange:
         if self.dms_next is not None and self.dms_next <= now:
             self._fire_dead_man_switches(now)
             self.fired = True
-        if self.funding_next is None:  # the first command starts the funding clock
+        if self.funding_next is None:  # the first command starts the funding clock and lists maturities
             self.funding_next = now - now % FUNDING_PERIOD_MS + FUNDING_PERIOD_MS
+            self._roll(now)
             self.fired = True
         elif now >= self.funding_next:
             self._publish_funding(now)
+            self.fired = True
+        if self.expiry_next is not None and now >= self.expiry_next:
+            self._expire(now)
             self.fired = True
         c = cmd["c"]
         if c == "place":
@@ -245,6 +276,8 @@ class Exchange:
             return self.set_prices(cmd["s"], cmd["p"], None, now)
         if c == "prices":
             return self.set_prices(cmd["s"], cmd.get("mark"), cmd.get("index"), now)
+        if c == "index":
+            return self.publish_index(cmd["s"], cmd["p"], now)
         if c == "state":
             if cmd["v"] not in MARKET_STATES:
                 raise ValueError(cmd["v"])
@@ -269,12 +302,80 @@ class Exchange:
         return c == "tick"
 
     def next_deadline(self) -> int | None:
-        """The next time something happens without a command (a dead man's switch, a funding rate)."""
-        if self.dms_next is None:
-            return self.funding_next
-        if self.funding_next is None:
-            return self.dms_next
-        return min(self.dms_next, self.funding_next)
+        """The next time something happens without a command (a dead man's switch, a funding rate, an expiry)."""
+        times = [t for t in (self.dms_next, self.funding_next, self.expiry_next) if t is not None]
+        return min(times) if times else None
+
+    # ------------------------------------------------------------------ fixed maturities
+    def _roll(self, now: int) -> None:
+        """List every maturity the series should have at ``now`` that is not listed yet."""
+        for series in self.series:
+            ref = self._reference(series.template)
+            for ltt, tag in series.maturities(now):
+                inst = series.instrument(ltt, tag, now, series.template.ticks_to_price(ref))
+                if inst.symbol not in self.instruments:
+                    self._list(inst, ref, ref)
+        ltts = [i.last_trading_ms for i in self.listed.values() if i.last_trading_ms is not None]
+        self.expiry_next = min(ltts) if ltts else None
+
+    def _reference(self, template: Instrument) -> int:
+        """The index (ticks) of a listed contract on the same underlying, else the template's price."""
+        for inst in self.listed.values():
+            if inst.base == template.base and inst.quote == template.quote and inst.tick_size == template.tick_size:
+                return self.index[inst.symbol]
+        ticks = template.price_to_ticks(template.reference_price)
+        assert ticks is not None
+        return ticks
+
+    def _settlement_price(self, symbol: str, ltt: int, minutes: int) -> int:
+        """The average of the index's one-minute closes over ``minutes`` before ``ltt`` (ticks).
+
+        A minute without an index update carries the previous close forward; with no update
+        in the window at all, the price is the index now.
+        """
+        candles = self.candles[(symbol, "spot")]
+        start = ltt - ltt % MINUTE_MS - minutes * MINUTE_MS
+        before = [c[3] for m, c in candles.items() if m < start]
+        price = before[-1] if before else self.index[symbol]
+        total = 0
+        for i in range(minutes):
+            c = candles.get(start + i * MINUTE_MS)
+            if c is not None:
+                price = c[3]
+            total += price
+        if minutes <= 0:
+            return self.index[symbol]
+        return (total + minutes // 2) // minutes
+
+    def _expire(self, now: int) -> None:
+        """Stop every maturity whose last trading time has come: cancel its orders, settle its positions."""
+        for inst in [i for i in self.listed.values() if i.last_trading_ms is not None and i.last_trading_ms <= now]:
+            s = inst.symbol
+            for trig in list(self.triggers[s].by_id.values()):
+                self._cancel_trigger(trig, self.accounts[trig.acct], now, "contract_expired")
+            for side in (self.books[s].bids, self.books[s].asks):
+                for p in list(side.prices()):
+                    for o in list(side.levels[p].values()):
+                        self._cancel_resting(o, self.accounts[o.acct], now, "contract_expired")
+            ltt = inst.last_trading_ms
+            assert ltt is not None
+            price = self._settlement_price(s, ltt, inst.settlement_minutes)
+            if self.marks[s] != price:
+                self.mark_changes[s].append((now, price))
+            self.marks[s] = price
+            for acct in self.accounts.values():
+                pos = acct.positions.get(s)
+                if pos is not None and pos.lots:
+                    # the position is closed at the settlement price, with a taker fee (as Kraken charges)
+                    fee = inst.notional_usd8(abs(pos.lots), price) * TAKER_FEE_BPS // 10000
+                    acct.balance += self._upnl(inst, pos, price) - fee
+                    self.fees_collected += fee
+                    pos.lots = pos.cost = 0
+            self.open_interest[s] = 0
+            self.market_state[s] = "inactive"
+            self.settlements[s] = (ltt, price)
+            del self.listed[s]
+        self._roll(now)
 
     # ------------------------------------------------------------------ funding
     def relative_funding_rate(self, symbol: str) -> int:
@@ -354,6 +455,42 @@ class Exchange:
             self._candle(symbol, "spot", now, index, 0)
         self._run_triggers(symbol, now)
         return Result("ok")
+
+    def publish_index(self, symbol: str, index: int, now: int) -> Result:
+        """A price source published the index; the mark follows it as index + EMA(impact mid − index).
+
+        From the first publication on, trades no longer move the mark: it is the index plus a
+        moving average of the premium of the book's impact mid price (the average fill price of
+        ``impactMidSize`` contracts on each side) over the index.
+        """
+        premium = self.premium.get(symbol, 0)
+        mid = self._impact_mid(symbol)
+        if mid is not None:
+            cap = index * PREMIUM_CAP_BPS * PREMIUM_SCALE // 10000
+            sample = max(-cap, min(cap, mid - index * PREMIUM_SCALE))
+            premium += (sample - premium) * 2 // (PREMIUM_SPAN + 1)
+        self.premium[symbol] = premium
+        mark = max(1, index + (premium + PREMIUM_SCALE // 2) // PREMIUM_SCALE)
+        return self.set_prices(symbol, mark, index, now)
+
+    def _impact_mid(self, symbol: str) -> int | None:
+        """The mean of the impact bid and impact ask in 1e-6 ticks, or None when a side is empty."""
+        inst = self.instruments[symbol]
+        want = max(1, int(inst.impact_mid_size.scaleb(inst.precision)))
+        book = self.books[symbol]
+        prices = []
+        for side in (book.bids, book.asks):
+            lots = value = 0
+            for p in side.prices():
+                n = min(want - lots, sum(o.qty - o.filled for o in side.levels[p].values()))
+                lots += n
+                value += n * p
+                if lots >= want:
+                    break
+            if lots == 0:
+                return None
+            prices.append(value * PREMIUM_SCALE // lots)
+        return (prices[0] + prices[1]) // 2
 
     def _candle(self, symbol: str, kind: str, now: int, price: int, lots: int) -> None:
         book = self.candles[(symbol, kind)]
@@ -630,11 +767,12 @@ class Exchange:
                                  "full_fill" if taker.filled >= taker.qty else "partial_fill"))
             events.append((EXECUTION, exec_id, p, n, prior, prior_edit))
             self.last[sym] = (p, n, now)
-            if self.marks[sym] != p:
-                self.mark_changes[sym].append((now, p))
-            self.marks[sym] = p
+            if sym not in self.premium:  # without a price source the mark follows the trades
+                if self.marks[sym] != p:
+                    self.mark_changes[sym].append((now, p))
+                self.marks[sym] = p
+                self._candle(sym, "mark", now, p, 0)
             self._candle(sym, "trade", now, p, n)
-            self._candle(sym, "mark", now, p, 0)
             tape = self.tape[sym]
             tape.append((now, p, n))
             while tape[0][0] <= now - DAY_MS:
@@ -1050,7 +1188,8 @@ class Exchange:
         """A hash of the whole state: equal digests mean equal exchanges."""
         h = sha256()
         h.update(repr((self.seed, self.ids.counter, self.fees_collected, self.trigger_seq,
-                       sorted(self.dms.items()), self.funding_next,
+                       sorted(self.dms.items()), self.funding_next, list(self.listed), self.expiry_next,
+                       sorted(self.premium.items()), sorted(self.settlements.items()),
                        sorted((k, list(v)) for k, v in self.funding.items()))).encode())
         for s in sorted(self.books):
             b = self.books[s]

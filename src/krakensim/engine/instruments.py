@@ -7,9 +7,11 @@ used only to convert at the edge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+
+from .calendar import last_trading_ms, month_of, next_month, yymmdd
 
 # the largest price (ticks) or size (lots) the engine accepts: far beyond any real order, and
 # small enough that every product of them stays exact and journals as a 64-bit JSON integer
@@ -49,6 +51,9 @@ class Instrument:
     impact_mid_size: Decimal = Decimal(1)
     post_only: bool = False
     tradeable: bool = True
+    last_trading_ms: int | None = None  # fixed maturities: when trading stops and the contract settles
+    tag: str = "perpetual"  # the tickers' expiry grouping: perpetual, month, quarter, semiannual
+    settlement_minutes: int = 0  # fixed maturities: the settlement price averages the index over these
     # derived, filled in __post_init__
     linear: bool = field(init=False, repr=False)
     max_lots: int = field(init=False, repr=False)
@@ -77,7 +82,12 @@ class Instrument:
 
     @property
     def perpetual(self) -> bool:
-        return self.symbol.startswith(("PF_", "PI_"))
+        return self.last_trading_ms is None
+
+    @property
+    def index_symbol(self) -> str:
+        """The real-time index the contract follows (``in_xbtusd``)."""
+        return f"in_{self.base.lower()}{self.quote.lower()}"
 
     @property
     def lot_size(self) -> Decimal:
@@ -207,3 +217,66 @@ def default_instruments() -> dict[str, Instrument]:
         ),
     ]
     return {i.symbol: i for i in items}
+
+
+QUARTER_MONTHS = (3, 6, 9, 12)
+SEMIANNUAL_MONTHS = (6, 12)
+
+
+@dataclass(frozen=True)
+class FixedSeries:
+    """A family of fixed-maturity futures (``FI_XBTUSD``, ``FF_XBTUSD``).
+
+    At any time the next ``months`` monthly maturities, the next ``quarters`` quarterly ones
+    and the next ``semiannual`` June/December ones beyond those are listed; when one expires
+    the next takes its place. Each copies the specification of ``template`` and stops trading
+    on the last Friday of its month at ``hour``:00 London time (or UTC), when it settles at the
+    average of the index over the ``settlement_minutes`` before.
+    """
+
+    prefix: str
+    template: Instrument
+    hour: int = 16
+    london: bool = True
+    settlement_minutes: int = 60
+    months: int = 2
+    quarters: int = 2
+    semiannual: int = 0
+
+    def maturities(self, now: int) -> list[tuple[int, str]]:
+        """(last trading time, tag) of every maturity that should be listed at ``now``."""
+        out: dict[int, str] = {}
+        y, m = month_of(now)
+        months = quarters = halves = 0
+        while months < self.months or quarters < self.quarters or halves < self.semiannual:
+            ltt = last_trading_ms(y, m, self.hour, self.london)
+            if ltt > now:
+                if months < self.months:
+                    out[ltt] = "quarter" if m in QUARTER_MONTHS else "month"
+                    months += 1
+                if m in QUARTER_MONTHS and quarters < self.quarters:
+                    out[ltt] = "quarter"
+                    quarters += 1
+                elif m in SEMIANNUAL_MONTHS and ltt not in out and halves < self.semiannual:
+                    out[ltt] = "semiannual"
+                    halves += 1
+            y, m = next_month(y, m)
+        return sorted(out.items())
+
+    def instrument(self, ltt: int, tag: str, opened: int, reference_price: Decimal) -> Instrument:
+        return replace(
+            self.template, symbol=f"{self.prefix}_{yymmdd(ltt)}", last_trading_ms=ltt, tag=tag,
+            settlement_minutes=self.settlement_minutes, opening_date_ms=opened, reference_price=reference_price, isin="",
+        )
+
+
+def default_series() -> tuple[FixedSeries, ...]:
+    """Kraken's bitcoin fixed maturities: linear ``FF_XBTUSD`` and inverse ``FI_XBTUSD``."""
+    inst = default_instruments()
+    return (
+        # last trading 08:00 UTC; settles at a 30-minute average of the real-time index
+        FixedSeries("FF_XBTUSD", replace(inst["PF_XBTUSD"], symbol="FF_XBTUSD"), hour=8, london=False,
+                    settlement_minutes=30, semiannual=1),
+        # last trading 16:00 London; settles at the reference rate (an hour's average of the index)
+        FixedSeries("FI_XBTUSD", replace(inst["PI_XBTUSD"], symbol="FI_XBTUSD")),
+    )

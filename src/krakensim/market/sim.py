@@ -1,14 +1,19 @@
-"""A simulated market: seeded index prices, a market maker's ladder and random takers.
+"""A simulated market: index prices from pluggable sources, market makers' ladders and takers.
 
 Everything it does goes through the same engine commands as users' orders (journaled like
-them): a price step is a ``prices`` command, the maker's ladder is ``cancelall`` + ``place``
-commands, a taker is a ``place`` of a market order. The randomness is seeded, so the same
-seed and the same clock give the same prices, books and trades.
+them): a published index is an ``index`` command (the engine derives the mark from it and
+the book), the maker's ladder is ``cancelall`` + ``post`` orders, a taker is a market order.
+The randomness is seeded, so the same seed and the same clock give the same prices, books
+and trades.
+
+Every contract on one underlying (``PF_XBTUSD``, ``PI_XBTUSD``, ``FF_XBTUSD_…``,
+``FI_XBTUSD_…``) shares one index. The maker quotes around a fair price: the index plus a
+small premium for perpetuals (so funding is paid, as on a real venue, mostly by longs) and
+plus the carry to expiry for fixed maturities.
 """
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,35 +22,21 @@ from typing import Any
 from ..engine.book import BUY, SELL
 from ..engine.exchange import Exchange
 from ..engine.instruments import Instrument
-
-
-@dataclass
-class GBM:
-    """Geometric Brownian motion with occasional jumps; prices in ticks."""
-
-    price: float
-    drift: float = 0.0  # per year
-    vol: float = 0.6  # per year
-    jump_prob: float = 0.001  # per step
-    jump_size: float = 0.02  # relative standard deviation of a jump
-
-    def step(self, rng: random.Random, dt_years: float) -> float:
-        z = rng.gauss(0.0, 1.0)
-        self.price *= math.exp((self.drift - self.vol**2 / 2) * dt_years + self.vol * math.sqrt(dt_years) * z)
-        if rng.random() < self.jump_prob:
-            self.price *= math.exp(rng.gauss(0.0, self.jump_size))
-        return self.price
+from .sources import YEAR_MS, GBMSource, PriceSource
 
 
 @dataclass
 class MarketConfig:
     levels: int = 5  # ladder levels per side
-    spread_bps: int = 5  # half-spread of the first level, basis points of the mark
+    spread_bps: int = 5  # half-spread of the first level, basis points of the fair price
     step_bps: int = 5  # distance between levels
     level_usd: int = 20_000  # notional per level
+    requote_bps: float = 1.0  # the maker requotes when the fair price moved this far (or a level traded)
     taker_prob: float = 0.3  # chance of a taker order per instrument and step
     taker_usd: int = 2_000  # notional of a taker order
-    vol: float = 0.6
+    vol: float = 0.6  # yearly volatility of the default (GBM) source
+    premium_bps: float = 1.0  # perpetuals: the maker's fair price over the index
+    basis_apr: float = 0.05  # fixed maturities: yearly carry of the fair price over the index
 
 
 @dataclass
@@ -54,38 +45,81 @@ class MarketSim:
     maker: str  # account uids
     taker: str
     config: MarketConfig = field(default_factory=MarketConfig)
-    processes: dict[str, GBM] = field(default_factory=dict)
+    # price sources by underlying ("XBT"); an underlying without one gets a GBM
+    sources: dict[str, PriceSource] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        self.published: dict[str, int] = {}  # symbol -> index ticks last published
+        self.quoted: dict[str, int] = {}  # symbol -> fair price (ticks) of the maker's ladder
 
-    def commands(self, ex: Exchange, dt_ms: int) -> Iterator[dict[str, Any]]:
-        """The commands of one step of ``dt_ms`` for every instrument, in a fixed order."""
+    def commands(self, ex: Exchange, dt_ms: int, now: int) -> Iterator[dict[str, Any]]:
+        """The commands of the step of ``dt_ms`` ending at ``now``, for every instrument, in a fixed order.
+
+        A generator: each command is applied before the next is made, so the ladder sees the
+        index just published and the mark derived from it.
+        """
+        by_underlying: dict[str, list[Instrument]] = {}
+        for symbol in sorted(ex.listed, key=lambda s: (not ex.listed[s].perpetual, s)):
+            inst = ex.listed[symbol]
+            by_underlying.setdefault(inst.base, []).append(inst)
+        for base in sorted(by_underlying):
+            members = by_underlying[base]
+            source = self.sources.get(base)
+            if source is None:
+                source = self.sources[base] = GBMSource(vol=self.config.vol)
+            price = source.step(self.rng, now, dt_ms, self._current(ex, members))
+            for inst in members:
+                index = max(1, round(price * inst.tick_den / inst.tick_num))
+                self.published[inst.symbol] = index
+                yield {"c": "index", "s": inst.symbol, "p": index}
+        for base in sorted(by_underlying):
+            for inst in by_underlying[base]:
+                yield from self._quote(ex, inst, now)
+                if self.rng.random() < self.config.taker_prob:
+                    index = ex.index[inst.symbol]
+                    lots = self._lots(inst, self.config.taker_usd, index)
+                    side = BUY if self.rng.random() < 0.5 else SELL
+                    yield {"c": "place", "a": self.taker, "s": inst.symbol, "d": side, "t": "mkt", "q": lots}
+
+    def _current(self, ex: Exchange, members: list[Instrument]) -> float:
+        """The underlying's index now: one moved from outside since the last step wins."""
+        for inst in members:
+            ticks = ex.index[inst.symbol]
+            if self.published.get(inst.symbol) != ticks:
+                return ticks * inst.tick_num / inst.tick_den
+        inst = members[0]
+        return ex.index[inst.symbol] * inst.tick_num / inst.tick_den
+
+    def fair(self, inst: Instrument, index: int, now: int) -> int:
         cfg = self.config
-        for symbol in sorted(ex.instruments):
-            inst = ex.instruments[symbol]
-            proc = self.processes.get(symbol)
-            if proc is None:
-                proc = self.processes[symbol] = GBM(float(ex.index[symbol]), vol=cfg.vol)
-            index = max(1, round(proc.step(self.rng, dt_ms / 31_536_000_000)))
-            yield {"c": "prices", "s": symbol, "mark": index, "index": index}
-            yield {"c": "cancelall", "a": self.maker, "s": symbol}
-            yield from self._ladder(inst, index)
-            if self.rng.random() < cfg.taker_prob:
-                lots = self._lots(inst, cfg.taker_usd, index)
-                side = BUY if self.rng.random() < 0.5 else SELL
-                yield {"c": "place", "a": self.taker, "s": symbol, "d": side, "t": "mkt", "q": lots}
+        if inst.last_trading_ms is None:
+            return round(index * (1 + cfg.premium_bps / 10_000))
+        years = max(0, inst.last_trading_ms - now) / YEAR_MS
+        return round(index * (1 + cfg.basis_apr * years))
+
+    def _quote(self, ex: Exchange, inst: Instrument, now: int) -> Iterator[dict[str, Any]]:
+        cfg = self.config
+        fair = self.fair(inst, ex.index[inst.symbol], now)
+        quoted = self.quoted.get(inst.symbol)
+        if quoted is not None and abs(fair - quoted) * 10_000 < cfg.requote_bps * quoted:
+            resting = [o for o in ex.accounts[self.maker].orders.values() if o.symbol == inst.symbol]
+            if len(resting) == 2 * cfg.levels and not any(o.filled for o in resting):
+                return  # the ladder is whole and still around the fair price
+        self.quoted[inst.symbol] = fair
+        yield {"c": "cancelall", "a": self.maker, "s": inst.symbol}
+        yield from self._ladder(inst, fair)
 
     def _lots(self, inst: Instrument, usd: int, ticks: int) -> int:
         usd8_per_lot = inst.notional_usd8(1, ticks)
         return max(1, usd * 100_000_000 // usd8_per_lot)
 
-    def _ladder(self, inst: Instrument, mark: int) -> Iterator[dict[str, Any]]:
+    def _ladder(self, inst: Instrument, fair: int) -> Iterator[dict[str, Any]]:
         cfg = self.config
+        lots = self._lots(inst, cfg.level_usd, fair)
         for level in range(cfg.levels):
-            offset = max(1, mark * (cfg.spread_bps + level * cfg.step_bps) // 10_000)
-            lots = self._lots(inst, cfg.level_usd, mark)
-            for side, price in ((BUY, mark - offset), (SELL, mark + offset)):
+            offset = max(1 + level, fair * (cfg.spread_bps + level * cfg.step_bps) // 10_000)
+            for side, price in ((BUY, fair - offset), (SELL, fair + offset)):
                 if price > 0:
                     yield {"c": "place", "a": self.maker, "s": inst.symbol, "d": side, "t": "post", "q": lots,
                            "p": price}

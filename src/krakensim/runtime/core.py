@@ -18,7 +18,7 @@ from typing import Any
 
 from ..api.auth import FULL, KeyStore
 from ..engine import Exchange, Result, default_instruments
-from ..engine.instruments import Instrument
+from ..engine.instruments import FixedSeries, Instrument, default_series
 from ..store.journal import Journal
 from .clock import ManualClock, WallClock
 
@@ -39,11 +39,14 @@ class Runtime:
         clock: Any = None,
         instruments: dict[str, Instrument] | None = None,
         exit_on_fatal: bool = False,
+        series: tuple[FixedSeries, ...] | None = None,
     ) -> None:
         self.exit_on_fatal = exit_on_fatal
         self.seed = seed
         self.clock = clock or WallClock()
-        self.exchange = Exchange(instruments or default_instruments(), seed)
+        self.exchange = Exchange(
+            instruments or default_instruments(), seed, default_series() if series is None else series
+        )
         self.keys = KeyStore()
         self.journal = journal
         self.seq = journal.seq if journal else 0

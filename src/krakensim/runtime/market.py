@@ -6,6 +6,7 @@ import asyncio
 import sys
 
 from ..market.sim import MarketConfig, MarketSim
+from ..market.sources import PriceSource
 from .core import Runtime
 
 MARKET_FUNDS_USD8 = 10**9 * 100_000_000  # the simulated maker and taker: 1e9 USD each
@@ -28,7 +29,7 @@ def market_accounts(rt: Runtime) -> tuple[str, str]:
 
 async def step(rt: Runtime, sim: MarketSim, dt_ms: int) -> None:
     try:
-        for cmd in sim.commands(rt.exchange, max(1, dt_ms)):
+        for cmd in sim.commands(rt.exchange, max(1, dt_ms), rt.clock()):
             await rt.submit(cmd)
     except Exception as e:  # noqa: BLE001 - the market must not take the server down
         print(f"krakensim: market step failed: {e!r}", file=sys.stderr)
@@ -55,8 +56,11 @@ def attach_to_manual_clock(rt: Runtime, sim: MarketSim, interval_ms: int = 1000)
     rt.market_step = on_step
 
 
-def make_sim(rt: Runtime, seed: int, config: MarketConfig | None = None) -> MarketSim:
+def make_sim(
+    rt: Runtime, seed: int, config: MarketConfig | None = None, sources: dict[str, PriceSource] | None = None
+) -> MarketSim:
     maker, taker = market_accounts(rt)
     # a restart continues with a stream of its own, derived from the seed and the journal
-    return MarketSim(seed=seed * 1_000_003 + rt.seq, maker=maker, taker=taker, config=config or MarketConfig())
+    return MarketSim(seed=seed * 1_000_003 + rt.seq, maker=maker, taker=taker, config=config or MarketConfig(),
+                     sources=dict(sources or {}))
 

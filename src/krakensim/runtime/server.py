@@ -15,6 +15,7 @@ from ..admin.routes import DEFAULT_FUNDS, admin, create_account
 from ..api.app import App
 from ..engine import default_instruments
 from ..market.sim import MarketConfig
+from ..market.sources import PriceSource
 from ..store.journal import Journal
 from .clock import ManualClock, ScaledClock
 from .core import Runtime
@@ -36,6 +37,9 @@ class Settings:
     market_interval_ms: int = 1000
     speed: float = 1.0  # exchange time runs this many times faster than the wall clock
     reference_prices: dict[str, Decimal] = field(default_factory=dict)
+    # by underlying ("XBT"): the market's price sources and where every contract's index starts
+    sources: dict[str, PriceSource] = field(default_factory=dict)
+    start_prices: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,12 +73,23 @@ def build(s: Settings) -> Built:
             start = max(start, journal.last_ts() or 0)
         clock = ManualClock(start)
     instruments = default_instruments()
+    bases = {i.base for i in instruments.values()}
+    for base in set(s.start_prices) | set(s.sources):
+        if base not in bases:
+            raise ValueError(f"unknown underlying {base} (known: {', '.join(sorted(bases))})")
+    for symbol, inst in instruments.items():
+        if inst.base in s.start_prices:
+            first = s.start_prices[inst.base]
+            on_grid = (first / inst.tick_size).to_integral_value() * inst.tick_size
+            instruments[symbol] = replace(inst, reference_price=max(on_grid, inst.tick_size))
     for symbol, price in s.reference_prices.items():
         if symbol not in instruments:
             raise ValueError(f"unknown instrument {symbol} in the configuration")
         instruments[symbol] = replace(instruments[symbol], reference_price=price)
     rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments)
     replayed = rt.replay()
+    if rt.exchange.funding_next is None:  # a new exchange: start its clocks and list the maturities
+        rt.submit_sync({"c": "tick"})
     demo: dict[str, str] = {}
     for key, secret in s.keys:
         existing = rt.keys.keys.get(key)
@@ -95,7 +110,7 @@ def build(s: Settings) -> Built:
     if s.market:
         from .market import attach_to_manual_clock, make_sim, run_market
 
-        sim = make_sim(rt, seed, s.market_config)
+        sim = make_sim(rt, seed, s.market_config, s.sources)
         if isinstance(rt.clock, ManualClock):
             attach_to_manual_clock(rt, sim, s.market_interval_ms)
         else:
