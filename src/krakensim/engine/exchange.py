@@ -179,6 +179,7 @@ class Exchange:
         self.triggers: dict[str, TriggerBook] = {}
         self.marks: dict[str, int] = {}
         self.index: dict[str, int] = {}
+        self.index_time: dict[str, int] = {}  # when the index was last set
         # the premium of the impact mid over the index, an EMA in 1e-6 ticks, once a price source feeds the index
         self.premium: dict[str, int] = {}
         self.last: dict[str, tuple[int, int, int]] = {}  # symbol -> (ticks, lots, ts)
@@ -327,8 +328,10 @@ class Exchange:
         assert ticks is not None
         return ticks
 
-    def _settlement_price(self, symbol: str, ltt: int, minutes: int) -> int:
+    def index_average(self, symbol: str, ltt: int, minutes: int) -> int:
         """The average of the index's one-minute closes over ``minutes`` before ``ltt`` (ticks).
+
+        It is the settlement price of a fixed maturity, and the reference rate (``rr_``).
 
         A minute without an index update carries the previous close forward; with no update
         in the window at all, the price is the index now.
@@ -359,7 +362,7 @@ class Exchange:
                         self._cancel_resting(o, self.accounts[o.acct], now, "contract_expired")
             ltt = inst.last_trading_ms
             assert ltt is not None
-            price = self._settlement_price(s, ltt, inst.settlement_minutes)
+            price = self.index_average(s, ltt, inst.settlement_minutes)
             if self.marks[s] != price:
                 self.mark_changes[s].append((now, price))
             self.marks[s] = price
@@ -452,6 +455,7 @@ class Exchange:
             self._candle(symbol, "mark", now, mark, 0)
         if index is not None:
             self.index[symbol] = index
+            self.index_time[symbol] = now
             self._candle(symbol, "spot", now, index, 0)
         self._run_triggers(symbol, now)
         return Result("ok")
@@ -1190,6 +1194,7 @@ class Exchange:
         h.update(repr((self.seed, self.ids.counter, self.fees_collected, self.trigger_seq,
                        sorted(self.dms.items()), self.funding_next, list(self.listed), self.expiry_next,
                        sorted(self.premium.items()), sorted(self.settlements.items()),
+                       sorted(self.index_time.items()),
                        sorted((k, list(v)) for k, v in self.funding.items()))).encode())
         for s in sorted(self.books):
             b = self.books[s]
