@@ -22,7 +22,7 @@ def blocks() -> list[str]:
 def test_readme_quick_starts_run(tmp_path: Path) -> None:
     key, secret = "readme-key", base64.b64encode(os.urandom(64)).decode()
     port = free_port()
-    proc = start_server(port, [(key, secret)], "--memory")
+    proc = start_server(port, [(key, secret)], "--memory", "--market")  # as `make serve` runs it
     try:
         base = f"http://127.0.0.1:{port}"
         found = blocks()

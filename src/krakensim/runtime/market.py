@@ -28,18 +28,29 @@ def market_accounts(rt: Runtime) -> tuple[str, str]:
 
 
 async def step(rt: Runtime, sim: MarketSim, dt_ms: int) -> None:
+    """Apply one step's commands back to back (one journal group), then wait until they are durable."""
+    durable = None
     try:
         for cmd in sim.commands(rt.exchange, max(1, dt_ms), rt.clock()):
-            await rt.submit(cmd)
+            _, fut = rt.apply_now(cmd)
+            durable = fut or durable
+        if durable is not None:
+            await durable
     except Exception as e:  # noqa: BLE001 - the market must not take the server down
         print(f"krakensim: market step failed: {e!r}", file=sys.stderr)
 
 
 async def run_market(rt: Runtime, sim: MarketSim, interval_ms: int = 1000, speed: float = 1.0) -> None:
-    """Step the market every ``interval_ms`` of exchange time on a running clock."""
+    """Step the market every ``interval_ms`` of exchange time on a running clock (a fixed schedule)."""
+    loop = asyncio.get_running_loop()
+    period = interval_ms / 1000 / speed
+    due = loop.time()
     last = rt.clock()
     while True:
-        await asyncio.sleep(interval_ms / 1000 / speed)
+        due += period
+        await asyncio.sleep(max(0.0, due - loop.time()))
+        if loop.time() - due > period:  # fell behind by more than a step: do not try to catch up
+            due = loop.time()
         now = rt.clock()
         await step(rt, sim, now - last)
         last = now
