@@ -82,6 +82,7 @@ ROUTES: dict[str, Route] = {
     D + "openpositions": Route(handlers.openpositions, ("GET",), "read"),
     D + "instruments": Route(handlers.instruments, ("GET",), None),
     D + "instruments/status": Route(handlers.instruments_status, ("GET",), None),
+    D + "trading/instruments": Route(handlers.trading_instruments, ("GET",), "read"),
     D + "tickers": Route(handlers.tickers, ("GET",), None),
     D + "orderbook": Route(handlers.orderbook, ("GET",), None),
     D + "history": Route(history.trade_history, ("GET",), None),

@@ -809,9 +809,31 @@ def _num(d: Any) -> int | float:
     return i if i == d else float(d)
 
 
+CONTRACT_TYPES = ("futures_inverse", "futures_vanilla", "flexible_futures")
+
+
+def _selected(req: Request) -> list[Instrument]:
+    """The listed instruments, filtered by the repeatable ``contractType`` parameter."""
+    types = req.params.all("contractType")
+    if any(t not in CONTRACT_TYPES for t in types):
+        raise ApiError(INVALID)
+    listed = req.rt.exchange.listed.values()
+    return [i for i in listed if i.type in types] if types else list(listed)
+
+
 async def instruments(req: Request) -> Reply:
     ex = req.rt.exchange
-    return ok(req.rt.clock(), instruments=[instrument_json(i, ex.market_state[i.symbol]) for i in ex.listed.values()])
+    return ok(req.rt.clock(), instruments=[instrument_json(i, ex.market_state[i.symbol]) for i in _selected(req)])
+
+
+async def trading_instruments(req: Request) -> Reply:
+    """GET trading/instruments (authenticated): what the account can trade, with ``minimumTradeSize``."""
+    ex = req.rt.exchange
+    out = []
+    for inst in _selected(req):
+        d = instrument_json(inst, ex.market_state[inst.symbol])
+        out.append({"minimumTradeSize": _num(inst.lot_size), **d})
+    return ok(req.rt.clock(), instruments=out)
 
 
 def _status_json(symbol: str) -> dict[str, Any]:
@@ -825,8 +847,7 @@ def _status_json(symbol: str) -> dict[str, Any]:
 
 
 async def instruments_status(req: Request) -> Reply:
-    ex = req.rt.exchange
-    return ok(req.rt.clock(), instrumentStatus=[_status_json(s) for s in ex.listed])
+    return ok(req.rt.clock(), instrumentStatus=[_status_json(i.symbol) for i in _selected(req)])
 
 
 async def instrument_status(req: Request) -> Reply:
