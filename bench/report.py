@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ TARGET_ROUND_TRIPS = 5_000
 TARGET_P99_MS = 10.0
 TARGET_PRISM_RATIO = 3.0
 TARGET_ENGINE_OPS = 300_000
+OTHER_WARN = 0.15  # share of a core busy elsewhere that makes a wire point suspect (as bench/wire.py)
+MARKET_TOLERANCE = 0.10  # the simulated market may cost the round trips at most this share
 
 
 def load(name: str) -> Any:
@@ -35,6 +38,39 @@ def per_s(p: dict[str, Any], key: str = "roundtrips") -> float:
     if key == "roundtrips":
         return float(p["roundtrips"]) / float(p["duration"])
     return sum(p["ok"].values()) / float(p["duration"])
+
+
+def request_lat(p: dict[str, Any]) -> tuple[float, float]:
+    """p50, p99 of a round-trip point's requests (both kinds; older results: the worse kind)."""
+    lat = p["lat_ms"]
+    if "request" in lat:
+        return lat["request"][0], lat["request"][1]
+    return max(v[0] for v in lat.values()), max(v[1] for v in lat.values())
+
+
+def market_ratios(points: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int, dict[str, float], bool]]:
+    """Part (e): for each market setting, (first point, runs, ratios of the medians on ÷ off, whether
+    the machine was busy with other work during any of the runs compared)."""
+    e = [p for p in points if p.get("section") == "e"]
+
+    def medians(setting: str) -> tuple[list[dict[str, Any]], dict[str, float]]:
+        runs = [p for p in e if p.get("setting") == setting]
+        return runs, {
+            "rt": statistics.median(per_s(p) for p in runs),
+            "p50": statistics.median(request_lat(p)[0] for p in runs),
+            "p99": statistics.median(request_lat(p)[1] for p in runs),
+        }
+
+    if not any(p.get("setting") == "off" for p in e):
+        return []
+    base, off = medians("off")
+    out = []
+    for setting in dict.fromkeys(p.get("setting") for p in e if p.get("setting") != "off"):
+        runs, on = medians(str(setting))
+        busy = any((p.get("other_cpu") or 0.0) > OTHER_WARN for p in runs + base)
+        if min(off.values()) > 0:
+            out.append((runs[0], len(runs), {k: on[k] / off[k] for k in on}, busy))
+    return out
 
 
 def summary(engine: Any, wire: Any) -> list[str]:
@@ -60,6 +96,15 @@ def summary(engine: Any, wire: Any) -> list[str]:
         for storage, ratio, _conns in ratios:
             lines.append(f"| unknown-order `cancelorder` vs Prism, {storage.split()[-1]} (best points) | "
                          f"≥ {TARGET_PRISM_RATIO:g}× | {ratio:.1f}× | {'yes' if ratio >= TARGET_PRISM_RATIO else 'no'} |")
+        for p, n, q, busy in market_ratios(wire):
+            ok = q["rt"] >= 1 - MARKET_TOLERANCE and max(q["p50"], q["p99"]) <= 1 + MARKET_TOLERANCE
+            lines.append(
+                f"| simulated market's load: round trips with `{p['setting']}` ÷ without (C={p['conns']}, "
+                f"journal on, medians of {n} run{'s' if n > 1 else ''}) | within {MARKET_TOLERANCE * 100:.0f} % "
+                f"(pairs/s ≥ {1 - MARKET_TOLERANCE:.2f}×, p50 and p99 ≤ {1 + MARKET_TOLERANCE:.2f}×) | "
+                f"pairs/s {q['rt']:.3f}×, p50 {q['p50']:.3f}×, p99 {q['p99']:.3f}× | {'yes' if ok else 'no'}"
+                f"{' (machine busy with other work: unreliable)' if busy else ''} |"
+            )
         for storage in ("krakensim --data", "krakensim --memory"):
             d = best(wire, "d", storage)
             if d:

@@ -13,7 +13,10 @@ Measures, over loopback with C concurrent keep-alive HTTP/1.1 connections:
   (d) a mixed workload against krakensim (journal on and ``--memory``): per request, drawn
       with a seeded RNG, 50 % resting limit adds, 30 % cancels of the connection's own
       resting orders and triggers, 15 % aggressive ``ioc``/``mkt`` orders that trade against
-      other accounts' resting orders, 5 % ``stp``/``take_profit`` trigger orders.
+      other accounts' resting orders, 5 % ``stp``/``take_profit`` trigger orders;
+  (e) the simulated market's own load: part (a)'s round trips (C=32, journal on) against a plain
+      server and against ``--market`` (and ``--market --speed 10``), runs interleaved, and the
+      ratio market on / off (round trips/s, p50, p99) against the 10 % tolerance.
 
 The load generator runs in separate worker process(es) (raw asyncio streams, pre-built
 requests, responses read by Content-Length). Every response is parsed and checked.
@@ -37,6 +40,8 @@ import re
 import secrets
 import signal
 import socket
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -309,6 +314,18 @@ class Worker:
                 kind = "sendStatus.order_id_missing"
             if kind is not None:
                 st.error("sendorder:" + kind, body.decode("utf-8", "replace"))
+                continue
+            assert ss is not None and isinstance(oid, str)
+            evs = ss.get("orderEvents")
+            if not (isinstance(evs, list) and len(evs) == 1 and evs[0].get("type") == "PLACE"):
+                # it traded on arrival (crossed someone's order): an error, not a round trip;
+                # cancel what may still rest, whatever the answer, so the book stays clean
+                st.error("sendorder:not_resting", body.decode("utf-8", "replace"))
+                try:
+                    await conn.request(self._cancel(oid))
+                except (OSError, EOFError, ValueError, asyncio.LimitOverrunError) as exc:
+                    self._conn_error(conn, exc)
+                    st.leaked_orders += 1
                 continue
             inwin = self.t_meas <= t1 < self.t_end
             if inwin:
@@ -806,8 +823,8 @@ def pct(sorted_us: list[int], q: float) -> float | None:
 
 @dataclass
 class Point:
-    section: str  # "a" | "b" | "c" | "d"
-    target: str  # "krakensim --data", "krakensim --memory", "prism", "null"
+    section: str  # "a" | "b" | "c" | "d" | "e"
+    target: str  # "krakensim --data", "krakensim --memory", "prism", "null"; (e): + " --market ..."
     conns: int
     duration: float
     ok: dict[str, int]
@@ -822,6 +839,9 @@ class Point:
     other_cpu: float | None = None  # machine busy time not spent by the server or the load generator
     extra: dict[str, int] = field(default_factory=dict)  # (d): executions, ioc_would_not_execute, ...
     accounts: int = 0  # (d): funded accounts the point's connections used
+    setting: str = ""  # (e): "off" or the market's server flags, e.g. "--market --speed 10"
+    rep: int = 0  # (e): repetition (0-based) of the interleaved series
+    market: dict[str, float] = field(default_factory=dict)  # (e): market pace (see market_pace)
 
     @property
     def n_errors(self) -> int:
@@ -924,6 +944,8 @@ def run_point(
         for k, v in r["errors"].items():
             errors[k] = errors.get(k, 0) + v
         samples.extend(r["samples"])
+    if mode == "roundtrip":  # both request kinds together: the round trip's per-request figures
+        lat["request"] = lat["sendorder"] + lat["cancelorder"]
     lat_ms = {}
     for k, v in lat.items():
         v.sort()
@@ -982,6 +1004,130 @@ def mix_share(p: Point) -> str:
     return "/".join(f"{100 * p.ok.get(k, 0) / total:.0f}" for k in MIXED_KINDS)
 
 
+MARKET_INTERVAL_MS = 1000  # the market's default step, in exchange time (krakensim serve --market)
+MARKET_TOLERANCE = 0.10  # (e): the market may cost the round trips at most this share
+
+
+def market_pace(journal: Path, speed: float) -> dict[str, float]:
+    """How the simulated market kept pace while the load ran, read from the server's journal.
+
+    The span is that of the load's own ``place``/``cancel`` commands (warm-up included), in
+    exchange time; a market step is a price command (``index``, or ``prices`` in older
+    versions) for PF_XBTUSD; the market's commands are every price command and whatever its
+    maker and taker accounts did. Rates are per wall-clock second (exchange time runs ``speed``
+    times faster)."""
+    first = last = None
+    steps: list[int] = []
+    mkt_ts: list[int] = []
+    try:
+        db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key='market_accounts'").fetchone()
+            accts = set(str(row[0]).split(",")) if row else set()
+            for (blob,) in db.execute("SELECT records FROM journal ORDER BY last_seq"):
+                for _seq, ts, cmd in json.loads(blob):
+                    c = cmd.get("c")
+                    if c in ("index", "prices"):
+                        mkt_ts.append(ts)
+                        if cmd.get("s") == "PF_XBTUSD":
+                            steps.append(ts)
+                    elif cmd.get("a") in accts:
+                        mkt_ts.append(ts)
+                    elif c in ("place", "cancel"):
+                        first = ts if first is None else first
+                        last = ts
+        finally:
+            db.close()
+    except (sqlite3.Error, ValueError, TypeError):
+        return {}
+    if first is None or last is None or last <= first:
+        return {}
+    wall_s = (last - first) / speed / 1000.0
+    n_steps = sum(1 for t in steps if first <= t <= last)
+    n_cmds = sum(1 for t in mkt_ts if first <= t <= last)
+    return {
+        "speed": speed,
+        "span_s": wall_s,
+        "steps_per_s": n_steps / wall_s,
+        "nominal_steps_per_s": speed * 1000.0 / MARKET_INTERVAL_MS,
+        "commands_per_s": n_cmds / wall_s,
+    }
+
+
+def fmt_pace(p: Point) -> str:
+    m = p.market
+    return (
+        f"market {m['steps_per_s']:.2f} steps/s (nominal {m['nominal_steps_per_s']:g}), "
+        f"{m['commands_per_s']:.0f} commands/s"
+    )
+
+
+def market_summary(points: list[Point]) -> list[dict]:
+    """(e) per server setting, in the order first run: medians over its runs, and the ratios of
+    market on ÷ off (round trips/s, request p50, request p99) with the within-tolerance verdict."""
+    e = [p for p in points if p.section == "e"]
+    rows: list[dict] = []
+    for setting in dict.fromkeys(p.setting for p in e):
+        runs = sorted((p for p in e if p.setting == setting), key=lambda p: p.rep)
+
+        def med(vals: list[float | None]) -> float | None:
+            got = [v for v in vals if v is not None]
+            return statistics.median(got) if got else None
+
+        row: dict = {
+            "setting": setting,
+            "target": runs[0].target,
+            "conns": runs[0].conns,
+            "runs": [p.roundtrips / p.duration for p in runs],
+            "rt": med([p.roundtrips / p.duration for p in runs]),
+            "errors": sum(p.n_errors for p in runs),
+            "server_cpu": med([p.server_cpu for p in runs]),
+            "other_cpu": max((p.other_cpu for p in runs if p.other_cpu is not None), default=None),
+            "steps_per_s": med([p.market.get("steps_per_s") for p in runs]),
+            "nominal_steps_per_s": runs[0].market.get("nominal_steps_per_s"),
+            "commands_per_s": med([p.market.get("commands_per_s") for p in runs]),
+        }
+        for k in ("request", "sendorder", "cancelorder"):
+            row[k] = (
+                med([p.lat_ms.get(k, (None, None))[0] for p in runs]),
+                med([p.lat_ms.get(k, (None, None))[1] for p in runs]),
+            )
+        rows.append(row)
+    base = next((r for r in rows if r["setting"] == "off"), None)
+    for r in rows:
+        r["ratio"] = None
+        if base is None or r is base:
+            continue
+        try:
+            ratio = {
+                "rt": r["rt"] / base["rt"],
+                "p50": r["request"][0] / base["request"][0],
+                "p99": r["request"][1] / base["request"][1],
+            }
+        except (TypeError, ZeroDivisionError):
+            continue
+        ratio["within"] = (
+            ratio["rt"] >= 1 - MARKET_TOLERANCE
+            and ratio["p50"] <= 1 + MARKET_TOLERANCE
+            and ratio["p99"] <= 1 + MARKET_TOLERANCE
+        )
+        # figures from a machine busy with other work are not to be trusted either way
+        ratio["busy"] = any(x is not None and x > OTHER_WARN for x in (r["other_cpu"], base["other_cpu"]))
+        r["ratio"] = ratio
+    return rows
+
+
+def fmt_ratio(r: dict) -> str:
+    q = r["ratio"]
+    if q is None:
+        return "-"
+    return (
+        f"round trips/s {q['rt']:.3f}×, p50 {q['p50']:.3f}×, p99 {q['p99']:.3f}×: "
+        f"{'within' if q['within'] else 'NOT within'} {MARKET_TOLERANCE * 100:.0f} %"
+        + (" (machine busy with other work: unreliable)" if q["busy"] else "")
+    )
+
+
 def report_point(p: Point) -> None:
     if p.section == "d":
         req = sum(p.ok.get(k, 0) for k in MIXED_KINDS) / p.duration
@@ -994,6 +1140,15 @@ def report_point(p: Point) -> None:
             f"ioc-not-executed {p.extra.get('ioc_would_not_execute', 0)}  mix % {mix_share(p)}  "
             f"errors {fmt_errors(p)}"
         )
+    elif p.section == "e":
+        (r50, r99), (s50, s99), (c50, c99) = (p.lat_ms[k] for k in ("request", "sendorder", "cancelorder"))
+        line = (
+            f"[e] market {p.setting:<22} run {p.rep + 1} C={p.conns:<3} {p.roundtrips / p.duration:8.1f} rt/s  "
+            f"request p50 {fmt_ms(r50)} p99 {fmt_ms(r99)} ms (sendorder {fmt_ms(s50)}/{fmt_ms(s99)}, "
+            f"cancelorder {fmt_ms(c50)}/{fmt_ms(c99)})  errors {fmt_errors(p)}"
+        )
+        if p.market:
+            line += f"  {fmt_pace(p)}"
     elif p.section == "a":
         (s50, s99), (c50, c99) = p.lat_ms["sendorder"], p.lat_ms["cancelorder"]
         line = (
@@ -1279,6 +1434,65 @@ def write_markdown(path: Path, args: argparse.Namespace, points: list[Point], me
                 f" | {noexec} | {mix_share(p)} | {fmt_errors(p)} | {cpu_cells(p)} |"
             )
         L.append("")
+    rows = market_summary(points)
+    if rows:
+        conns = rows[0]["conns"]
+        order = [r["setting"] for r in rows]
+        n_runs = max(len(r["runs"]) for r in rows)
+        seq = [order if i % 2 == 0 else order[::-1] for i in range(n_runs)]
+        L.append("### (e) Simulated market load: the round trips of (a) with and without `--market`")
+        L.append("")
+        L.append(
+            f"Part (a)'s measurement (signed `sendorder` + `cancelorder` of a resting `PF_XBTUSD` limit "
+            f"order 1.5–4.5 % from the mark, C = {conns}, journal on) against a fresh server per run, "
+            "started as in (a) (*off*) or with `--market` added. The simulated market then takes a step "
+            f"every {MARKET_INTERVAL_MS} ms of exchange time: it publishes an index price for each "
+            "listed instrument, has its maker (re)quote a ladder of post-only orders (`cancelall` + "
+            "`place`) and sometimes sends a taker's market order, all through the same journaled engine "
+            "path as users' commands, one command after the other. `--speed 10` runs "
+            "exchange time 10 times faster, so the market nominally steps 10 times per second. Runs "
+            "alternate between the settings in the order "
+            + ", then ".join("(" + ", ".join(f"*{x}*" for x in o) + ")" for o in seq)
+            + " so that drift of the machine's speed touches every setting alike; figures are medians over "
+            "a setting's runs (runs: round trips/s of each). *request p50 / p99* = both request kinds "
+            "together. *market steps/s* = the market's steps (from the journal) while the load ran, "
+            "against the nominal rate; *market commands/s* = the commands it journaled meanwhile. "
+            f"*ratio* = market on ÷ off; *within {MARKET_TOLERANCE * 100:.0f} %* = round trips/s ≥ "
+            f"{1 - MARKET_TOLERANCE:.2f}× and both p50 and p99 ≤ {1 + MARKET_TOLERANCE:.2f}×. A "
+            "`sendorder` that trades on arrival instead of resting counts as an error "
+            "(`sendorder:not_resting`)."
+        )
+        L.append("")
+        L.append(
+            "| server | round trips/s | runs | request p50 | request p99 | sendorder p50 / p99 "
+            "| cancelorder p50 / p99 | market steps/s (nominal) | market commands/s | errors | server CPU "
+            f"| other CPU (max) | ratio: round trips/s | p50 | p99 | within {MARKET_TOLERANCE * 100:.0f} % |"
+        )
+        L.append("|---|--:|---|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|---|")
+        for r in rows:
+            q = r["ratio"]
+            steps = (
+                f"{r['steps_per_s']:.2f} ({r['nominal_steps_per_s']:g})"
+                if r["steps_per_s"] is not None
+                else "-"
+            )
+            cmds = f"{r['commands_per_s']:.0f}" if r["commands_per_s"] is not None else "-"
+            ratio = (
+                f"{q['rt']:.3f}× | {q['p50']:.3f}× | {q['p99']:.3f}× | {'yes' if q['within'] else '**no**'}"
+                + (" (busy machine: unreliable)" if q["busy"] else "")
+                if q
+                else "- | - | - | -"
+            )
+            rt = f"{r['rt']:.0f}" if r["rt"] is not None else "-"
+            L.append(
+                f"| `{r['target']}` | {rt} | {', '.join(f'{x:.0f}' for x in r['runs'])}"
+                f" | {fmt_ms(r['request'][0])} | {fmt_ms(r['request'][1])}"
+                f" | {fmt_ms(r['sendorder'][0])} / {fmt_ms(r['sendorder'][1])}"
+                f" | {fmt_ms(r['cancelorder'][0])} / {fmt_ms(r['cancelorder'][1])}"
+                f" | {steps} | {cmds} | {r['errors']} | {fmt_cpu(r['server_cpu'])} | {fmt_cpu(r['other_cpu'])}"
+                f" | {ratio} |"
+            )
+        L.append("")
     busy = [p for p in points if p.other_cpu is not None and p.other_cpu > OTHER_WARN]
     if busy:
         worst = max(busy, key=lambda p: p.other_cpu or 0.0)
@@ -1295,7 +1509,8 @@ def write_markdown(path: Path, args: argparse.Namespace, points: list[Point], me
         L.append("")
         for p in bad:
             leak = f" ({p.leaked} placed orders left uncancelled)" if p.leaked else ""
-            L.append(f"- [{p.section}] `{p.target}` C={p.conns}: {fmt_errors(p)}{leak}")
+            run = f" run {p.rep + 1}" if p.section == "e" else ""
+            L.append(f"- [{p.section}] `{p.target}`{run} C={p.conns}: {fmt_errors(p)}{leak}")
             for s in p.samples[:2]:
                 L.append(f"  - `{s.replace('`', chr(39))}`")
         L.append("")
@@ -1311,6 +1526,70 @@ def write_markdown(path: Path, args: argparse.Namespace, points: list[Point], me
 
 def parse_conc(s: str) -> list[int]:
     return [int(x) for x in s.split(",") if x.strip()]
+
+
+def parse_speeds(s: str) -> list[float]:
+    out = [float(x) for x in s.split(",") if x.strip()]
+    if any(v <= 0 for v in out):
+        raise argparse.ArgumentTypeError("speeds must be positive")
+    return out
+
+
+PARTS = {  # --parts: each part and the --skip names that leave it out
+    "a": ("a-data", "a-memory"),
+    "b": ("b-krakensim", "prism"),
+    "c": ("null",),
+    "d": ("mixed",),
+    "e": ("market",),
+}
+
+
+def run_market_part(
+    args: argparse.Namespace, tmp: Path, env: dict, points: list[Point], notes: list[str]
+) -> None:
+    """(e): part (a)'s round trips at C = --market-conc, journal on, against a fresh server per run,
+    started plainly ("off") or with --market (and --speed S); settings alternate ABC, CBA, ..."""
+    settings: list[tuple[str, list[str], float]] = [("off", [], 1.0)]
+    for sp in args.market_speeds:
+        flags = ["--market"] + ([] if sp == 1 else ["--speed", f"{sp:g}"])
+        settings.append((" ".join(flags), flags, sp))
+    for rep in range(args.market_reps):
+        for setting, flags, speed in settings if rep % 2 == 0 else settings[::-1]:
+            journal = tmp / f"journal-market-{rep}.sqlite"
+            port = free_port()
+            target = " ".join(["krakensim --data", *flags])
+            argv = krakensim_argv(args, port, ["--data", str(journal)]) + flags
+            with Service("market", argv, port, f"http://{HOST}:{port}", REPO_DIR, env=env) as svc:
+                assert svc.proc is not None
+                mark = get_mark(port)  # read per run: with the market on, the mark moves
+                p = run_point(
+                    args,
+                    "e",
+                    target,
+                    "roundtrip",
+                    port,
+                    svc.proc.pid,
+                    args.market_conc,
+                    KS_PREFIX,
+                    ("cancelled",),
+                    mark,
+                )
+                if svc.proc.poll() is not None:
+                    notes.append(
+                        f"{target} (market, run {rep + 1}) exited during the run: {svc.log_text()[-500:]}"
+                    )
+                elif flags and "market step failed" in svc.log_text():
+                    notes.append(f"{target} (run {rep + 1}): {svc.log_text()[-500:]}")
+            p.setting, p.rep = setting, rep
+            if flags:
+                p.market = market_pace(journal, speed)
+            report_point(p)
+            points.append(p)
+            for f in tmp.glob(journal.name + "*"):
+                f.unlink()
+    for r in market_summary(points):
+        if r["ratio"] is not None:
+            print(f"[e] market {r['setting']} vs off (medians): {fmt_ratio(r)}", flush=True)
 
 
 def main() -> None:
@@ -1349,7 +1628,29 @@ def main() -> None:
     ap.add_argument(
         "--skip",
         default="",
-        help="comma list of parts to skip: a-data,a-memory,b-krakensim,prism,null,mixed,mixed-data,mixed-memory",
+        help="comma list of parts to skip: a-data,a-memory,b-krakensim,prism,null,mixed,mixed-data,"
+        "mixed-memory,market",
+    )
+    ap.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="comma list of the parts to run, out of a,b,c,d,e (default all; --skip applies too)",
+    )
+    ap.add_argument(
+        "--market-conc", type=int, default=32, help="connections for part (e) market load (default 32)"
+    )
+    ap.add_argument(
+        "--market-speeds",
+        type=parse_speeds,
+        default=[1.0, 10.0],
+        help="part (e): the market settings compared with a plain server, as --speed values "
+        "(1 = `--market` alone; default 1,10)",
+    )
+    ap.add_argument(
+        "--market-reps",
+        type=int,
+        default=None,
+        help="part (e): runs of each setting, interleaved (default 2; quick 1)",
     )
     ap.add_argument(
         "--mixed-conc", type=parse_conc, default=[8, 32], help="connections for part (d) mixed (default 8,32)"
@@ -1384,6 +1685,13 @@ def main() -> None:
     args.api_key = "bench-" + secrets.token_hex(8)
     args.api_secret = base64.b64encode(secrets.token_bytes(64)).decode()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    parts = {s.strip() for s in args.parts.split(",") if s.strip()}
+    if parts - set(PARTS):
+        ap.error(
+            f"--parts: unknown part(s) {','.join(sorted(parts - set(PARTS)))} (known: {','.join(PARTS)})"
+        )
+    skip.update(name for part, names in PARTS.items() if part not in parts for name in names)
+    args.market_reps = args.market_reps if args.market_reps is not None else (1 if args.quick else 2)
     spec = Path(args.spec)
     if not spec.is_absolute():
         spec = REPO_DIR / spec
@@ -1480,6 +1788,9 @@ def main() -> None:
                     notes.append(
                         f"journal size after the mixed `--data` run (incl. WAL): {size / 1e6:.1f} MB"
                     )
+
+        if have_ks and "market" not in skip:
+            run_market_part(args, Path(tmp), env, points, notes)
 
         if "prism" not in skip:
             prism = find_prism(npm_prefix)
