@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import hashlib
 import os
+import pickle
 import sys
+import zlib
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from ..api.auth import FULL, KeyStore
@@ -21,6 +25,22 @@ from ..engine import Exchange, Result, default_instruments
 from ..engine.instruments import FixedSeries, Instrument, default_series
 from ..store.journal import Journal
 from .clock import ManualClock, WallClock
+
+SNAPSHOT_EVERY = 1_000_000  # journaled commands between snapshots while running
+SNAPSHOT_AFTER_REPLAY = 100_000  # a start that replayed more than this writes one at once
+
+
+def _code_tag() -> str:
+    """A hash of krakensim's source: a snapshot is only loaded by the code that wrote it."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:32]
+
+
+SNAPSHOT_TAG = _code_tag()
 
 
 class _Group:
@@ -64,17 +84,93 @@ class Runtime:
         self.market_next: int | None = None
         self.market_step: Callable[[int], Coroutine[Any, Any, None]] | None = None
         self.fatal: BaseException | None = None
+        self.snapshot_seq = 0  # the command the latest snapshot was taken after
 
     # ------------------------------------------------------------------ replay
-    def replay(self) -> int:
-        """Re-apply every journaled command; returns how many."""
+    def replay(self, use_snapshot: bool = True) -> int:
+        """Load the latest snapshot (if any) and re-apply the journaled commands after it; returns how many."""
         if self.journal is None:
             return 0
+        after = 0
+        snap = self.journal.latest_snapshot(SNAPSHOT_TAG) if use_snapshot else None
+        if snap is not None:
+            try:
+                exchange, keys = pickle.loads(zlib.decompress(snap[1]))
+            except Exception as e:  # noqa: BLE001 - a snapshot only saves time: replay everything instead
+                print(f"krakensim: snapshot unreadable ({e!r}); replaying the whole journal", file=sys.stderr)
+            else:
+                self.exchange, self.keys, after = exchange, keys, snap[0]
+        self.snapshot_seq = after
         n = 0
-        for _seq, ts, cmd in self.journal.replay():
+        for _seq, ts, cmd in self.journal.replay(after):
             self._apply(cmd, ts)
             n += 1
         return n
+
+    def _state(self) -> bytes:
+        """The whole state, pickled (the exchange and the keys with their nonces)."""
+        return pickle.dumps((self.exchange, self.keys), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def snapshot_sync(self) -> None:
+        """Write a snapshot now (start-up and shut-down: nothing is in flight)."""
+        if self.journal is not None and self.seq > self.snapshot_seq:
+            self.journal.write_snapshot(self.seq, SNAPSHOT_TAG, zlib.compress(self._state(), 1))
+            self.snapshot_seq = self.seq
+
+    async def snapshot(self) -> None:
+        """Write a snapshot of the state after the last applied command, once that command is durable.
+
+        Pickling a large state takes seconds, so a forked child does it from a copy-on-write
+        image while the server goes on; the child writes the snapshot to a file only when the
+        parent says that every command in it is durable, and the parent's writer thread moves
+        it into the journal. Without ``fork`` the snapshot is taken here.
+        """
+        if self.journal is None or self._pool is None:
+            return
+        seq = self.seq
+        loop = asyncio.get_running_loop()
+        if not hasattr(os, "fork"):
+            state = self._state()  # no await in between: the state is exactly commands 1..seq
+            await self.barrier()
+            blob = await loop.run_in_executor(None, zlib.compress, state, 1)
+        else:
+            tmp = f"{self.journal.path}.snapshot-{seq}"
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: pickle, wait for the word, write, and leave without cleaning up
+                code = 1
+                try:
+                    os.close(w)
+                    data = zlib.compress(self._state(), 1)
+                    if os.read(r, 1) == b"1":
+                        with open(tmp, "wb") as f:
+                            f.write(data)
+                        code = 0
+                finally:
+                    os._exit(code)
+            os.close(r)
+            try:
+                await self.barrier()
+                os.write(w, b"1")
+            finally:
+                os.close(w)
+            _, status = await loop.run_in_executor(None, os.waitpid, pid, 0)
+            if status != 0 or not os.path.exists(tmp):
+                raise RuntimeError(f"the snapshot child failed (status {status})")
+            with open(tmp, "rb") as f:
+                blob = f.read()
+            os.unlink(tmp)
+        await loop.run_in_executor(self._pool, self.journal.write_snapshot, seq, SNAPSHOT_TAG, blob)
+        self.snapshot_seq = seq
+
+    async def _snapshot_loop(self) -> None:
+        while True:
+            await asyncio.sleep(5)
+            if self.seq - self.snapshot_seq >= SNAPSHOT_EVERY and self.fatal is None:
+                try:
+                    await self.snapshot()
+                except Exception as e:  # noqa: BLE001 - a failed snapshot costs only replay time
+                    print(f"krakensim: snapshot failed ({e!r})", file=sys.stderr)
 
     def _apply(self, cmd: dict[str, Any], now: int) -> Result:
         c = cmd["c"]
@@ -148,6 +244,7 @@ class Runtime:
         self._wake = asyncio.Event()
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="journal")
         self._writer = asyncio.create_task(self._write_loop())
+        self._tasks.append(asyncio.create_task(self._snapshot_loop()))
 
     async def due(self) -> bool:
         """Apply a ``tick`` when something falls due without a command (dead man's switch)."""
@@ -229,4 +326,6 @@ class Runtime:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         if self.journal is not None:
+            if self.fatal is None and self.seq - self.snapshot_seq >= SNAPSHOT_AFTER_REPLAY:
+                self.snapshot_sync()  # the next start replays nothing
             self.journal.close()

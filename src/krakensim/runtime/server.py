@@ -18,7 +18,7 @@ from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
 from ..store.journal import Journal
 from .clock import ManualClock, ScaledClock
-from .core import Runtime
+from .core import SNAPSHOT_AFTER_REPLAY, Runtime
 
 
 @dataclass
@@ -88,6 +88,8 @@ def build(s: Settings) -> Built:
         instruments[symbol] = replace(instruments[symbol], reference_price=price)
     rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments)
     replayed = rt.replay()
+    if replayed > SNAPSHOT_AFTER_REPLAY:
+        rt.snapshot_sync()  # the next start need not replay them again
     if rt.exchange.funding_next is None:  # a new exchange: start its clocks and list the maturities
         rt.submit_sync({"c": "tick"})
     demo: dict[str, str] = {}
