@@ -98,15 +98,18 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
         start_prices[base] = value
     if speed is not None and speed <= 0:
         raise click.UsageError("--speed must be positive")
-    run(Settings(host=host, port=port, data=None if memory else data, seed=seed,
-                 keys=list(zip(keys, secrets, strict=True)), funds=funds_value, synchronous=synchronous,
-                 manual_clock_start=manual_start, http=http,
-                 market=market or (cfg is not None and cfg.market_enabled),
-                 market_config=cfg.market if cfg else None,
-                 market_interval_ms=cfg.market_interval_ms if cfg else 1000,
-                 speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
-                 reference_prices=cfg.reference_prices if cfg else {}, sources=sources,
-                 start_prices=start_prices))
+    try:
+        run(Settings(host=host, port=port, data=None if memory else data, seed=seed,
+                     keys=list(zip(keys, secrets, strict=True)), funds=funds_value, synchronous=synchronous,
+                     manual_clock_start=manual_start, http=http,
+                     market=market or (cfg is not None and cfg.market_enabled),
+                     market_config=cfg.market if cfg else None,
+                     market_interval_ms=cfg.market_interval_ms if cfg else 1000,
+                     speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
+                     instruments=cfg.instruments if cfg else {}, sources=sources,
+                     start_prices=start_prices))
+    except ConfigError as e:
+        raise click.UsageError(str(e)) from e
 
 
 if __name__ == "__main__":

@@ -25,3 +25,30 @@ def test_bad_keys_and_values_are_refused() -> None:
                 '[instruments.PF_XBTUSD]\nprice = 1'):
         with pytest.raises(ConfigError):
             parse_config(tomllib.loads(doc))
+
+
+def test_instrument_tables_add_change_and_delist() -> None:
+    from krakensim.engine import default_instruments
+    from krakensim.runtime.config import apply_instruments
+
+    cfg = parse_config(tomllib.loads(
+        '[instruments.PF_DOGEUSD]\ntick_size = "0.000001"\nprecision = 0\nreference_price = "0.25"\n'
+        'category = "Meme"\n'
+        '[instruments.PF_SOLUSD]\nlisted = false\n'
+        '[instruments.PF_ETHUSD]\nreference_price = "2500"\ntick_size = "0.5"\n'))
+    instruments = default_instruments()
+    apply_instruments(instruments, cfg.instruments)
+    doge = instruments["PF_DOGEUSD"]
+    assert (doge.base, doge.quote, doge.type, doge.category) == ("DOGE", "USD", "flexible_futures", "Meme")
+    assert doge.price_to_ticks(Decimal("0.25")) == 250_000 and doge.lot_size == 1
+    assert "PF_SOLUSD" not in instruments
+    eth = instruments["PF_ETHUSD"]
+    assert eth.tick_size == Decimal("0.5") and eth.reference_price == 2500
+    for bad in ('[instruments.PF_NEWUSD]\ntick_size = "0.01"',  # no precision, no price
+                '[instruments.FI_XBTUSD_260130]\ntick_size = "1"\nprecision = 0\nreference_price = "1"',
+                '[instruments.PF_NOPEUSD]\nlisted = false',
+                '[instruments.PF_ETHUSD]\nreference_price = "2500.05"',  # off the tick grid
+                '[instruments.PF_XUSD]\ntick_size = "0.0000001"\nprecision = 4\nreference_price = "1"',
+                '[instruments.PF_ETHUSD]\nprecision = 1.5', '[instruments.PF_ETHUSD]\nlisted = "no"'):
+        with pytest.raises(ConfigError):
+            apply_instruments(default_instruments(), parse_config(tomllib.loads(bad)).instruments)

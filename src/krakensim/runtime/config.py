@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ..engine.instruments import Instrument, default_instruments
 from ..market.sim import MarketConfig
 from ..market.sources import (
     FixedSource,
@@ -29,10 +31,75 @@ class Config:
     # by underlying ("XBT"): where every contract's index comes from, and where it starts
     sources: dict[str, PriceSource] = field(default_factory=dict)
     start_prices: dict[str, Decimal] = field(default_factory=dict)
+    # by symbol: changes to a listed instrument, a new PF_ perpetual, or {"listed": False}
+    instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class ConfigError(ValueError):
     pass
+
+
+INSTRUMENT_DECIMALS = ("reference_price", "tick_size", "max_position_size", "impact_mid_size")
+NEW_SYMBOL = re.compile(r"PF_([A-Z0-9]{2,12})USD")
+NEW_TEMPLATE = "PF_SOLUSD"  # a new perpetual copies this specification (alt-coin margin levels)
+
+
+def parse_instrument(symbol: str, table: Any) -> dict[str, Any]:
+    """One ``[instruments.SYMBOL]`` table, checked and typed (applied by ``apply_instruments``)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"instruments.{symbol} must be a table")
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"instruments.{symbol}.{key}"
+        if key in INSTRUMENT_DECIMALS:
+            out[key] = _price(value, where)
+        elif key == "precision":
+            if isinstance(value, bool) or not isinstance(value, int) or not -6 <= value <= 8:
+                raise ConfigError(f"{where} must be an integer from -6 to 8")
+            out[key] = value
+        elif key == "category":
+            out[key] = str(value)
+        elif key == "listed":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where} must be true or false")
+            out[key] = value
+        else:
+            known = sorted((*INSTRUMENT_DECIMALS, "precision", "category", "listed"))
+            raise ConfigError(f"unknown key {where} (known: {', '.join(known)})")
+    return out
+
+
+def apply_instruments(instruments: dict[str, Instrument], changes: dict[str, dict[str, Any]]) -> None:
+    """Apply ``[instruments.*]``: change listed instruments, add PF_ perpetuals, take some off the list."""
+    for symbol, change in changes.items():
+        change = dict(change)
+        listed = change.pop("listed", True)
+        if not listed:
+            if symbol not in instruments:
+                raise ConfigError(f"instruments.{symbol}: not an instrument krakensim lists")
+            del instruments[symbol]
+            continue
+        fields_ = {"tick_size": "tick_size", "precision": "precision", "category": "category",
+                   "max_position_size": "max_position_size", "impact_mid_size": "impact_mid_size",
+                   "reference_price": "reference_price"}
+        kwargs = {fields_[k]: v for k, v in change.items()}
+        base = instruments.get(symbol)
+        if base is None:
+            m = NEW_SYMBOL.fullmatch(symbol)
+            if m is None:
+                raise ConfigError(f"instruments.{symbol}: a new instrument must be a linear perpetual PF_<BASE>USD")
+            missing = {"tick_size", "precision", "reference_price"} - set(kwargs)
+            if missing:
+                raise ConfigError(f"instruments.{symbol}: a new instrument needs {', '.join(sorted(missing))}")
+            template = default_instruments()[NEW_TEMPLATE]
+            base = replace(template, symbol=symbol, base=m.group(1), category=kwargs.get("category", ""))
+        try:
+            inst = replace(base, **kwargs)
+        except ValueError as e:
+            raise ConfigError(f"instruments.{symbol}: {e}") from e
+        if inst.price_to_ticks(inst.reference_price) is None:
+            raise ConfigError(f"instruments.{symbol}: reference_price must be a multiple of tick_size")
+        instruments[symbol] = inst
 
 
 GBM_KEYS = ("drift", "vol", "jump_prob", "jump_size")
@@ -104,11 +171,9 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
     if cfg.speed <= 0:
         raise ConfigError("clock.speed must be positive")
     for symbol, table in doc.get("instruments", {}).items():
-        try:
-            price = Decimal(str(table["reference_price"]))
-        except (KeyError, InvalidOperation, TypeError) as e:
-            raise ConfigError(f"instruments.{symbol}.reference_price must be a price") from e
-        cfg.reference_prices[symbol] = price
+        cfg.instruments[symbol] = parse_instrument(symbol, table)
+        if "reference_price" in cfg.instruments[symbol]:
+            cfg.reference_prices[symbol] = cfg.instruments[symbol]["reference_price"]
     for base, table in doc.get("prices", {}).items():
         if not isinstance(table, dict):
             raise ConfigError(f"prices.{base} must be a table")

@@ -18,6 +18,7 @@ from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
 from ..store.journal import Journal
 from .clock import ManualClock, ScaledClock
+from .config import ConfigError, apply_instruments
 from .core import SNAPSHOT_AFTER_REPLAY, Runtime
 
 
@@ -36,7 +37,8 @@ class Settings:
     market_config: MarketConfig | None = None
     market_interval_ms: int = 1000
     speed: float = 1.0  # exchange time runs this many times faster than the wall clock
-    reference_prices: dict[str, Decimal] = field(default_factory=dict)
+    # [instruments.SYMBOL] of the configuration: changes, new PF_ perpetuals, {"listed": False}
+    instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
     # by underlying ("XBT"): the market's price sources and where every contract's index starts
     sources: dict[str, PriceSource] = field(default_factory=dict)
     start_prices: dict[str, Decimal] = field(default_factory=dict)
@@ -73,19 +75,19 @@ def build(s: Settings) -> Built:
             start = max(start, journal.last_ts() or 0)
         clock = ManualClock(start)
     instruments = default_instruments()
+    apply_instruments(instruments, s.instruments)
     bases = {i.base for i in instruments.values()}
     for base in set(s.start_prices) | set(s.sources):
         if base not in bases:
-            raise ValueError(f"unknown underlying {base} (known: {', '.join(sorted(bases))})")
+            raise ConfigError(f"unknown underlying {base} (known: {', '.join(sorted(bases))})")
     for symbol, inst in instruments.items():
         if inst.base in s.start_prices:
             first = s.start_prices[inst.base]
             on_grid = (first / inst.tick_size).to_integral_value() * inst.tick_size
             instruments[symbol] = replace(inst, reference_price=max(on_grid, inst.tick_size))
-    for symbol, price in s.reference_prices.items():
-        if symbol not in instruments:
-            raise ValueError(f"unknown instrument {symbol} in the configuration")
-        instruments[symbol] = replace(instruments[symbol], reference_price=price)
+    for symbol, change in s.instruments.items():  # an instrument's own starting price wins
+        if "reference_price" in change and symbol in instruments:
+            instruments[symbol] = replace(instruments[symbol], reference_price=change["reference_price"])
     rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments)
     replayed = rt.replay()
     if replayed > SNAPSHOT_AFTER_REPLAY:
