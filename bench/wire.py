@@ -48,6 +48,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -1025,7 +1026,8 @@ def market_pace(journal: Path, speed: float) -> dict[str, float]:
             row = db.execute("SELECT value FROM meta WHERE key='market_accounts'").fetchone()
             accts = set(str(row[0]).split(",")) if row else set()
             for (blob,) in db.execute("SELECT records FROM journal ORDER BY last_seq"):
-                for _seq, ts, cmd in json.loads(blob):
+                # groups of 4 KB and more are stored zlib-compressed (store/journal.py)
+                for _seq, ts, cmd in json.loads(blob if blob[:1] == b"[" else zlib.decompress(blob)):
                     c = cmd.get("c")
                     if c in ("index", "prices"):
                         mkt_ts.append(ts)
@@ -1038,7 +1040,7 @@ def market_pace(journal: Path, speed: float) -> dict[str, float]:
                         last = ts
         finally:
             db.close()
-    except (sqlite3.Error, ValueError, TypeError):
+    except (sqlite3.Error, ValueError, TypeError, zlib.error):
         return {}
     if first is None or last is None or last <= first:
         return {}
@@ -1449,7 +1451,7 @@ def write_markdown(path: Path, args: argparse.Namespace, points: list[Point], me
             f"every {MARKET_INTERVAL_MS} ms of exchange time: it publishes an index price for each "
             "listed instrument, has its maker (re)quote a ladder of post-only orders (`cancelall` + "
             "`place`) and sometimes sends a taker's market order, all through the same journaled engine "
-            "path as users' commands, one command after the other. `--speed 10` runs "
+            "path as users' commands, each step's commands applied back to back and committed as one group. `--speed 10` runs "
             "exchange time 10 times faster, so the market nominally steps 10 times per second. Runs "
             "alternate between the settings in the order "
             + ", then ".join("(" + ", ".join(f"*{x}*" for x in o) + ")" for o in seq)
