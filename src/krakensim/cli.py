@@ -32,7 +32,7 @@ def main() -> None:
 @click.option("--start-time", default="2026-01-01T00:00:00Z", show_default=True,
               help="Where a manual clock starts (ISO-8601).")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="TOML configuration: [market] settings and [instruments.SYMBOL] reference prices "
+              help="TOML configuration: [market], [prices.BASE] price sources, [clock], [instruments.SYMBOL] "
                    "(docs/configuration.md).")
 @click.option("--speed", type=float, default=None,
               help="With the wall clock: exchange time runs this many times faster.")
