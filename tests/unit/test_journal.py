@@ -147,22 +147,23 @@ def test_a_snapshot_plus_the_tail_gives_the_state_of_the_whole_journal(tmp_path:
 def test_an_unreadable_snapshot_falls_back_to_the_whole_journal(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite"
     rt = make(path)
-
-    async def go() -> None:
-        await workload_more(rt, 0)
-        await rt.barrier()
-        await rt.stop()
-
-    asyncio.run(go())
-    from krakensim.runtime.core import SNAPSHOT_TAG
-
+    asyncio.run(one_round(rt))
     journal = Journal(str(path))
-    journal.write_snapshot(rt.seq, SNAPSHOT_TAG, b"not a snapshot")
+    journal.write_snapshot(rt.seq, rt.snapshot_tag, b"not a snapshot")
     journal.write_snapshot(rt.seq - 1, "older code", b"ignored")  # another tag is never loaded
     journal.close()
     again = make(path)
     assert again.replay() == rt.seq and again.snapshot_seq == 0
     assert again.exchange.digest() == rt.exchange.digest()
+
+
+async def one_round(rt: Runtime, snapshot: bool = False) -> None:
+    """One round of ``workload_more``, durable, a snapshot if asked (stop writes none this small), stop."""
+    await workload_more(rt, 0)
+    await rt.barrier()
+    if snapshot:
+        rt.snapshot_sync()
+    await rt.stop()
 
 
 async def workload_more(rt: Runtime, round_: int) -> None:
@@ -173,3 +174,33 @@ async def workload_more(rt: Runtime, round_: int) -> None:
         rt.clock.advance(10)
         await rt.submit({"c": "place", "a": a, "s": "PF_XBTUSD", "d": BUY if i % 2 else SELL, "t": "lmt",
                          "q": 1 + i, "p": 89000 if i % 2 else 91000})
+
+
+def test_a_snapshot_inside_a_group_replays_the_rest_of_that_group(tmp_path: Path) -> None:
+    journal = Journal(str(tmp_path / "j.sqlite"))
+    journal.append_many([Journal.record(1, T0, {"c": "tick"})])
+    journal.append_many([Journal.record(2, T0, {"c": "tick"})])
+    # a group that went on filling while a snapshot was taken after command 3
+    journal.append_many([Journal.record(3, T0, {"c": "tick"}), Journal.record(4, T0 + 1, {"c": "tick"})])
+    assert [seq for seq, _, _ in journal.replay(3)] == [4]
+    assert [seq for seq, _, _ in journal.replay(2)] == [3, 4]
+    assert [seq for seq, _, _ in journal.replay(0)] == [1, 2, 3, 4]
+
+
+def test_a_snapshot_of_another_configuration_is_not_loaded(tmp_path: Path) -> None:
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from krakensim.engine import default_instruments
+
+    path = tmp_path / "j.sqlite"
+    rt = make(path)
+    asyncio.run(one_round(rt, snapshot=True))
+    instruments = default_instruments()
+    instruments["PF_ETHUSD"] = replace(instruments["PF_ETHUSD"], tick_size=Decimal("0.5"))
+    other = Runtime(seed=5, journal=Journal(str(path)), clock=ManualClock(T0), instruments=instruments)
+    assert other.snapshot_tag != rt.snapshot_tag
+    assert other.replay() == rt.seq and other.snapshot_seq == 0  # the whole journal, with the new instrument
+    assert other.exchange.instruments["PF_ETHUSD"].tick_size == Decimal("0.5")
+    same = make(path)
+    assert same.replay() == 0 and same.snapshot_seq == rt.seq

@@ -92,6 +92,12 @@ def test_expiry_cancels_orders_settles_positions_and_lists_the_next() -> None:
         "FF_XBTUSD_260227", "FF_XBTUSD_260327", "FF_XBTUSD_260626", "FF_XBTUSD_261225"]
     r = ex.execute({"c": "place", "a": a, "s": sym, "d": BUY, "t": "lmt", "q": 1, "p": 80_000}, ltt + 1)
     assert r.status == "marketInactive"
+    # prices for it change nothing (the settlement price stays) and need not be journaled
+    digest = ex.digest()
+    for cmd in ({"c": "index", "s": sym, "p": 99_000}, {"c": "prices", "s": sym, "mark": 99_000}):
+        r = ex.execute(cmd, ltt + 2)
+        assert r.status == "marketInactive" and ex.changed_nothing(cmd, r)
+    assert ex.marks[sym] == price and ex.digest() == digest
 
 
 def test_the_index_drives_the_mark_through_the_impact_mid() -> None:

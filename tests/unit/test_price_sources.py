@@ -32,10 +32,14 @@ def test_price_files_accept_seconds_millis_and_iso_and_refuse_nonsense(tmp_path:
     f = tmp_path / "p.csv"
     f.write_text("timestamp,price\n1767225600,100\n1767225601000,101.5\n2026-01-01T00:00:05Z,99\n")
     assert load_price_file(f) == [(0, 100.0), (1000, 101.5), (5000, 99.0)]
-    for bad in ("1767225600,-1\n", "1767225601,1\n1767225600,1\n", "x,y\nz,1\n", ""):
+    for bad in ("1767225600,-1\n", "1767225601,1\n1767225600,1\n", "x,y\nz,1\n", "", "1767225600,1\ninf,100\n",
+                "1767225600,nan\n", "1767225600,1e400\n"):
         f.write_text(bad)
         with pytest.raises(PriceFileError):
             load_price_file(f)
+    f.write_bytes(b"\xff\xfe\x00timestamp,price\n")  # not text
+    with pytest.raises(PriceFileError):
+        load_price_file(f)
 
 
 def test_replay_steps_through_the_file_and_loops() -> None:
@@ -52,7 +56,8 @@ def test_gbm_continues_from_a_price_set_from_outside_and_fixed_stays() -> None:
     g = GBMSource(vol=0.5)
     p = g.step(rng, T0, 1000, 90_000.0)
     assert p != 90_000.0 and abs(p / 90_000 - 1) < 0.01
-    q = g.step(rng, T0 + 1000, 1000, 50_000.0)  # the control API moved it to 50,000
+    assert g.step(rng, T0 + 1000, 1000, 90_000.0) != p  # not moved: it goes on from its own value
+    q = g.step(rng, T0 + 2000, 1000, 50_000.0, moved=True)  # the control API moved it to 50,000
     assert abs(q / 50_000 - 1) < 0.01
     assert FixedSource().step(rng, T0, 1000, 123.5) == 123.5
 
@@ -104,6 +109,10 @@ def test_price_tables_in_the_configuration(tmp_path: Path) -> None:
     assert isinstance(sol, GBMSource) and sol.vol == 0.9 and sol.drift == 0.1
     for bad in ('[prices.XBT]\nsource = "brownian"', '[prices.XBT]\nsource = "fixed"\nvol = 1',
                 '[prices.XBT]\nsource = "replay"', '[prices.XBT]\nsource = "replay"\nfile = "missing.csv"',
-                '[prices.XBT]\nprice = -5', '[prices.XBT]\nvol = "high"'):
+                '[prices.XBT]\nprice = -5', '[prices.XBT]\nvol = "high"', '[prices.XBT]\nsource = []',
+                '[prices.XBT]\nvol = nan', '[prices.XBT]\njump_size = inf', 'prices = 5', 'instruments = 5',
+                '[prices.XBT]\nsource = "replay"\nfile = "x.csv"\nloop = "no"', '[market]\nlevels = 2.5',
+                '[market]\ntaker_prob = 2', '[market]\nvol = nan', '[market]\ninterval_ms = "fast"',
+                '[clock]\nspeed = nan', '[clock]\nspeed = "x"', '[market]\nenabled = "yes"'):
         with pytest.raises(ConfigError):
             parse_config(tomllib.loads(bad), tmp_path)

@@ -275,6 +275,8 @@ class Exchange:
             return Result("created", extra=self.create_account(cmd["usd8"], cmd.get("uid")))
         if c == "mark":  # older journals: the mark alone
             return self.set_prices(cmd["s"], cmd["p"], None, now)
+        if c in ("prices", "index") and cmd["s"] not in self.listed:
+            return Result("marketInactive")  # an expired contract keeps its settlement price
         if c == "prices":
             return self.set_prices(cmd["s"], cmd.get("mark"), cmd.get("index"), now)
         if c == "index":
@@ -300,6 +302,8 @@ class Exchange:
             return res.status in ("notFound", "filled", "wouldProcessAfterSpecifiedTime")
         if c == "edit":
             return res.status != "edited"
+        if c in ("prices", "index"):
+            return res.status == "marketInactive"
         return c == "tick"
 
     def next_deadline(self) -> int | None:

@@ -68,13 +68,18 @@ class MarketSim:
             source = self.sources.get(base)
             if source is None:
                 source = self.sources[base] = GBMSource(vol=self.config.vol)
-            price = source.step(self.rng, now, dt_ms, self._current(ex, members))
+            current, moved = self._current(ex, members)
+            price = source.step(self.rng, now, dt_ms, current, moved)
             for inst in members:
+                if inst.symbol not in ex.listed:  # expired during this step
+                    continue
                 index = max(1, round(price * inst.tick_den / inst.tick_num))
                 self.published[inst.symbol] = index
                 yield {"c": "index", "s": inst.symbol, "p": index}
         for base in sorted(by_underlying):
             for inst in by_underlying[base]:
+                if inst.symbol not in ex.listed:
+                    continue
                 yield from self._quote(ex, inst, now)
                 if self.rng.random() < self.config.taker_prob:
                     index = ex.index[inst.symbol]
@@ -82,14 +87,15 @@ class MarketSim:
                     side = BUY if self.rng.random() < 0.5 else SELL
                     yield {"c": "place", "a": self.taker, "s": inst.symbol, "d": side, "t": "mkt", "q": lots}
 
-    def _current(self, ex: Exchange, members: list[Instrument]) -> float:
-        """The underlying's index now: one moved from outside since the last step wins."""
+    def _current(self, ex: Exchange, members: list[Instrument]) -> tuple[float, bool]:
+        """The underlying's index now, and whether it was moved from outside since the last step
+        (the first contract whose index is not what the market published wins)."""
         for inst in members:
             ticks = ex.index[inst.symbol]
-            if self.published.get(inst.symbol) != ticks:
-                return ticks * inst.tick_num / inst.tick_den
+            if inst.symbol in self.published and self.published[inst.symbol] != ticks:
+                return ticks * inst.tick_num / inst.tick_den, True
         inst = members[0]
-        return ex.index[inst.symbol] * inst.tick_num / inst.tick_den
+        return ex.index[inst.symbol] * inst.tick_num / inst.tick_den, False
 
     def fair(self, inst: Instrument, index: int, now: int) -> int:
         cfg = self.config

@@ -2,8 +2,8 @@
 
 A source is asked, once per market step, for the underlying's index price in its quote
 currency. ``current`` is the index the exchange holds now (it may have been set through the
-control API since the last step): the fixed source keeps it, the stochastic one continues
-from it, the replay ignores it.
+control API since the last step, then ``moved`` is true): the fixed source keeps it, the
+stochastic one continues from it when it was moved (or at the first step), the replay ignores it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ YEAR_MS = 31_536_000_000
 
 
 class PriceSource(Protocol):
-    def step(self, rng: random.Random, now: int, dt_ms: int, current: float) -> float: ...
+    def step(self, rng: random.Random, now: int, dt_ms: int, current: float, moved: bool) -> float: ...
 
 
 @dataclass
@@ -33,9 +33,10 @@ class GBMSource:
     jump_size: float = 0.02  # relative standard deviation of a jump
     value: float | None = None
 
-    def step(self, rng: random.Random, now: int, dt_ms: int, current: float) -> float:
-        # continue from the exchange's index when it was moved from outside (control API)
-        if self.value is None or abs(self.value - current) > abs(current) * 1e-4:
+    def step(self, rng: random.Random, now: int, dt_ms: int, current: float, moved: bool = False) -> float:
+        # continue from the exchange's index when it was moved from outside (control API);
+        # otherwise from its own unrounded value, so a coarse tick grid does not freeze it
+        if self.value is None or moved:
             self.value = current
         dt = dt_ms / YEAR_MS
         z = rng.gauss(0.0, 1.0)
@@ -49,7 +50,7 @@ class GBMSource:
 class FixedSource:
     """The index stays where it is: at the starting price, or wherever the control API puts it."""
 
-    def step(self, rng: random.Random, now: int, dt_ms: int, current: float) -> float:
+    def step(self, rng: random.Random, now: int, dt_ms: int, current: float, moved: bool = False) -> float:
         return current
 
 
@@ -68,7 +69,7 @@ class ReplaySource:
     _i: int = field(default=0, repr=False)
     _lap: int = field(default=0, repr=False)
 
-    def step(self, rng: random.Random, now: int, dt_ms: int, current: float) -> float:
+    def step(self, rng: random.Random, now: int, dt_ms: int, current: float, moved: bool = False) -> float:
         if self.start is None:
             self.start = now
         elapsed = now - self.start
@@ -101,15 +102,24 @@ def _timestamp_ms(text: str) -> int:
         if dt.tzinfo is None:
             dt = dt.replace(tzinfo=UTC)
         return int(dt.timestamp() * 1000)
+    if not value.is_finite() or not 0 <= value < 10**15:
+        raise PriceFileError(f"not a timestamp: {text!r}")
     # below 1e11 it is seconds (1e11 s is the year 5138; 1e11 ms is 1973)
     return int(value * 1000) if value < 100_000_000_000 else int(value)
 
 
 def load_price_file(path: str | Path) -> list[tuple[int, float]]:
     """Read a CSV of ``timestamp,price`` rows (a header line is allowed) into replay rows."""
+    try:
+        return _read_price_file(path)
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise PriceFileError(f"{path}: not a CSV text file ({e})") from e
+
+
+def _read_price_file(path: str | Path) -> list[tuple[int, float]]:
     rows: list[tuple[int, float]] = []
     header = True  # the first line that is not a comment may be a header
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8") as f:
         for n, rec in enumerate(csv.reader(f), 1):
             if not rec or rec[0].strip().startswith("#"):
                 continue

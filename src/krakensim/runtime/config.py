@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -119,6 +120,8 @@ def parse_source(base: str, table: dict[str, Any], root: Path) -> tuple[PriceSou
     """One ``[prices.BASE]`` table: the source, and the price it starts at (if it says)."""
     table = dict(table)
     kind = table.pop("source", "gbm")
+    if not isinstance(kind, str):
+        raise ConfigError(f"prices.{base}.source must be gbm, replay or fixed")
     start = _price(table.pop("price"), f"prices.{base}.price") if "price" in table else None
     allowed = {"gbm": set(GBM_KEYS), "fixed": set(), "replay": {"file", "loop"}}.get(kind)
     if allowed is None:
@@ -136,11 +139,14 @@ def parse_source(base: str, table: dict[str, Any], root: Path) -> tuple[PriceSou
             rows = load_price_file(path if path.is_absolute() else root / path)
         except (OSError, PriceFileError) as e:
             raise ConfigError(f"prices.{base}.file: {e}") from e
-        return ReplaySource(rows, loop=bool(table.get("loop", True))), start or Decimal(str(rows[0][1]))
+        loop = table.get("loop", True)
+        if not isinstance(loop, bool):
+            raise ConfigError(f"prices.{base}.loop must be true or false")
+        return ReplaySource(rows, loop=loop), start or Decimal(str(rows[0][1]))
     gbm = GBMSource()
     for key, value in table.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"prices.{base}.{key} must be a number")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ConfigError(f"prices.{base}.{key} must be a finite number")
         setattr(gbm, key, float(value))
     if gbm.vol < 0 or not 0 <= gbm.jump_prob <= 1 or gbm.jump_size < 0:
         raise ConfigError(f"prices.{base}: vol and jump_size must not be negative, jump_prob within 0..1")
@@ -154,22 +160,34 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
     unknown = set(doc) - {"market", "instruments", "clock", "prices"}
     if unknown:
         raise ConfigError(f"unknown sections or keys: {sorted(unknown)}")
+    for section in ("market", "clock", "instruments", "prices"):
+        if not isinstance(doc.get(section, {}), dict):
+            raise ConfigError(f"[{section}] must be a table")
     market = dict(doc.get("market", {}))
-    cfg.market_enabled = bool(market.pop("enabled", False))
-    cfg.market_interval_ms = int(market.pop("interval_ms", 1000))
-    if cfg.market_interval_ms <= 0:
-        raise ConfigError("market.interval_ms must be positive")
+    enabled = market.pop("enabled", False)
+    interval = market.pop("interval_ms", 1000)
+    if not isinstance(enabled, bool):
+        raise ConfigError("market.enabled must be true or false")
+    if isinstance(interval, bool) or not isinstance(interval, int) or interval <= 0:
+        raise ConfigError("market.interval_ms must be a positive integer")
+    cfg.market_enabled, cfg.market_interval_ms = enabled, interval
     names = {f.name: f.type for f in fields(MarketConfig)}
     for key, value in market.items():
         if key not in names:
             raise ConfigError(f"unknown market setting {key!r} (known: {sorted(names)})")
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"market.{key} must be a number")
+        whole = names[key] == "int"
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            raise ConfigError(f"market.{key} must be {'an integer' if whole else 'a number'}")
+        if not math.isfinite(value) or value < 0 or (key == "taker_prob" and value > 1):
+            raise ConfigError(f"market.{key} must be a finite number, not negative (taker_prob at most 1)")
         setattr(cfg.market, key, value)
+    if not 1 <= cfg.market.levels <= 100 or cfg.market.level_usd < 1:
+        raise ConfigError("market.levels must be 1 to 100 and market.level_usd at least 1")
     clock = doc.get("clock", {})
-    cfg.speed = float(clock.get("speed", 1.0))
-    if cfg.speed <= 0:
-        raise ConfigError("clock.speed must be positive")
+    speed = clock.get("speed", 1.0)
+    if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed < math.inf:
+        raise ConfigError("clock.speed must be a positive number")
+    cfg.speed = float(speed)
     for symbol, table in doc.get("instruments", {}).items():
         cfg.instruments[symbol] = parse_instrument(symbol, table)
         if "reference_price" in cfg.instruments[symbol]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import hashlib
 import os
 import pickle
@@ -85,6 +86,10 @@ class Runtime:
         self.market_step: Callable[[int], Coroutine[Any, Any, None]] | None = None
         self.fatal: BaseException | None = None
         self.snapshot_seq = 0  # the command the latest snapshot was taken after
+        # a snapshot is loaded only by the same code with the same instruments, series and seed
+        ex = self.exchange
+        config = repr((sorted(ex.instruments.items()), ex.series, seed)).encode()
+        self.snapshot_tag = SNAPSHOT_TAG + hashlib.sha256(config).hexdigest()[:16]
 
     # ------------------------------------------------------------------ replay
     def replay(self, use_snapshot: bool = True) -> int:
@@ -92,7 +97,7 @@ class Runtime:
         if self.journal is None:
             return 0
         after = 0
-        snap = self.journal.latest_snapshot(SNAPSHOT_TAG) if use_snapshot else None
+        snap = self.journal.latest_snapshot(self.snapshot_tag) if use_snapshot else None
         if snap is not None:
             try:
                 exchange, keys = pickle.loads(zlib.decompress(snap[1]))
@@ -114,7 +119,7 @@ class Runtime:
     def snapshot_sync(self) -> None:
         """Write a snapshot now (start-up and shut-down: nothing is in flight)."""
         if self.journal is not None and self.seq > self.snapshot_seq:
-            self.journal.write_snapshot(self.seq, SNAPSHOT_TAG, zlib.compress(self._state(), 1))
+            self.journal.write_snapshot(self.seq, self.snapshot_tag, zlib.compress(self._state(), 1))
             self.snapshot_seq = self.seq
 
     async def snapshot(self) -> None:
@@ -136,7 +141,11 @@ class Runtime:
         else:
             tmp = f"{self.journal.path}.snapshot-{seq}"
             r, w = os.pipe()
-            pid = os.fork()
+            gc.freeze()  # the collector must not touch (and so copy) every page in the child
+            try:
+                pid = os.fork()
+            finally:
+                gc.unfreeze()
             if pid == 0:  # the child: pickle, wait for the word, write, and leave without cleaning up
                 code = 1
                 try:
@@ -149,18 +158,22 @@ class Runtime:
                 finally:
                     os._exit(code)
             os.close(r)
+            status = -1
             try:
-                await self.barrier()
-                os.write(w, b"1")
+                try:
+                    await self.barrier()
+                    os.write(w, b"1")
+                finally:
+                    os.close(w)  # without the word the child leaves without writing
+                    _, status = await asyncio.shield(loop.run_in_executor(None, os.waitpid, pid, 0))
+                if status != 0:
+                    raise RuntimeError(f"the snapshot child failed (status {status})")
+                with open(tmp, "rb") as f:
+                    blob = f.read()
             finally:
-                os.close(w)
-            _, status = await loop.run_in_executor(None, os.waitpid, pid, 0)
-            if status != 0 or not os.path.exists(tmp):
-                raise RuntimeError(f"the snapshot child failed (status {status})")
-            with open(tmp, "rb") as f:
-                blob = f.read()
-            os.unlink(tmp)
-        await loop.run_in_executor(self._pool, self.journal.write_snapshot, seq, SNAPSHOT_TAG, blob)
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        await loop.run_in_executor(self._pool, self.journal.write_snapshot, seq, self.snapshot_tag, blob)
         self.snapshot_seq = seq
 
     async def _snapshot_loop(self) -> None:
@@ -171,6 +184,7 @@ class Runtime:
                     await self.snapshot()
                 except Exception as e:  # noqa: BLE001 - a failed snapshot costs only replay time
                     print(f"krakensim: snapshot failed ({e!r})", file=sys.stderr)
+                    self.snapshot_seq = self.seq  # try again a million commands later, not every 5 s
 
     def _apply(self, cmd: dict[str, Any], now: int) -> Result:
         c = cmd["c"]

@@ -88,6 +88,9 @@ def build(s: Settings) -> Built:
     for symbol, change in s.instruments.items():  # an instrument's own starting price wins
         if "reference_price" in change and symbol in instruments:
             instruments[symbol] = replace(instruments[symbol], reference_price=change["reference_price"])
+    for symbol, inst in instruments.items():
+        if inst.price_to_ticks(inst.reference_price) is None:
+            raise ConfigError(f"{symbol}: the starting price {inst.reference_price} is not a usable price")
     rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments)
     replayed = rt.replay()
     if replayed > SNAPSHOT_AFTER_REPLAY:

@@ -94,10 +94,10 @@ class Journal:
             raise
 
     def replay(self, after: int = 0) -> Iterator[tuple[int, int, dict[str, Any]]]:
-        """Every journaled command after ``after``, in order (snapshots are taken between groups)."""
-        rows = self.db.execute("SELECT records FROM journal WHERE first_seq > ? ORDER BY last_seq", (after,))
+        """Every journaled command after ``after``, in order (a snapshot may fall inside a group)."""
+        rows = self.db.execute("SELECT records FROM journal WHERE last_seq > ? ORDER BY last_seq", (after,))
         for (blob,) in rows:
-            yield from ((seq, ts, cmd) for seq, ts, cmd in _unpack(blob))
+            yield from ((seq, ts, cmd) for seq, ts, cmd in _unpack(blob) if seq > after)
 
     def last_ts(self) -> int | None:
         row = self.db.execute("SELECT records FROM journal ORDER BY last_seq DESC LIMIT 1").fetchone()
