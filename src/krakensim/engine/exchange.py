@@ -179,7 +179,6 @@ class Exchange:
         self.triggers: dict[str, TriggerBook] = {}
         self.marks: dict[str, int] = {}
         self.index: dict[str, int] = {}
-        self.index_time: dict[str, int] = {}  # when the index was last set
         # the premium of the impact mid over the index, an EMA in 1e-6 ticks, once a price source feeds the index
         self.premium: dict[str, int] = {}
         self.last: dict[str, tuple[int, int, int]] = {}  # symbol -> (ticks, lots, ts)
@@ -193,8 +192,6 @@ class Exchange:
         self.candles: dict[tuple[str, str], OrderedDict[int, list[int]]] = {}
         # (period start, relative rate in 1e-12, mark ticks when published) per perpetual, oldest first
         self.funding: dict[str, deque[tuple[int, int, int]]] = {}
-        # (last trading time, settlement price ticks) of every expired maturity
-        self.settlements: dict[str, tuple[int, int]] = {}
         for inst in instruments.values():
             t = inst.price_to_ticks(inst.reference_price)
             if t is None:
@@ -332,26 +329,24 @@ class Exchange:
         assert ticks is not None
         return ticks
 
-    def index_average(self, symbol: str, ltt: int, minutes: int) -> int:
-        """The average of the index's one-minute closes over ``minutes`` before ``ltt`` (ticks).
-
-        It is the settlement price of a fixed maturity, and the reference rate (``rr_``).
+    def _index_average(self, symbol: str, ltt: int, minutes: int) -> int:
+        """The average of the index's one-minute closes over ``minutes`` before ``ltt`` (ticks):
+        the settlement price of a fixed maturity (which keeps it as its mark from then on).
 
         A minute without an index update carries the previous close forward; with no update
         in the window at all, the price is the index now.
         """
+        if minutes <= 0:
+            return self.index[symbol]
         candles = self.candles[(symbol, "spot")]
         start = ltt - ltt % MINUTE_MS - minutes * MINUTE_MS
-        before = [c[3] for m, c in candles.items() if m < start]
-        price = before[-1] if before else self.index[symbol]
+        price = next((c[3] for m, c in reversed(candles.items()) if m < start), self.index[symbol])
         total = 0
         for i in range(minutes):
             c = candles.get(start + i * MINUTE_MS)
             if c is not None:
                 price = c[3]
             total += price
-        if minutes <= 0:
-            return self.index[symbol]
         return (total + minutes // 2) // minutes
 
     def _expire(self, now: int) -> None:
@@ -366,7 +361,7 @@ class Exchange:
                         self._cancel_resting(o, self.accounts[o.acct], now, "contract_expired")
             ltt = inst.last_trading_ms
             assert ltt is not None
-            price = self.index_average(s, ltt, inst.settlement_minutes)
+            price = self._index_average(s, ltt, inst.settlement_minutes)
             if self.marks[s] != price:
                 self.mark_changes[s].append((now, price))
             self.marks[s] = price
@@ -380,7 +375,6 @@ class Exchange:
                     pos.lots = pos.cost = 0
             self.open_interest[s] = 0
             self.market_state[s] = "inactive"
-            self.settlements[s] = (ltt, price)
             del self.listed[s]
         self._roll(now)
 
@@ -459,7 +453,6 @@ class Exchange:
             self._candle(symbol, "mark", now, mark, 0)
         if index is not None:
             self.index[symbol] = index
-            self.index_time[symbol] = now
             self._candle(symbol, "spot", now, index, 0)
         self._run_triggers(symbol, now)
         return Result("ok")
@@ -1197,8 +1190,7 @@ class Exchange:
         h = sha256()
         h.update(repr((self.seed, self.ids.counter, self.fees_collected, self.trigger_seq,
                        sorted(self.dms.items()), self.funding_next, list(self.listed), self.expiry_next,
-                       sorted(self.premium.items()), sorted(self.settlements.items()),
-                       sorted(self.index_time.items()),
+                       sorted(self.premium.items()),
                        sorted((k, list(v)) for k, v in self.funding.items()))).encode())
         for s in sorted(self.books):
             b = self.books[s]

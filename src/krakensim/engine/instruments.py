@@ -85,11 +85,6 @@ class Instrument:
         return self.last_trading_ms is None
 
     @property
-    def index_symbol(self) -> str:
-        """The real-time index the contract follows (``in_xbtusd``)."""
-        return f"in_{self.base.lower()}{self.quote.lower()}"
-
-    @property
     def lot_size(self) -> Decimal:
         return Decimal(1).scaleb(-self.precision)
 
