@@ -17,7 +17,7 @@ def test_the_example_file_is_valid_and_complete() -> None:
     cfg = load_config(str(ROOT / "examples" / "krakensim.toml"))
     assert cfg.market_enabled and cfg.market_interval_ms == 1000
     assert cfg.market.levels == 5 and cfg.market.level_usd == 20000
-    assert cfg.reference_prices["PF_XBTUSD"] == Decimal("90000")
+    assert cfg.instruments["PF_XBTUSD"]["reference_price"] == Decimal("90000")
 
 
 def test_bad_keys_and_values_are_refused() -> None:

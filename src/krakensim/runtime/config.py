@@ -28,7 +28,6 @@ class Config:
     market_interval_ms: int = 1000
     market: MarketConfig = field(default_factory=MarketConfig)
     speed: float = 1.0
-    reference_prices: dict[str, Decimal] = field(default_factory=dict)
     # by underlying ("XBT"): where every contract's index comes from, and where it starts
     sources: dict[str, PriceSource] = field(default_factory=dict)
     start_prices: dict[str, Decimal] = field(default_factory=dict)
@@ -80,10 +79,7 @@ def apply_instruments(instruments: dict[str, Instrument], changes: dict[str, dic
                 raise ConfigError(f"instruments.{symbol}: not an instrument krakensim lists")
             del instruments[symbol]
             continue
-        fields_ = {"tick_size": "tick_size", "precision": "precision", "category": "category",
-                   "max_position_size": "max_position_size", "impact_mid_size": "impact_mid_size",
-                   "reference_price": "reference_price"}
-        kwargs = {fields_[k]: v for k, v in change.items()}
+        kwargs = change  # parse_instrument's keys are Instrument's field names
         base = instruments.get(symbol)
         if base is None:
             m = NEW_SYMBOL.fullmatch(symbol)
@@ -93,7 +89,7 @@ def apply_instruments(instruments: dict[str, Instrument], changes: dict[str, dic
             if missing:
                 raise ConfigError(f"instruments.{symbol}: a new instrument needs {', '.join(sorted(missing))}")
             template = default_instruments()[NEW_TEMPLATE]
-            base = replace(template, symbol=symbol, base=m.group(1), category=kwargs.get("category", ""))
+            base = replace(template, symbol=symbol, base=m.group(1), category="")
         try:
             inst = replace(base, **kwargs)
         except ValueError as e:
@@ -190,8 +186,6 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
     cfg.speed = float(speed)
     for symbol, table in doc.get("instruments", {}).items():
         cfg.instruments[symbol] = parse_instrument(symbol, table)
-        if "reference_price" in cfg.instruments[symbol]:
-            cfg.reference_prices[symbol] = cfg.instruments[symbol]["reference_price"]
     for base, table in doc.get("prices", {}).items():
         if not isinstance(table, dict):
             raise ConfigError(f"prices.{base} must be a table")

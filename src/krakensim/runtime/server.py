@@ -81,14 +81,11 @@ def build(s: Settings) -> Built:
         if base not in bases:
             raise ConfigError(f"unknown underlying {base} (known: {', '.join(sorted(bases))})")
     for symbol, inst in instruments.items():
-        if inst.base in s.start_prices:
+        # an underlying's starting price, on each contract's grid, unless the contract has its own
+        if inst.base in s.start_prices and "reference_price" not in s.instruments.get(symbol, {}):
             first = s.start_prices[inst.base]
             on_grid = (first / inst.tick_size).to_integral_value() * inst.tick_size
-            instruments[symbol] = replace(inst, reference_price=max(on_grid, inst.tick_size))
-    for symbol, change in s.instruments.items():  # an instrument's own starting price wins
-        if "reference_price" in change and symbol in instruments:
-            instruments[symbol] = replace(instruments[symbol], reference_price=change["reference_price"])
-    for symbol, inst in instruments.items():
+            inst = instruments[symbol] = replace(inst, reference_price=max(on_grid, inst.tick_size))
         if inst.price_to_ticks(inst.reference_price) is None:
             raise ConfigError(f"{symbol}: the starting price {inst.reference_price} is not a usable price")
     rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments)
