@@ -8,24 +8,11 @@ from krakensim.engine.book import BUY
 from krakensim.market.sim import MarketSim
 from krakensim.runtime.clock import ManualClock
 from krakensim.runtime.core import Runtime
-
-T0 = 1_767_225_600_000
+from simhelpers import T0, run_market
 
 
 def run(seed: int, steps: int = 60) -> tuple[str, int, dict[str, int]]:
-    rt = Runtime(seed=1, clock=ManualClock(T0))
-    maker = rt.submit_sync({"c": "acct", "usd8": 10**17}).extra
-    taker = rt.submit_sync({"c": "acct", "usd8": 10**17}).extra
-    sim = MarketSim(seed=seed, maker=maker, taker=taker)
-
-    async def go() -> None:
-        for _ in range(steps):
-            rt.clock.advance(1000)
-            for cmd in sim.commands(rt.exchange, 1000, rt.clock()):
-                await rt.submit(cmd)
-
-    asyncio.run(go())
-    ex = rt.exchange
+    ex = run_market(seed, steps).exchange
     trades = sum(len(ex.trades[s]) for s in ex.instruments)
     return ex.digest(), trades, dict(ex.index)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import tomllib
 from decimal import Decimal
@@ -10,15 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from krakensim.market.sim import MarketSim
 from krakensim.market.sources import FixedSource, GBMSource, PriceFileError, ReplaySource, load_price_file
-from krakensim.runtime.clock import ManualClock
 from krakensim.runtime.config import ConfigError, parse_config
-from krakensim.runtime.core import Runtime
+from simhelpers import T0, run_market
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "prices" / "xbtusd-sample.csv"
-T0 = 1_767_225_600_000
 
 
 def test_the_sample_file_loads_in_order() -> None:
@@ -62,25 +58,8 @@ def test_gbm_continues_from_a_price_set_from_outside_and_fixed_stays() -> None:
     assert FixedSource().step(rng, T0, 1000, 123.5) == 123.5
 
 
-def _market(sources: dict, steps: int = 5) -> Runtime:
-    rt = Runtime(seed=1, clock=ManualClock(T0))
-    rt.submit_sync({"c": "tick"})
-    maker = rt.submit_sync({"c": "acct", "usd8": 10**17}).extra
-    taker = rt.submit_sync({"c": "acct", "usd8": 10**17}).extra
-    sim = MarketSim(seed=5, maker=maker, taker=taker, sources=sources)
-
-    async def go() -> None:
-        for _ in range(steps):
-            rt.clock.advance(1000)
-            for cmd in sim.commands(rt.exchange, 1000, rt.clock()):
-                await rt.submit(cmd)
-
-    asyncio.run(go())
-    return rt
-
-
 def test_every_contract_on_an_underlying_shares_its_index() -> None:
-    ex = _market({"XBT": ReplaySource([(0, 95_000.0), (2000, 95_500.25)], loop=False)}).exchange
+    ex = run_market(5, 5, {"XBT": ReplaySource([(0, 95_000.0), (2000, 95_500.25)], loop=False)}).exchange
     xbt = [s for s, i in ex.listed.items() if i.base == "XBT"]
     assert len(xbt) >= 4 and any(s.startswith("FI_") for s in xbt)
     for s in xbt:
@@ -91,7 +70,7 @@ def test_every_contract_on_an_underlying_shares_its_index() -> None:
 
 
 def test_a_fixed_underlying_keeps_its_index() -> None:
-    ex = _market({"XBT": FixedSource()}).exchange
+    ex = run_market(5, 5, {"XBT": FixedSource()}).exchange
     assert ex.index["PF_XBTUSD"] == 90_000 and ex.index["PI_XBTUSD"] == 180_000
     book = ex.books["PF_XBTUSD"]
     assert book.bids.best() is not None and book.asks.best() is not None  # still quoted
