@@ -7,7 +7,7 @@ import asyncio
 from krakensim.market.sources import PriceSource
 from krakensim.runtime.clock import ManualClock
 from krakensim.runtime.core import Runtime
-from krakensim.runtime.market import attach_to_manual_clock, make_sim
+from krakensim.serve.market import attach_to_manual_clock, make_sim
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 

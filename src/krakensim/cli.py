@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import click
 
-from .api.auth import valid_secret
+from .runtime.keys import valid_secret
 
 
 @click.group()
@@ -48,8 +48,8 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
           http: str, market: bool, prices: tuple[str, ...], config_file: str | None,
           speed: float | None) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
-    from .runtime.server import Settings
-    from .runtime.server import serve as run
+    from .serve.build import Settings
+    from .serve.http import serve as run
 
     keys = list(api_keys)
     secrets = list(api_secrets)
@@ -59,26 +59,26 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
         secrets.insert(0, env_secret)
     if len(keys) != len(secrets):
         raise click.UsageError("give one --api-secret for each --api-key")
-    from .admin.routes import MAX_FUNDS
+    from .engine.accounts import MAX_FUNDS_USD
 
     try:
         funds_value = Decimal(funds)
     except ArithmeticError as e:
         raise click.UsageError("--funds must be a number") from e
-    if not funds_value.is_finite() or not 0 <= funds_value <= MAX_FUNDS:
-        raise click.UsageError(f"--funds must be between 0 and {MAX_FUNDS}")
+    if not funds_value.is_finite() or not 0 <= funds_value <= MAX_FUNDS_USD:
+        raise click.UsageError(f"--funds must be between 0 and {MAX_FUNDS_USD}")
     for s in secrets:
         if not valid_secret(s):
             raise click.UsageError("--api-secret must be base64 (as Kraken's secrets are)")
     manual_start = None
     if clock == "manual":
-        from .api.wire import parse_iso
+        from .api.params import parse_iso
 
         manual_start = parse_iso(start_time)
         if manual_start is None:
             raise click.UsageError("--start-time must be an ISO-8601 date-time")
     from .market.sources import FixedSource, PriceSource
-    from .runtime.config import ConfigError, load_config
+    from .serve.config import ConfigError, load_config
 
     try:
         cfg = load_config(config_file) if config_file else None

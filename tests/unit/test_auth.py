@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from krakensim.api.auth import KeyStore, NonceState, sign, signed_path
+from krakensim.runtime.keys import KeyStore, NonceState, sign, signed_path
 
 SECRET = base64.b64encode(bytes(range(64))).decode()
 NONCE = "170000000000000000"
@@ -61,7 +61,7 @@ def test_client_examples_verify(message: str, authent: str) -> None:
     keys = KeyStore()
     keys.add("test-api-key", SECRET, "acct")
     k = keys.verify("test-api-key", authent, message.encode())
-    assert k is not None and k.account == "acct"
+    assert k is not None and k.account_id == "acct"
 
 
 @pytest.mark.parametrize(("message", "authent"), GUIDE)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from krakensim.runtime.config import ConfigError, load_config, parse_config
+from krakensim.serve.config import ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +29,7 @@ def test_bad_keys_and_values_are_refused() -> None:
 
 def test_instrument_tables_add_change_and_delist() -> None:
     from krakensim.engine import default_instruments
-    from krakensim.runtime.config import apply_instruments
+    from krakensim.serve.config import apply_instruments
 
     cfg = parse_config(tomllib.loads(
         '[instruments.PF_DOGEUSD]\ntick_size = "0.000001"\nprecision = 0\nreference_price = "0.25"\n'

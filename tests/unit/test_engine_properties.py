@@ -13,14 +13,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from krakensim.engine import Exchange, default_instruments
-from krakensim.engine.book import BUY, SELL
+from krakensim.engine import Exchange, Result, default_instruments
+from krakensim.engine.commands import (
+    CODEC,
+    ArmDeadManSwitch,
+    CancelOrder,
+    Command,
+    CreateAccount,
+    EditOrder,
+    PlaceOrder,
+    SetPrices,
+    SetSelfTradeStrategy,
+    Tick,
+)
+from krakensim.engine.units import BUY, SELL
 
 USD = 100_000_000
 T0 = 1_700_000_000_000
@@ -33,22 +44,22 @@ class EngineMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.ex = Exchange(default_instruments(), seed=3)
-        self.log: list[tuple[dict[str, Any], int]] = []
+        self.log: list[tuple[Command, int]] = []
         self.t = T0
         self.accounts: list[str] = []
         self.order_ids: list[str] = []
         self.total = 0
 
-    def run(self, cmd: dict[str, Any]) -> Any:
+    def run(self, cmd: Command) -> Result:
         self.t += 1
-        self.log.append((dict(cmd), self.t))
-        return self.ex.execute(cmd, self.t)
+        self.log.append((cmd, self.t))  # commands are frozen: the log keeps them as they were applied
+        return self.ex.apply(cmd, self.t)
 
     @initialize()
     def make_accounts(self) -> None:
         for _ in range(3):
-            r = self.run({"c": "acct", "usd8": FUNDS})
-            self.accounts.append(r.extra)
+            r = self.run(CreateAccount(FUNDS))
+            self.accounts.append(r.account_id)
             self.total += FUNDS
 
     @rule(
@@ -60,16 +71,12 @@ class EngineMachine(RuleBasedStateMachine):
         a = self.accounts[acct]
         pos = self.ex.accounts[a].positions.get(sym)
         before = abs(pos.lots) if pos else 0
-        cmd: dict[str, Any] = {"c": "place", "a": a, "s": sym, "d": side, "t": otype, "q": lots}
-        if otype != "mkt":
-            cmd["p"] = MID[sym] + offset
-        if ro:
-            cmd["ro"] = True
-        if cli:
-            cmd["cli"] = cli
+        cmd = PlaceOrder(account_id=a, symbol=sym, side=side, order_type=otype, quantity=lots,
+                         limit_price=None if otype == "mkt" else MID[sym] + offset, reduce_only=ro,
+                         client_order_id=cli or None)
         r = self.run(cmd)
         if r.status == "placed":
-            self.order_ids.append(r.oid)
+            self.order_ids.append(r.order_id)
         if ro:
             pos = self.ex.accounts[a].positions.get(sym)
             assert (abs(pos.lots) if pos else 0) <= before, "reduce-only order grew the position"
@@ -82,48 +89,44 @@ class EngineMachine(RuleBasedStateMachine):
     )
     def place_trigger(self, acct: int, sym: str, side: int, otype: str, lots: int, offset: int, limit: int | None,
                       ro: bool, sig: str, dev: int) -> None:
-        cmd: dict[str, Any] = {"c": "place", "a": self.accounts[acct], "s": sym, "d": side, "t": otype, "q": lots,
-                               "sig": sig}
-        if otype == "trailing_stop":
-            cmd["tr"] = [dev, "PERCENT"]
-        else:
-            cmd["sp"] = MID[sym] + offset
-            if limit is not None:
-                cmd["p"] = MID[sym] + offset + limit
-        if ro:
-            cmd["ro"] = True
+        trailing = otype == "trailing_stop"
+        cmd = PlaceOrder(
+            account_id=self.accounts[acct], symbol=sym, side=side, order_type=otype, quantity=lots,
+            trigger_signal=sig, reduce_only=ro,
+            trailing_deviation=(dev, "PERCENT") if trailing else None,
+            stop_price=None if trailing else MID[sym] + offset,
+            limit_price=None if trailing or limit is None else MID[sym] + offset + limit,
+        )
         r = self.run(cmd)
         if r.status == "placed":
-            self.order_ids.append(r.oid)
+            self.order_ids.append(r.order_id)
 
     @rule(sym=st.sampled_from(SYMBOLS), mark=st.integers(-40, 40), index=st.none() | st.integers(-40, 40))
     def move_prices(self, sym: str, mark: int, index: int | None) -> None:
-        cmd: dict[str, Any] = {"c": "prices", "s": sym, "mark": MID[sym] + mark}
-        if index is not None:
-            cmd["index"] = MID[sym] + index
-        self.run(cmd)
+        self.run(SetPrices(sym, mark=MID[sym] + mark, index=None if index is None else MID[sym] + index))
 
     @rule(acct=st.integers(0, 2), timeout=st.integers(0, 3))
     def dead_man_switch(self, acct: int, timeout: int) -> None:
-        self.run({"c": "dms", "a": self.accounts[acct], "t": timeout})
+        self.run(ArmDeadManSwitch(self.accounts[acct], timeout))
 
     @rule(ms=st.integers(1, 4000))
     def time_passes(self, ms: int) -> None:
         self.t += ms
-        self.run({"c": "tick"})
+        self.run(Tick())
 
     @rule(acct=st.integers(0, 2), strategy=st.sampled_from(["REJECT_TAKER", "CANCEL_MAKER_SELF"]))
     def self_trade_strategy(self, acct: int, strategy: str) -> None:
-        self.run({"c": "stp", "a": self.accounts[acct], "v": strategy})
+        self.run(SetSelfTradeStrategy(self.accounts[acct], strategy))
 
     @precondition(lambda self: self.order_ids)
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         oid = data.draw(st.sampled_from(self.order_ids))
-        o = self.ex.open.get(oid) or (self.ex.done[oid].order if oid in self.ex.done else None)
+        finished = self.ex.finished.by_id
+        o = self.ex.open.get(oid) or (finished[oid].order if oid in finished else None)
         if o is None:
             o = next(a.triggers[oid] for a in self.ex.accounts.values() if oid in a.triggers)
-        r = self.run({"c": "cancel", "a": o.acct, "o": oid})
+        r = self.run(CancelOrder(o.account_id, order_id=oid))
         assert r.status in ("cancelled", "filled", "notFound")
 
     @precondition(lambda self: self.order_ids)
@@ -133,17 +136,13 @@ class EngineMachine(RuleBasedStateMachine):
         o = self.ex.open.get(oid)
         if o is None:
             return
-        cmd: dict[str, Any] = {"c": "edit", "a": o.acct, "o": oid, "qm": "RELATIVE"}
-        if lots is not None:
-            cmd["q"] = lots
-        if offset is not None:
-            cmd["p"] = MID[o.symbol] + offset
-        self.run(cmd)
+        self.run(EditOrder(o.account_id, order_id=oid, quantity_mode="RELATIVE", quantity=lots,
+                           limit_price=None if offset is None else MID[o.symbol] + offset))
 
     @invariant()
     def book_not_crossed(self) -> None:
-        for b in self.ex.books.values():
-            assert not b.crossed()
+        for s in self.ex.instruments:
+            assert not self.ex.book(s).crossed()
 
     @invariant()
     def quantity_conserved(self) -> None:
@@ -152,25 +151,25 @@ class EngineMachine(RuleBasedStateMachine):
         net: dict[str, int] = defaultdict(int)
         for a in ex.accounts.values():
             for f in a.fills:
-                filled_by_order[f.oid] += f.lots
+                filled_by_order[f.order_id] += f.lots
             for s, p in a.positions.items():
                 net[s] += p.lots
         triggers = {oid for a in ex.accounts.values() for oid in a.triggers}
         for oid in self.order_ids:
             o = ex.open.get(oid)
             if o is not None:
-                assert 0 <= o.filled < o.qty
+                assert 0 <= o.filled < o.quantity
             elif oid in triggers:
                 assert filled_by_order[oid] == 0  # a trigger has not traded yet
                 continue
             else:
-                d = ex.done[oid]
+                d = ex.finished.by_id[oid]
                 if d.status == "TRIGGER_ACTIVATION_FAILURE" or (d.status == "CANCELLED" and not hasattr(d.order, "filled")):
                     assert filled_by_order[oid] == 0
                     continue
                 o = d.order
                 assert d.status in ("FULLY_EXECUTED", "CANCELLED")
-                assert (o.filled == o.qty) == (d.status == "FULLY_EXECUTED")
+                assert (o.filled == o.quantity) == (d.status == "FULLY_EXECUTED")
             assert filled_by_order[oid] == o.filled
         assert all(v == 0 for v in net.values())
 
@@ -178,31 +177,37 @@ class EngineMachine(RuleBasedStateMachine):
     def reduce_only_fills_never_grow_a_position(self) -> None:
         for a in self.ex.accounts.values():
             for f in a.fills:
-                if f.reduce_only:
-                    before = f.pos_after - f.side * f.lots
-                    assert abs(f.pos_after) < abs(before), "a reduce-only fill grew the position"
+                if f.order_after.reduce_only:
+                    before = f.position_after - f.side * f.lots
+                    assert abs(f.position_after) < abs(before), "a reduce-only fill grew the position"
 
     @invariant()
     def dead_man_switches_are_consistent(self) -> None:
-        for uid, a in self.ex.accounts.items():
-            assert a.dms == self.ex.dms.get(uid)
+        # the switches live only in ex.deadman now (Account.dms is gone): check the redundancy that is left,
+        # the cached earliest deadline, and that every deadline belongs to an existing account
+        deadman = self.ex.deadman
+        assert deadman.next == (min(deadman.deadlines.values()) if deadman.deadlines else None)
+        for uid in deadman.deadlines:
+            assert uid in self.ex.accounts
 
     @invariant()
     def value_conserved(self) -> None:
         ex = self.ex
-        value = sum(a.balance + ex.upnl(a) for a in ex.accounts.values()) + ex.fees_collected
+        value = sum(a.balance + ex.risk.unrealized_pnl(a) for a in ex.accounts.values())
+        value += ex.accounts.fees_collected
         assert value == self.total
 
     @invariant()
     def reserved_margin_and_small_orders_match_open_orders(self) -> None:
         for a in self.ex.accounts.values():
-            assert a.order_im == sum(o.im for o in a.orders.values())
-            assert a.small == sum(1 for o in a.orders.values() if o.small)
+            assert a.order_margin == sum(o.margin for o in a.orders.values())
+            assert a.small_orders == sum(1 for o in a.orders.values() if o.small)
 
     def teardown(self) -> None:
+        # the replay goes through the journal encoding, as a restart does
         replay = Exchange(default_instruments(), seed=3)
         for cmd, t in self.log:
-            replay.execute(dict(cmd), t)
+            replay.apply(CODEC.decode(CODEC.encode(cmd)), t)
         assert replay.digest() == self.ex.digest()
 
 

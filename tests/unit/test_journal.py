@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from krakensim.engine.book import BUY, SELL
+import msgspec
+
+from krakensim.engine.commands import CODEC, CancelOrder, CreateAccount, PlaceOrder, Tick
+from krakensim.engine.units import BUY, SELL
 from krakensim.runtime.clock import ManualClock
 from krakensim.runtime.core import Runtime
+from krakensim.runtime.keys import AddApiKey
 from krakensim.store.journal import Journal
 
 T0 = 1_700_000_000_000
@@ -19,18 +23,18 @@ def make(path: Path) -> Runtime:
 
 async def workload(rt: Runtime) -> list[str]:
     await rt.start()
-    a = (await rt.submit({"c": "acct", "usd8": 10**13})).extra
-    b = (await rt.submit({"c": "acct", "usd8": 10**13})).extra
+    a = (await rt.submit(CreateAccount(10**13))).account_id
+    b = (await rt.submit(CreateAccount(10**13))).account_id
     rt.clock.advance(1)
 
     async def one(i: int) -> str | None:
         side = BUY if i % 2 else SELL
-        r = await rt.submit({"c": "place", "a": a if i % 3 else b, "s": "PF_XBTUSD", "d": side, "t": "lmt",
-                             "q": 1 + i % 5, "p": 90000 + (i % 7) - 3})
-        return r.oid
+        r = await rt.submit(PlaceOrder(account_id=a if i % 3 else b, symbol="PF_XBTUSD", side=side, order_type="lmt",
+                                       quantity=1 + i % 5, limit_price=90000 + (i % 7) - 3))
+        return r.order_id
 
     ids = await asyncio.gather(*(one(i) for i in range(200)))
-    await asyncio.gather(*(rt.submit({"c": "cancel", "a": a, "o": oid}) for oid in ids[::3] if oid))
+    await asyncio.gather(*(rt.submit(CancelOrder(a, order_id=oid)) for oid in ids[::3] if oid))
     await rt.barrier()
     assert rt.journal is not None
     commits = rt.journal.commits
@@ -57,11 +61,12 @@ def test_answer_waits_for_the_commit(tmp_path: Path) -> None:
 
     async def go() -> None:
         await rt.start()
-        res, fut = rt.apply_now({"c": "acct", "usd8": 1})
+        res, fut = rt.apply_now(CreateAccount(1))
         assert fut is not None and not fut.done()  # applied in memory, not yet durable
         await fut
         assert rt.journal is not None
-        assert [cmd for _seq, _ts, cmd in rt.journal.replay()] == [{"c": "acct", "usd8": 1}]
+        journaled = [msgspec.json.decode(cmd) for _seq, _ts, cmd in rt.journal.replay()]
+        assert journaled == [{"c": "acct", "usd8": 1}]
         await rt.stop()
 
     asyncio.run(go())
@@ -69,8 +74,8 @@ def test_answer_waits_for_the_commit(tmp_path: Path) -> None:
 
 def test_memory_mode_has_no_journal() -> None:
     rt = Runtime(seed=1, journal=None, clock=ManualClock(T0))
-    res, fut = rt.apply_now({"c": "acct", "usd8": 5})
-    assert fut is None and res.extra in rt.exchange.accounts
+    res, fut = rt.apply_now(CreateAccount(5))
+    assert fut is None and res.account_id in rt.exchange.accounts
 
 
 def test_a_command_the_journal_cannot_hold_changes_nothing(tmp_path: Path) -> None:
@@ -78,14 +83,18 @@ def test_a_command_the_journal_cannot_hold_changes_nothing(tmp_path: Path) -> No
 
     async def go() -> None:
         await rt.start()
-        a = (await rt.submit({"c": "acct", "usd8": 10**13})).extra
+        a = (await rt.submit(CreateAccount(10**13))).account_id
         before = rt.exchange.digest()
+        # msgspec journals integers of any size (a 100-bit price is journalable now): a client order id
+        # that is no JSON value at all is what the journal cannot hold
+        unencodable = PlaceOrder(account_id=a, symbol="PF_XBTUSD", side=BUY, order_type="lmt", quantity=1,
+                                 limit_price=90000, client_order_id=object())  # type: ignore[arg-type]
         try:
-            await rt.submit({"c": "place", "a": a, "s": "PF_XBTUSD", "d": BUY, "t": "lmt", "q": 1, "p": 10**30})
+            await rt.submit(unencodable)
         except TypeError:
             pass
         else:
-            raise AssertionError("a 100-bit price was journaled")
+            raise AssertionError("a command the journal cannot encode was journaled")
         assert rt.exchange.digest() == before  # not even an id was used
         await rt.stop()
 
@@ -101,15 +110,15 @@ def test_after_a_journal_failure_nothing_more_is_accepted(tmp_path: Path) -> Non
 
     async def go() -> None:
         await rt.start()
-        await rt.submit({"c": "acct", "usd8": 1})
+        await rt.submit(CreateAccount(1))
         rt.journal.append_many = broken  # type: ignore[method-assign]
-        failed = asyncio.ensure_future(rt.submit({"c": "acct", "usd8": 2}))
+        failed = asyncio.ensure_future(rt.submit(CreateAccount(2)))
         for _ in range(100):
             await asyncio.sleep(0.01)
             if failed.done():
                 break
         assert failed.done() and isinstance(failed.exception(), OSError)
-        for attempt in (rt.submit({"c": "acct", "usd8": 3}), rt.barrier()):
+        for attempt in (rt.submit(CreateAccount(3)), rt.barrier()):
             try:
                 await attempt
             except RuntimeError:
@@ -168,20 +177,21 @@ async def one_round(rt: Runtime, snapshot: bool = False) -> None:
 
 async def workload_more(rt: Runtime, round_: int) -> None:
     await rt.start()
-    a = (await rt.submit({"c": "acct", "usd8": 10**13})).extra
-    await rt.submit({"c": "key", "k": f"key{round_}", "s": "c2VjcmV0", "a": a})
+    a = (await rt.submit(CreateAccount(10**13))).account_id
+    await rt.submit(AddApiKey(f"key{round_}", "c2VjcmV0", a))
     for i in range(50):
         rt.clock.advance(10)
-        await rt.submit({"c": "place", "a": a, "s": "PF_XBTUSD", "d": BUY if i % 2 else SELL, "t": "lmt",
-                         "q": 1 + i, "p": 89000 if i % 2 else 91000})
+        await rt.submit(PlaceOrder(account_id=a, symbol="PF_XBTUSD", side=BUY if i % 2 else SELL, order_type="lmt",
+                                   quantity=1 + i, limit_price=89000 if i % 2 else 91000))
 
 
 def test_a_snapshot_inside_a_group_replays_the_rest_of_that_group(tmp_path: Path) -> None:
     journal = Journal(str(tmp_path / "j.sqlite"))
-    journal.append_many([Journal.record(1, T0, {"c": "tick"})])
-    journal.append_many([Journal.record(2, T0, {"c": "tick"})])
+    tick = CODEC.encode(Tick())
+    journal.append_many([Journal.frame(1, T0, tick)])
+    journal.append_many([Journal.frame(2, T0, tick)])
     # a group that went on filling while a snapshot was taken after command 3
-    journal.append_many([Journal.record(3, T0, {"c": "tick"}), Journal.record(4, T0 + 1, {"c": "tick"})])
+    journal.append_many([Journal.frame(3, T0, tick), Journal.frame(4, T0 + 1, tick)])
     assert [seq for seq, _, _ in journal.replay(3)] == [4]
     assert [seq for seq, _, _ in journal.replay(2)] == [3, 4]
     assert [seq for seq, _, _ in journal.replay(0)] == [1, 2, 3, 4]

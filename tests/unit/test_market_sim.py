@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from krakensim.engine.book import BUY
+from krakensim.engine.commands import CreateAccount, PlaceOrder
+from krakensim.engine.events import OrderFilled
+from krakensim.engine.units import BUY
 from krakensim.market.sim import MarketSim
 from krakensim.runtime.clock import ManualClock
 from krakensim.runtime.core import Runtime
@@ -13,8 +15,8 @@ from simhelpers import T0, run_market
 
 def run(seed: int, steps: int = 60) -> tuple[str, int, dict[str, int]]:
     ex = run_market(seed, steps).exchange
-    trades = sum(len(ex.trades[s]) for s in ex.instruments)
-    return ex.digest(), trades, dict(ex.index)
+    trades = sum(len(ex.market_data.trades[s]) for s in ex.instruments)
+    return ex.digest(), trades, dict(ex.pricing.index)
 
 
 def test_same_seed_same_market() -> None:
@@ -26,20 +28,21 @@ def test_same_seed_same_market() -> None:
 
 def test_the_ladder_gives_depth_around_the_mark_and_fills_a_market_order() -> None:
     rt = Runtime(seed=1, clock=ManualClock(T0))
-    maker = rt.submit_sync({"c": "acct", "usd8": 10**17}).extra
-    taker = rt.submit_sync({"c": "acct", "usd8": 10**17}).extra
-    user = rt.submit_sync({"c": "acct", "usd8": 10**16}).extra
+    maker = rt.submit_sync(CreateAccount(10**17)).account_id
+    taker = rt.submit_sync(CreateAccount(10**17)).account_id
+    user = rt.submit_sync(CreateAccount(10**16)).account_id
     sim = MarketSim(seed=3, maker=maker, taker=taker)
 
     async def go() -> None:
         for cmd in sim.commands(rt.exchange, 1000, rt.clock()):
             await rt.submit(cmd)
-        book = rt.exchange.books["PF_XBTUSD"]
+        book = rt.exchange.book("PF_XBTUSD")
         assert len(book.bids.depth()) == 5 and len(book.asks.depth()) == 5
-        mark = rt.exchange.marks["PF_XBTUSD"]
+        mark = rt.exchange.pricing.marks["PF_XBTUSD"]
         assert book.bids.best() < mark < book.asks.best()  # type: ignore[operator]
-        r = await rt.submit({"c": "place", "a": user, "s": "PF_XBTUSD", "d": BUY, "t": "mkt", "q": 100})
-        assert r.status == "placed" and r.events[0][0] == "EXECUTION"
-        assert abs(r.events[0][2] - mark) * 1000 < mark  # within 0.1 % of the mark
+        r = await rt.submit(PlaceOrder(account_id=user, symbol="PF_XBTUSD", side=BUY, order_type="mkt",
+                                       quantity=100))
+        assert r.status == "placed" and isinstance(r.order_events[0], OrderFilled)
+        assert abs(r.order_events[0].price - mark) * 1000 < mark  # within 0.1 % of the mark
 
     asyncio.run(go())

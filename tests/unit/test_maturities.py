@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from krakensim.engine import Exchange, default_instruments
-from krakensim.engine.book import BUY, SELL
+from krakensim.engine.accounts import TAKER_FEE_BPS
 from krakensim.engine.calendar import last_trading_ms, yymmdd
-from krakensim.engine.exchange import MINUTE_MS, TAKER_FEE_BPS
+from krakensim.engine.commands import CreateAccount, PlaceOrder, PublishIndex, SetPrices, Tick
 from krakensim.engine.instruments import default_series
+from krakensim.engine.units import BUY, MINUTE_MS, SELL
 
 USD = 100_000_000
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -43,8 +44,8 @@ def test_the_series_list_months_quarters_and_a_semiannual() -> None:
 
 def setup() -> tuple[Exchange, list[str]]:
     ex = Exchange(default_instruments(), seed=3, series=default_series())
-    accts = [ex.create_account(1_000_000 * USD) for _ in range(2)]
-    ex.execute({"c": "tick"}, T0)  # the first command lists the maturities
+    accts = [ex.apply(CreateAccount(1_000_000 * USD), T0).account_id for _ in range(2)]
+    ex.apply(Tick(), T0)  # the first command (at T0, the accounts' creation now) lists the maturities
     return ex, accts
 
 
@@ -55,8 +56,8 @@ def test_the_first_command_lists_the_maturities_at_the_index() -> None:
     assert len(fixed) == 9
     inst = ex.listed["FI_XBTUSD_260130"]
     assert inst.last_trading_ms == JAN and inst.tag == "month" and not inst.perpetual
-    assert ex.index["FI_XBTUSD_260130"] == ex.index["PI_XBTUSD"]
-    assert "FI_XBTUSD_260130" not in ex.funding and "PF_XBTUSD" in ex.funding
+    assert ex.pricing.index["FI_XBTUSD_260130"] == ex.pricing.index["PI_XBTUSD"]
+    assert "FI_XBTUSD_260130" not in ex.funding.rates and "PF_XBTUSD" in ex.funding.rates
     assert ex.next_deadline() is not None
 
 
@@ -65,63 +66,64 @@ def test_expiry_cancels_orders_settles_positions_and_lists_the_next() -> None:
     sym = "FF_XBTUSD_260130"
     ltt = ex.listed[sym].last_trading_ms
     assert ltt is not None
-    resting = ex.execute({"c": "place", "a": a, "s": sym, "d": BUY, "t": "lmt", "q": 10_000, "p": 80_000}, T0 + 1)
-    ex.execute({"c": "place", "a": a, "s": sym, "d": SELL, "t": "lmt", "q": 5_000, "p": 90_000}, T0 + 2)
-    ex.execute({"c": "place", "a": b, "s": sym, "d": BUY, "t": "mkt", "q": 5_000}, T0 + 3)  # b long 0.5 at 90000
+    resting = ex.apply(PlaceOrder(a, sym, BUY, "lmt", 10_000, limit_price=80_000), T0 + 1)
+    ex.apply(PlaceOrder(a, sym, SELL, "lmt", 5_000, limit_price=90_000), T0 + 2)
+    ex.apply(PlaceOrder(b, sym, BUY, "mkt", 5_000), T0 + 3)  # b long 0.5 at 90000
     # the settlement averages the index over the 30 minutes before the last trading time
     for i in range(40):
         t = ltt - 40 * MINUTE_MS + i * MINUTE_MS
-        ex.execute({"c": "prices", "s": sym, "index": 92_000 if i >= 25 else 91_000}, t)  # 15 of the 30 at 92000
+        ex.apply(SetPrices(sym, index=92_000 if i >= 25 else 91_000), t)  # 15 of the 30 at 92000
     before = {u: ex.accounts[u].balance for u in (a, b)}
-    total_before = sum(x.balance for x in ex.accounts.values()) + ex.fees_collected
-    ex.execute({"c": "tick"}, ltt)
-    assert sym not in ex.listed and ex.market_state[sym] == "inactive"
+    total_before = sum(x.balance for x in ex.accounts.values()) + ex.accounts.fees_collected
+    ex.apply(Tick(), ltt)
+    assert sym not in ex.listed and ex.listings.market_state[sym] == "inactive"
     price = 91_500
-    assert ex.instruments[sym].last_trading_ms == ltt and ex.marks[sym] == price  # settled at the average
+    assert ex.instruments[sym].last_trading_ms == ltt and ex.pricing.marks[sym] == price  # settled at the average
     assert ex.accounts[a].positions[sym].lots == 0 and ex.accounts[b].positions[sym].lots == 0
     fee = 5_000 * price * ex.instruments[sym].unit_usd8 * TAKER_FEE_BPS // 10000
     pnl = 5_000 * (price - 90_000) * ex.instruments[sym].unit_usd8
     assert ex.accounts[b].balance == before[b] + pnl - fee
     assert ex.accounts[a].balance == before[a] - pnl - fee
-    assert sum(x.balance for x in ex.accounts.values()) + ex.fees_collected == total_before  # value conserved
-    assert resting.oid not in ex.open and ex.done[resting.oid].reason == "CONTRACT_EXPIRED"
-    assert ex.accounts[a].order_im == 0
+    # value conserved
+    assert sum(x.balance for x in ex.accounts.values()) + ex.accounts.fees_collected == total_before
+    assert resting.order_id not in ex.open and ex.finished.by_id[resting.order_id].reason == "CONTRACT_EXPIRED"
+    assert ex.accounts[a].order_margin == 0
     # the next monthly took its place; orders for the expired symbol are refused
     # (two monthlies: February and March, a quarterly too; quarterlies March and June; semiannual December)
     assert sorted(s for s in ex.listed if s.startswith("FF_")) == [
         "FF_XBTUSD_260227", "FF_XBTUSD_260327", "FF_XBTUSD_260626", "FF_XBTUSD_261225"]
-    r = ex.execute({"c": "place", "a": a, "s": sym, "d": BUY, "t": "lmt", "q": 1, "p": 80_000}, ltt + 1)
+    r = ex.apply(PlaceOrder(a, sym, BUY, "lmt", 1, limit_price=80_000), ltt + 1)
     assert r.status == "marketInactive"
     # prices for it change nothing (the settlement price stays) and need not be journaled
     digest = ex.digest()
-    for cmd in ({"c": "index", "s": sym, "p": 99_000}, {"c": "prices", "s": sym, "mark": 99_000}):
-        r = ex.execute(cmd, ltt + 2)
-        assert r.status == "marketInactive" and ex.changed_nothing(cmd, r)
-    assert ex.marks[sym] == price and ex.digest() == digest
+    for cmd in (PublishIndex(sym, 99_000), SetPrices(sym, mark=99_000)):
+        r = ex.apply(cmd, ltt + 2)
+        assert r.status == "marketInactive" and r.events == []
+    assert ex.pricing.marks[sym] == price and ex.digest() == digest
 
 
 def test_the_index_drives_the_mark_through_the_impact_mid() -> None:
     ex, (a, b) = setup()
     sym = "PF_XBTUSD"
-    ex.execute({"c": "index", "s": sym, "p": 90_000}, T0 + 1)
-    assert ex.marks[sym] == 90_000  # an empty book: no premium
+    ex.apply(PublishIndex(sym, 90_000), T0 + 1)
+    assert ex.pricing.marks[sym] == 90_000  # an empty book: no premium
     # a book whose impact mid (1 contract each side) is 90,100: 100 over the index
-    ex.execute({"c": "place", "a": a, "s": sym, "d": BUY, "t": "lmt", "q": 20_000, "p": 90_050}, T0 + 2)
-    ex.execute({"c": "place", "a": a, "s": sym, "d": SELL, "t": "lmt", "q": 20_000, "p": 90_150}, T0 + 3)
+    ex.apply(PlaceOrder(a, sym, BUY, "lmt", 20_000, limit_price=90_050), T0 + 2)
+    ex.apply(PlaceOrder(a, sym, SELL, "lmt", 20_000, limit_price=90_150), T0 + 3)
     marks = []
     for i in range(200):
-        ex.execute({"c": "index", "s": sym, "p": 90_000}, T0 + 1000 * (i + 2))
-        marks.append(ex.marks[sym])
+        ex.apply(PublishIndex(sym, 90_000), T0 + 1000 * (i + 2))
+        marks.append(ex.pricing.marks[sym])
     assert marks[0] == 90_000 + round(100 * 2 / 31)  # the first sample moves it by 2/(span+1)
     assert marks == sorted(marks) and marks[-1] == 90_100  # and it converges to the premium
-    assert ex.relative_funding_rate(sym) > 0  # mark over index: longs pay
+    assert ex.funding.relative_rate(sym) > 0  # mark over index: longs pay
     # trades no longer move the mark
-    ex.execute({"c": "place", "a": b, "s": sym, "d": BUY, "t": "mkt", "q": 1}, T0 + 300_000)
-    assert ex.last[sym][0] == 90_150 and ex.marks[sym] == 90_100
+    ex.apply(PlaceOrder(b, sym, BUY, "mkt", 1), T0 + 300_000)
+    assert ex.pricing.last[sym][0] == 90_150 and ex.pricing.marks[sym] == 90_100
 
 
 def test_without_a_price_source_the_mark_follows_trades() -> None:
     ex, (a, b) = setup()
-    ex.execute({"c": "place", "a": a, "s": "PF_ETHUSD", "d": SELL, "t": "lmt", "q": 1000, "p": 30_500}, T0 + 1)
-    ex.execute({"c": "place", "a": b, "s": "PF_ETHUSD", "d": BUY, "t": "mkt", "q": 1000}, T0 + 2)
-    assert ex.marks["PF_ETHUSD"] == 30_500
+    ex.apply(PlaceOrder(a, "PF_ETHUSD", SELL, "lmt", 1000, limit_price=30_500), T0 + 1)
+    ex.apply(PlaceOrder(b, "PF_ETHUSD", BUY, "mkt", 1000), T0 + 2)
+    assert ex.pricing.marks["PF_ETHUSD"] == 30_500

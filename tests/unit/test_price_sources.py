@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from krakensim.market.sources import FixedSource, GBMSource, PriceFileError, ReplaySource, load_price_file
-from krakensim.runtime.config import ConfigError, parse_config
+from krakensim.serve.config import ConfigError, parse_config
 from simhelpers import T0, run_market
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,15 +64,15 @@ def test_every_contract_on_an_underlying_shares_its_index() -> None:
     assert len(xbt) >= 4 and any(s.startswith("FI_") for s in xbt)
     for s in xbt:
         inst = ex.listed[s]
-        assert inst.ticks_to_price(ex.index[s]) == inst.tick_size * round(Decimal("95500.25") / inst.tick_size)
+        assert inst.ticks_to_price(ex.pricing.index[s]) == inst.tick_size * round(Decimal("95500.25") / inst.tick_size)
     # the ETH index moved on its own (the default GBM), from its own starting price
-    assert ex.index["PF_ETHUSD"] != 30_000
+    assert ex.pricing.index["PF_ETHUSD"] != 30_000
 
 
 def test_a_fixed_underlying_keeps_its_index() -> None:
     ex = run_market(5, 5, {"XBT": FixedSource()}).exchange
-    assert ex.index["PF_XBTUSD"] == 90_000 and ex.index["PI_XBTUSD"] == 180_000
-    book = ex.books["PF_XBTUSD"]
+    assert ex.pricing.index["PF_XBTUSD"] == 90_000 and ex.pricing.index["PI_XBTUSD"] == 180_000
+    book = ex.book("PF_XBTUSD")
     assert book.bids.best() is not None and book.asks.best() is not None  # still quoted
 
 

@@ -9,23 +9,24 @@ import base64
 import os
 import secrets
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
-from ..api.auth import ACCESS_LEVELS, FULL
-from ..api.params import INVALID, ApiError
-from ..api.wire import iso
-from ..engine.exchange import MARKET_STATES
+from ..api.errors import INVALID, ApiError
+from ..api.render.numbers import iso
+from ..api.request import Reply, Request
+from ..engine.accounts import MAX_FUNDS_USD
+from ..engine.commands import CreateAccount, SetMarketState, SetPrices
+from ..engine.orders import MARKET_STATES
+from ..engine.units import USD8
 from ..runtime.clock import ManualClock
 from ..runtime.core import Runtime
-
-if TYPE_CHECKING:
-    from ..api.app import Request
+from ..runtime.keys import ACCESS_LEVELS, FULL, AddApiKey
 
 PREFIX = "/_krakensim/v1/"
 DEFAULT_FUNDS = Decimal("100000")
-MAX_FUNDS = Decimal("10000000000")  # 1e10 USD: the balance stays a 64-bit integer of 1e-8 USD
+MAX_FUNDS = Decimal(MAX_FUNDS_USD)
 
 
 def new_key_pair() -> tuple[str, str]:
@@ -34,18 +35,19 @@ def new_key_pair() -> tuple[str, str]:
     return key, secret
 
 
-def account_commands(usd: Decimal) -> dict[str, Any]:
-    return {"c": "acct", "usd8": int(usd * 100_000_000)}
+def create_account_command(usd: Decimal) -> CreateAccount:
+    return CreateAccount(int(usd * USD8))
 
 
 def create_account(rt: Runtime, usd: Decimal, key: str | None = None, secret: str | None = None,
                    access: str = FULL) -> dict[str, str]:
     """Start-up path (before the journal writer runs): create a funded account and its key."""
-    uid = rt.submit_sync(account_commands(usd)).extra
+    account_id = rt.submit_sync(create_account_command(usd)).account_id
+    assert account_id is not None
     if key is None or secret is None:
         key, secret = new_key_pair()
-    rt.submit_sync({"c": "key", "k": key, "s": secret, "a": uid, "x": access})
-    return {"accountUid": uid, "apiKey": key, "apiSecret": secret}
+    rt.submit_sync(AddApiKey(key, secret, account_id, access))
+    return {"accountUid": account_id, "apiKey": key, "apiSecret": secret}
 
 
 def _json(body: bytes) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def _json(body: bytes) -> dict[str, Any]:
     return doc
 
 
-async def admin(req: Request, body: bytes) -> tuple[int, dict[str, Any]]:
+async def admin(req: Request, body: bytes) -> Reply:
     rt = req.rt
     path = req.path
     if not path.startswith(PREFIX):
@@ -75,10 +77,11 @@ async def admin(req: Request, body: bytes) -> tuple[int, dict[str, Any]]:
             raise ApiError(INVALID) from e
         if not usd.is_finite() or usd < 0 or usd > MAX_FUNDS:
             raise ApiError(INVALID)
-        uid = (await rt.submit(account_commands(usd))).extra
+        account_id = (await rt.submit(create_account_command(usd))).account_id
+        assert account_id is not None
         key, secret = new_key_pair()
-        await rt.submit({"c": "key", "k": key, "s": secret, "a": uid, "x": FULL})
-        return 200, {"result": "success", "accountUid": uid, "apiKey": key, "apiSecret": secret,
+        await rt.submit(AddApiKey(key, secret, account_id, FULL))
+        return 200, {"result": "success", "accountUid": account_id, "apiKey": key, "apiSecret": secret,
                      "serverTime": iso(rt.clock())}
     if name == "keys" and req.method == "POST":
         doc = _json(body)
@@ -87,7 +90,7 @@ async def admin(req: Request, body: bytes) -> tuple[int, dict[str, Any]]:
         if existing is None or access not in ACCESS_LEVELS:
             raise ApiError(INVALID)
         key, secret = new_key_pair()
-        await rt.submit({"c": "key", "k": key, "s": secret, "a": existing.account, "x": access})
+        await rt.submit(AddApiKey(key, secret, existing.account_id, access))
         return 200, {"result": "success", "apiKey": key, "apiSecret": secret, "access": access,
                      "serverTime": iso(rt.clock())}
     if name == "digest" and req.method == "GET":
@@ -98,7 +101,7 @@ async def admin(req: Request, body: bytes) -> tuple[int, dict[str, Any]]:
         inst = rt.exchange.listed.get(str(doc.get("symbol", "")))
         if inst is None:
             raise ApiError(INVALID)
-        cmd: dict[str, Any] = {"c": "prices", "s": inst.symbol}
+        prices: dict[str, int] = {}
         for field, key in (("mark", "mark"), ("price", "mark"), ("index", "index")):
             if field in doc:
                 try:
@@ -107,17 +110,17 @@ async def admin(req: Request, body: bytes) -> tuple[int, dict[str, Any]]:
                     raise ApiError(INVALID) from e
                 if ticks is None:
                     raise ApiError(INVALID)
-                cmd[key] = ticks
-        if "mark" not in cmd and "index" not in cmd:
+                prices[key] = ticks
+        if not prices:
             raise ApiError("requiredArgumentMissing")
-        await rt.submit(cmd)
+        await rt.submit(SetPrices(inst.symbol, **prices))
         return 200, {"result": "success", "serverTime": iso(rt.clock())}
     if name == "market-state" and req.method == "POST":
         doc = _json(body)
         symbol, state = str(doc.get("symbol", "")), str(doc.get("state", ""))
         if symbol not in rt.exchange.listed or state not in MARKET_STATES:
             raise ApiError(INVALID)
-        await rt.submit({"c": "state", "s": symbol, "v": state})
+        await rt.submit(SetMarketState(symbol, state))
         return 200, {"result": "success", "serverTime": iso(rt.clock())}
     if name == "clock" and req.method == "GET":
         return 200, {"result": "success", "now": iso(rt.clock()), "manual": isinstance(rt.clock, ManualClock),

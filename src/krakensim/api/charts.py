@@ -1,34 +1,26 @@
-"""The Charts API (``/api/charts/v1/…``): trade, mark and spot (index) candles.
-
-Candles are built from the engine's one-minute candles: trades for ``trade``, every mark
-price change (trades and set prices) for ``mark``, every index change for ``spot``. Mark
-and spot candles carry the last price through minutes without a change, as a price that
-is always defined does; trade candles exist only where something traded.
-"""
+"""The Charts API (``/api/charts/v1/…``): trade, mark and spot (index) candles at Kraken's
+resolutions, from the engine's one-minute candles (``MarketData.candles_between``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from ..engine.exchange import MINUTE_MS, TICK_TYPES
 from ..engine.instruments import Instrument
-from .params import INVALID, ApiError
-from .wire import price_out, size_out
+from ..engine.market_data import TICK_TYPES, candle_start
+from ..engine.units import MINUTE_MS
+from .errors import INVALID, ApiError
+from .render.numbers import price_out, size_out
+from .request import Reply, Request
 
-if TYPE_CHECKING:
-    from .app import Request
-
-Reply = tuple[int, Any]
 PREFIX = "/api/charts/v1/"
 RESOLUTIONS = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "1h": 60, "4h": 240, "12h": 720, "1d": 1440, "1w": 10080}
 MAX_CANDLES = 2000
 WEEK_OFFSET_MS = 4 * 86_400_000  # weeks start on Monday 00:00 UTC (1970-01-01 was a Thursday)
 
 
+WEEK_MS = RESOLUTIONS["1w"] * MINUTE_MS
+
+
 def bucket(ms: int, res_ms: int) -> int:
-    if res_ms == RESOLUTIONS["1w"] * MINUTE_MS:
-        return (ms - WEEK_OFFSET_MS) // res_ms * res_ms + WEEK_OFFSET_MS
-    return ms // res_ms * res_ms
+    return candle_start(ms, res_ms, WEEK_OFFSET_MS if res_ms == WEEK_MS else 0)
 
 
 def _dec(inst: Instrument, ticks: int) -> str:
@@ -65,7 +57,6 @@ async def charts(req: Request) -> Reply:
     if len(parts) != 3 or parts[2] not in RESOLUTIONS:
         raise ApiError("notFound", 404)
     res_ms = RESOLUTIONS[parts[2]] * MINUTE_MS
-    await rt.barrier()
     now = rt.clock()
     to = _seconds(req, "to")
     frm = _seconds(req, "from")
@@ -81,35 +72,8 @@ async def charts(req: Request) -> Reply:
             raise ApiError(INVALID)
     end = min(now if to is None else to, now)
     start = bucket(frm, res_ms) if frm is not None else bucket(end, res_ms) - (count - 1) * res_ms
-    out: dict[int, list[int]] = {}
-    close_before: int | None = None
-    for minute, c in ex.candles[(inst.symbol, kind)].items():
-        if minute < start:
-            close_before = c[3]
-            continue
-        if minute > end:
-            break
-        b = bucket(minute, res_ms)
-        agg = out.get(b)
-        if agg is None:
-            out[b] = list(c)
-        else:
-            agg[1] = max(agg[1], c[1])
-            agg[2] = min(agg[2], c[2])
-            agg[3] = c[3]
-            agg[4] += c[4]
-    if kind != "trade":  # a mark or index price is defined between its changes: carry it
-        first = start if close_before is not None else (min(out) if out else None)
-        if first is not None:
-            last_close = close_before
-            t = first
-            while t <= end:
-                have = out.get(t)
-                if have is None and last_close is not None:
-                    out[t] = [last_close, last_close, last_close, last_close, 0]
-                elif have is not None:
-                    last_close = have[3]
-                t += res_ms
+    out = ex.market_data.candles_between(inst.symbol, kind, start, end, res_ms, WEEK_OFFSET_MS if res_ms == WEEK_MS
+                                         else 0)
     times = sorted(out)
     more = len(times) > count
     times = times[:count]

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote_plus
 
 import orjson
 
+from .errors import INVALID, JSON_ERROR, REQUIRED, ApiError
 
-class ApiError(Exception):
-    """A request-level error, answered with Kraken's error envelope."""
-
-    def __init__(self, code: str, http_status: int = 200) -> None:
-        super().__init__(code)
-        self.code = code
-        self.http_status = http_status
-
-
-REQUIRED = "requiredArgumentMissing"
-INVALID = "invalidArgument"
-JSON_ERROR = "Json Parse Error"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -108,3 +99,29 @@ def parse_json_field(raw: str) -> object:
         return orjson.loads(unquote_plus(first))
     except orjson.JSONDecodeError as e:
         raise ApiError(JSON_ERROR) from e
+
+
+def parse_iso(text: str) -> int | None:
+    """Epoch milliseconds of an ISO-8601 date-time, or None when it is not one."""
+    t = text.strip().replace(" ", "T", 1)
+    if t.endswith("Z") or t.endswith("z"):
+        t = t[:-1] + "+00:00"
+    try:
+        d = datetime.fromisoformat(t)
+    except ValueError:
+        return None
+    if d.tzinfo is None:
+        d = d.replace(tzinfo=UTC)
+    delta = d - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def optional_iso(params: Params, name: str) -> int | None:
+    """An optional ISO-8601 parameter (``processBefore``, ``lastFillTime``…) as epoch ms."""
+    text = params.get(name)
+    if text is None or text == "":
+        return None
+    ms = parse_iso(text)
+    if ms is None:
+        raise ApiError(INVALID)
+    return ms

@@ -6,9 +6,10 @@ Prices are ticks; percentages are integer hundredths of a percent (``1.25 %`` â†
 
 from __future__ import annotations
 
+import msgspec
 from sortedcontainers import SortedList
 
-from .book import BUY
+from .units import BUY
 
 MARK = "mark"
 INDEX = "index"
@@ -18,83 +19,74 @@ PERCENT = "PERCENT"
 QUOTE = "QUOTE_CURRENCY"
 
 
-class Trigger:
-    __slots__ = (
-        "oid", "cli", "acct", "symbol", "side", "otype", "qty", "limit", "offset", "offset_unit", "trigger",
-        "above", "signal", "reduce_only", "ts", "upd", "dev", "dev_unit", "peak", "seq",
-    )
+class Trigger(msgspec.Struct, gc=False):  # gc=False: strings and numbers only
+    order_id: str
+    client_order_id: str | None
+    account_id: str
+    symbol: str
+    side: int
+    order_type: str  # stp | take_profit | trailing_stop
+    quantity: int
+    limit_price: int | None  # None: a market order when triggered (unless an offset gives the limit)
+    trigger_price: int
+    signal: str
+    reduce_only: bool
+    placed_at: int
+    updated_at: int
+    arrival: int  # placement sequence: triggers crossed together fire in this order
+    offset: int | None = None  # relative limit: ticks (QUOTE) or 1/100 % (PERCENT)
+    offset_unit: str | None = None
+    deviation: int | None = None  # trailing deviation: ticks (QUOTE) or 1/100 % (PERCENT)
+    deviation_unit: str | None = None
+    peak: int = 0  # best signal seen (highest for a sell trailing stop, lowest for a buy)
 
-    def __init__(
-        self, oid: str, cli: str | None, acct: str, symbol: str, side: int, otype: str, qty: int,
-        limit: int | None, trigger: int, signal: str, reduce_only: bool, ts: int, seq: int,
-    ) -> None:
-        self.oid = oid
-        self.cli = cli
-        self.acct = acct
-        self.symbol = symbol
-        self.side = side
-        self.otype = otype  # stp | take_profit | trailing_stop
-        self.qty = qty
-        self.limit = limit  # None: a market order when triggered
-        self.offset: int | None = None  # relative limit: ticks (QUOTE) or 1/100 % (PERCENT)
-        self.offset_unit: str | None = None
-        self.trigger = trigger
-        # a buy stop and a sell take-profit fire when the signal rises to the trigger
-        self.above = (side == BUY) == (otype != "take_profit")
-        self.signal = signal
-        self.reduce_only = reduce_only
-        self.ts = ts
-        self.upd = ts
-        self.dev: int | None = None  # trailing deviation: ticks (QUOTE) or 1/100 % (PERCENT)
-        self.dev_unit: str | None = None
-        self.peak = 0  # best signal seen (highest for a sell trailing stop, lowest for a buy)
-        self.seq = seq
+    @property
+    def above(self) -> bool:
+        """A buy stop and a sell take-profit fire when the signal rises to the trigger price."""
+        return (self.side == BUY) == (self.order_type != "take_profit")
 
     @property
     def trailing(self) -> bool:
-        return self.otype == "trailing_stop"
+        return self.order_type == "trailing_stop"
 
-    def snap(self) -> Trigger:
-        t = Trigger.__new__(Trigger)
-        for name in Trigger.__slots__:
-            setattr(t, name, getattr(self, name))
-        return t
+    def snapshot(self) -> Trigger:
+        return msgspec.structs.replace(self)
 
     def state(self) -> tuple[object, ...]:
-        return tuple(getattr(self, n) for n in Trigger.__slots__)
+        return msgspec.structs.astuple(self)
 
     def trail_to(self, signal: int) -> bool:
         """Follow the signal's peak; True when the trigger price moved."""
-        assert self.dev is not None
+        assert self.deviation is not None
         if self.above:  # buy trailing stop: follows the lowest signal, trigger above it
             if signal >= self.peak and self.peak:
                 return False
             self.peak = signal
-            dev = self.dev if self.dev_unit == QUOTE else (signal * self.dev + 9999) // 10000
+            dev = self.deviation if self.deviation_unit == QUOTE else (signal * self.deviation + 9999) // 10000
             new = signal + dev
         else:
             if signal <= self.peak:
                 return False
             self.peak = signal
-            dev = self.dev if self.dev_unit == QUOTE else (signal * self.dev + 9999) // 10000
+            dev = self.deviation if self.deviation_unit == QUOTE else (signal * self.deviation + 9999) // 10000
             new = signal - dev
-        if new == self.trigger:
+        if new == self.trigger_price:
             return False
-        self.trigger = new
+        self.trigger_price = new
         return True
 
     def fires(self, signal: int) -> bool:
-        return signal >= self.trigger if self.above else signal <= self.trigger
+        return signal >= self.trigger_price if self.above else signal <= self.trigger_price
 
     def limit_when_fired(self) -> int | None:
-        if self.limit is not None:
-            return self.limit
+        if self.limit_price is not None:
+            return self.limit_price
         if self.offset is None:
             return None
         if self.offset_unit == QUOTE:
-            return self.trigger + self.offset
-        q = self.trigger * self.offset  # in 1/10000 of a tick; rounded half away from zero
-        return self.trigger + (1 if q >= 0 else -1) * ((abs(q) + 5000) // 10000)
+            return self.trigger_price + self.offset
+        q = self.trigger_price * self.offset  # in 1/10000 of a tick; rounded half away from zero
+        return self.trigger_price + (1 if q >= 0 else -1) * ((abs(q) + 5000) // 10000)
 
 
 class TriggerBook:
@@ -104,7 +96,7 @@ class TriggerBook:
 
     def __init__(self) -> None:
         self.by_id: dict[str, Trigger] = {}
-        # fixed triggers: (trigger, seq, oid); "above" fires from the lowest, "below" from the highest
+        # fixed triggers: (trigger price, arrival, order id); "above" fires from the lowest, "below" from the highest
         self.above: dict[str, SortedList] = {s: SortedList() for s in SIGNALS}
         self.below: dict[str, SortedList] = {s: SortedList() for s in SIGNALS}
         self.trailing: dict[str, Trigger] = {}
@@ -113,36 +105,36 @@ class TriggerBook:
         return len(self.by_id)
 
     def add(self, t: Trigger) -> None:
-        self.by_id[t.oid] = t
+        self.by_id[t.order_id] = t
         if t.trailing:
-            self.trailing[t.oid] = t
+            self.trailing[t.order_id] = t
         elif t.above:
-            self.above[t.signal].add((t.trigger, t.seq, t.oid))
+            self.above[t.signal].add((t.trigger_price, t.arrival, t.order_id))
         else:
-            self.below[t.signal].add((-t.trigger, t.seq, t.oid))
+            self.below[t.signal].add((-t.trigger_price, t.arrival, t.order_id))
 
     def remove(self, t: Trigger) -> None:
-        del self.by_id[t.oid]
+        del self.by_id[t.order_id]
         if t.trailing:
-            del self.trailing[t.oid]
+            del self.trailing[t.order_id]
         elif t.above:
-            self.above[t.signal].remove((t.trigger, t.seq, t.oid))
+            self.above[t.signal].remove((t.trigger_price, t.arrival, t.order_id))
         else:
-            self.below[t.signal].remove((-t.trigger, t.seq, t.oid))
+            self.below[t.signal].remove((-t.trigger_price, t.arrival, t.order_id))
 
     def due(self, signals: dict[str, int]) -> list[Trigger]:
-        """Triggers whose signal has crossed, in (trigger price priority, arrival) order."""
+        """Triggers whose signal has crossed, in arrival order."""
         out: list[Trigger] = []
         for name, value in signals.items():
             above = self.above[name]
-            for _trig, _seq, oid in above.irange(maximum=(value, 1 << 62, "")):
+            for _price, _arrival, oid in above.irange(maximum=(value, 1 << 62, "")):
                 out.append(self.by_id[oid])
             below = self.below[name]
-            for _neg, _seq, oid in below.irange(maximum=(-value, 1 << 62, "")):
+            for _neg, _arrival, oid in below.irange(maximum=(-value, 1 << 62, "")):
                 out.append(self.by_id[oid])
         for t in self.trailing.values():
             t.trail_to(signals[t.signal])
             if t.fires(signals[t.signal]):
                 out.append(t)
-        out.sort(key=lambda t: t.seq)
+        out.sort(key=lambda t: t.arrival)
         return out

@@ -1,8 +1,8 @@
 """A simulated market: index prices from pluggable sources, market makers' ladders and takers.
 
 Everything it does goes through the same engine commands as users' orders (journaled like
-them): a published index is an ``index`` command (the engine derives the mark from it and
-the book), the maker's ladder is ``cancelall`` + ``post`` orders, a taker is a market order.
+them): a published index is a ``PublishIndex`` command (the engine derives the mark from it and
+the book), the maker's ladder is ``CancelAll`` + ``post`` orders, a taker is a market order.
 The randomness is seeded, so the same seed and the same clock give the same prices, books
 and trades.
 
@@ -17,11 +17,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
-from ..engine.book import BUY, SELL
+from ..engine.commands import CancelAll, Command, PlaceOrder, PublishIndex
 from ..engine.exchange import Exchange
 from ..engine.instruments import Instrument
+from ..engine.units import BUY, SELL
 from .sources import YEAR_MS, GBMSource, PriceSource
 
 
@@ -53,7 +53,7 @@ class MarketSim:
         self.published: dict[str, int] = {}  # symbol -> index ticks last published
         self.quoted: dict[str, int] = {}  # symbol -> fair price (ticks) of the maker's ladder
 
-    def commands(self, ex: Exchange, dt_ms: int, now: int) -> Iterator[dict[str, Any]]:
+    def commands(self, ex: Exchange, dt_ms: int, now: int) -> Iterator[Command]:
         """The commands of the step of ``dt_ms`` ending at ``now``, for every instrument, in a fixed order.
 
         A generator: each command is applied before the next is made, so the ladder sees the
@@ -75,27 +75,27 @@ class MarketSim:
                     continue
                 index = max(1, round(price * inst.tick_den / inst.tick_num))
                 self.published[inst.symbol] = index
-                yield {"c": "index", "s": inst.symbol, "p": index}
+                yield PublishIndex(inst.symbol, index)
         for base in sorted(by_underlying):
             for inst in by_underlying[base]:
                 if inst.symbol not in ex.listed:
                     continue
                 yield from self._quote(ex, inst, now)
                 if self.rng.random() < self.config.taker_prob:
-                    index = ex.index[inst.symbol]
+                    index = ex.pricing.index[inst.symbol]
                     lots = self._lots(inst, self.config.taker_usd, index)
                     side = BUY if self.rng.random() < 0.5 else SELL
-                    yield {"c": "place", "a": self.taker, "s": inst.symbol, "d": side, "t": "mkt", "q": lots}
+                    yield PlaceOrder(self.taker, inst.symbol, side, "mkt", lots)
 
     def _current(self, ex: Exchange, members: list[Instrument]) -> tuple[float, bool]:
         """The underlying's index now, and whether it was moved from outside since the last step
         (the first contract whose index is not what the market published wins)."""
         for inst in members:
-            ticks = ex.index[inst.symbol]
+            ticks = ex.pricing.index[inst.symbol]
             if inst.symbol in self.published and self.published[inst.symbol] != ticks:
                 return ticks * inst.tick_num / inst.tick_den, True
         inst = members[0]
-        return ex.index[inst.symbol] * inst.tick_num / inst.tick_den, False
+        return ex.pricing.index[inst.symbol] * inst.tick_num / inst.tick_den, False
 
     def fair(self, inst: Instrument, index: int, now: int) -> int:
         cfg = self.config
@@ -104,28 +104,27 @@ class MarketSim:
         years = max(0, inst.last_trading_ms - now) / YEAR_MS
         return round(index * (1 + cfg.basis_apr * years))
 
-    def _quote(self, ex: Exchange, inst: Instrument, now: int) -> Iterator[dict[str, Any]]:
+    def _quote(self, ex: Exchange, inst: Instrument, now: int) -> Iterator[Command]:
         cfg = self.config
-        fair = self.fair(inst, ex.index[inst.symbol], now)
+        fair = self.fair(inst, ex.pricing.index[inst.symbol], now)
         quoted = self.quoted.get(inst.symbol)
         if quoted is not None and abs(fair - quoted) * 10_000 < cfg.requote_bps * quoted:
             resting = [o for o in ex.accounts[self.maker].orders.values() if o.symbol == inst.symbol]
             if len(resting) == 2 * cfg.levels and not any(o.filled for o in resting):
                 return  # the ladder is whole and still around the fair price
         self.quoted[inst.symbol] = fair
-        yield {"c": "cancelall", "a": self.maker, "s": inst.symbol}
+        yield CancelAll(self.maker, inst.symbol)
         yield from self._ladder(inst, fair)
 
     def _lots(self, inst: Instrument, usd: int, ticks: int) -> int:
         usd8_per_lot = inst.notional_usd8(1, ticks)
         return max(1, usd * 100_000_000 // usd8_per_lot)
 
-    def _ladder(self, inst: Instrument, fair: int) -> Iterator[dict[str, Any]]:
+    def _ladder(self, inst: Instrument, fair: int) -> Iterator[Command]:
         cfg = self.config
         lots = self._lots(inst, cfg.level_usd, fair)
         for level in range(cfg.levels):
             offset = max(1 + level, fair * (cfg.spread_bps + level * cfg.step_bps) // 10_000)
             for side, price in ((BUY, fair - offset), (SELL, fair + offset)):
                 if price > 0:
-                    yield {"c": "place", "a": self.maker, "s": inst.symbol, "d": side, "t": "post", "q": lots,
-                           "p": price}
+                    yield PlaceOrder(self.maker, inst.symbol, side, "post", lots, limit_price=price)

@@ -1,54 +1,72 @@
-"""The runtime: one exchange, its keys, its journal and its clock.
+"""The runtime: one exchange, its keys, its journal, its clock and its event bus.
 
 Commands are applied to the engine in arrival order on the event loop (one thread), then
 appended to the journal. A single writer commits whatever commands arrived together in
-one transaction (group commit) and only then releases their responses, so nothing a client
-is told has happened can be lost by a crash. Reads wait for the group in flight too, so a
-client never sees state that is not yet durable.
+one transaction (group commit) and only then releases their responses and publishes their
+events, so nothing a client is told has happened can be lost by a crash. Reads wait for the
+group in flight too, so a client never sees state that is not yet durable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import gc
 import hashlib
 import os
-import pickle
 import sys
-import zlib
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
-from ..api.auth import FULL, KeyStore
+import msgspec
+
 from ..engine import Exchange, Result, default_instruments
+from ..engine.commands import Command, CommandCodec, Tick
+from ..engine.events import Event
 from ..engine.instruments import FixedSeries, Instrument, default_series
 from ..store.journal import Journal
+from . import snapshots
+from .bus import EventBus
 from .clock import ManualClock, WallClock
+from .keys import AddApiKey, KeyStore
 
 SNAPSHOT_EVERY = 1_000_000  # journaled commands between snapshots while running
 SNAPSHOT_AFTER_REPLAY = 100_000  # a start that replayed more than this writes one at once
+SNAPSHOT_TAG = snapshots.code_tag()
+CODEC = CommandCodec(extra=(AddApiKey,))
+
+Stamp = tuple[str, int]  # (API key, nonce) that authorised a command: journaled with it
 
 
-def _code_tag() -> str:
-    """A hash of krakensim's source: a snapshot is only loaded by the code that wrote it."""
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parent.parent
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:32]
 
 
-SNAPSHOT_TAG = _code_tag()
+class _StampFields(msgspec.Struct):
+    k: str | None = None
+    n: int | None = None
+
+
+_STAMP = msgspec.json.Decoder(_StampFields)
+
+
+def encode(command: Command, stamp: Stamp | None) -> bytes:
+    """The journal body of ``command``: its JSON, with the key and nonce that authorised it
+    (``"k"`` and ``"n"`` beside the command's own keys, as krakensim has always written them)."""
+    body = CODEC.encode(command)
+    if stamp is None:
+        return body
+    return b'%s,"k":%s,"n":%d}' % (body[:-1], msgspec.json.encode(stamp[0]), stamp[1])
+
+
+def stamp_of(body: bytes) -> Stamp | None:
+    fields = _STAMP.decode(body)
+    return None if fields.k is None or fields.n is None else (fields.k, fields.n)
 
 
 class _Group:
-    __slots__ = ("records", "future")
+    __slots__ = ("records", "events", "future")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.records: list[bytes] = []
+        self.events: list[Event] = []
         self.future: asyncio.Future[None] = loop.create_future()
 
 
@@ -69,6 +87,7 @@ class Runtime:
             instruments or default_instruments(), seed, default_series() if series is None else series
         )
         self.keys = KeyStore()
+        self.bus = EventBus()
         self.journal = journal
         self.seq = journal.seq if journal else 0
         self._group: _Group | None = None
@@ -88,7 +107,7 @@ class Runtime:
         self.snapshot_seq = 0  # the command the latest snapshot was taken after
         # a snapshot is loaded only by the same code with the same instruments, series and seed
         ex = self.exchange
-        config = repr((sorted(ex.instruments.items()), ex.series, seed)).encode()
+        config = repr((sorted(ex.instruments.items()), ex.maturities.series, seed)).encode()
         self.snapshot_tag = SNAPSHOT_TAG + hashlib.sha256(config).hexdigest()[:16]
 
     # ------------------------------------------------------------------ replay
@@ -100,79 +119,31 @@ class Runtime:
         snap = self.journal.latest_snapshot(self.snapshot_tag) if use_snapshot else None
         if snap is not None:
             try:
-                exchange, keys = pickle.loads(zlib.decompress(snap[1]))
+                exchange, keys = snapshots.load_state(snap[1])
             except Exception as e:  # noqa: BLE001 - a snapshot only saves time: replay everything instead
                 print(f"krakensim: snapshot unreadable ({e!r}); replaying the whole journal", file=sys.stderr)
             else:
                 self.exchange, self.keys, after = exchange, keys, snap[0]
         self.snapshot_seq = after
         n = 0
-        for _seq, ts, cmd in self.journal.replay(after):
-            self._apply(cmd, ts)
+        for _seq, ts, body in self.journal.replay(after):
+            self._apply(CODEC.decode(body), ts, stamp_of(body))
             n += 1
         return n
-
-    def _state(self) -> bytes:
-        """The whole state, pickled (the exchange and the keys with their nonces)."""
-        return pickle.dumps((self.exchange, self.keys), protocol=pickle.HIGHEST_PROTOCOL)
 
     def snapshot_sync(self) -> None:
         """Write a snapshot now (start-up and shut-down: nothing is in flight)."""
         if self.journal is not None and self.seq > self.snapshot_seq:
-            self.journal.write_snapshot(self.seq, self.snapshot_tag, zlib.compress(self._state(), 1))
+            self.journal.write_snapshot(self.seq, self.snapshot_tag, snapshots.dump((self.exchange, self.keys)))
             self.snapshot_seq = self.seq
 
     async def snapshot(self) -> None:
-        """Write a snapshot of the state after the last applied command, once that command is durable.
-
-        Pickling a large state takes seconds, so a forked child does it from a copy-on-write
-        image while the server goes on; the child writes the snapshot to a file only when the
-        parent says that every command in it is durable, and the parent's writer thread moves
-        it into the journal. Without ``fork`` the snapshot is taken here.
-        """
+        """Write a snapshot of the state after the last applied command, once that command is durable."""
         if self.journal is None or self._pool is None:
             return
         seq = self.seq
+        blob = await snapshots.dump_when_durable((self.exchange, self.keys), self.journal.path, self.barrier)
         loop = asyncio.get_running_loop()
-        if not hasattr(os, "fork"):
-            state = self._state()  # no await in between: the state is exactly commands 1..seq
-            await self.barrier()
-            blob = await loop.run_in_executor(None, zlib.compress, state, 1)
-        else:
-            tmp = f"{self.journal.path}.snapshot-{seq}"
-            r, w = os.pipe()
-            gc.freeze()  # the collector must not touch (and so copy) every page in the child
-            try:
-                pid = os.fork()
-            finally:
-                gc.unfreeze()
-            if pid == 0:  # the child: pickle, wait for the word, write, and leave without cleaning up
-                code = 1
-                try:
-                    os.close(w)
-                    data = zlib.compress(self._state(), 1)
-                    if os.read(r, 1) == b"1":
-                        with open(tmp, "wb") as f:
-                            f.write(data)
-                        code = 0
-                finally:
-                    os._exit(code)
-            os.close(r)
-            status = -1
-            try:
-                try:
-                    await self.barrier()
-                    os.write(w, b"1")
-                finally:
-                    os.close(w)  # without the word the child leaves without writing
-                    _, status = await asyncio.shield(loop.run_in_executor(None, os.waitpid, pid, 0))
-                if status != 0:
-                    raise RuntimeError(f"the snapshot child failed (status {status})")
-                with open(tmp, "rb") as f:
-                    blob = f.read()
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
         await loop.run_in_executor(self._pool, self.journal.write_snapshot, seq, self.snapshot_tag, blob)
         self.snapshot_seq = seq
 
@@ -186,55 +157,57 @@ class Runtime:
                     print(f"krakensim: snapshot failed ({e!r})", file=sys.stderr)
                     self.snapshot_seq = self.seq  # try again a million commands later, not every 5 s
 
-    def _apply(self, cmd: dict[str, Any], now: int) -> Result:
-        c = cmd["c"]
-        if c == "key":
-            self.keys.add(cmd["k"], cmd["s"], cmd["a"], cmd.get("x", FULL))
+    def _apply(self, command: Command, now: int, stamp: Stamp | None) -> Result:
+        if stamp is not None:
+            key = self.keys.keys.get(stamp[0])
+            if key is not None:
+                key.nonces.accept(stamp[1])
+        if isinstance(command, AddApiKey):
+            self.keys.add(command.api_key, command.secret, command.account_id, command.access)
             return Result("created")
-        nonce = cmd.get("n")
-        if nonce is not None:
-            k = self.keys.keys.get(cmd["k"])
-            if k is not None:
-                k.nonces.accept(nonce)
-        return self.exchange.execute(cmd, now)
+        return self.exchange.apply(command, now)
 
     # ------------------------------------------------------------------ commands
-    def apply_now(self, cmd: dict[str, Any]) -> tuple[Result, asyncio.Future[None] | None]:
-        """Apply ``cmd`` at the current time; the future resolves when it is durable."""
+    def apply_now(self, command: Command, stamp: Stamp | None = None) -> tuple[Result, asyncio.Future[None] | None]:
+        """Apply ``command`` at the current time; the future resolves when it is durable."""
         if self.fatal is not None:
             raise RuntimeError("the journal failed; nothing more is accepted") from self.fatal
         now = self.clock()
         # serialised before it is applied: a command the journal could not hold changes nothing
-        body = Journal.encode(cmd) if self.journal is not None else b""
-        res = self._apply(cmd, now)
-        if self.journal is None:
-            return res, None
-        if self.exchange.changed_nothing(cmd, res):
-            # nothing to keep; but the answer must not run ahead of what it observed
+        body = encode(command, stamp) if self.journal is not None else b""
+        res = self._apply(command, now, stamp)
+        if not res.events and not isinstance(command, AddApiKey):
+            # it changed nothing: nothing to keep; but the answer must not run ahead of what it observed
             g = self._group if self._group is not None and self._group.records else self._inflight
             return res, (None if g is None else g.future)
+        if self.journal is None:
+            self.bus.publish(res.events)
+            return res, None
         self.seq += 1
         g = self._group
         if g is None:
             g = self._group = _Group(asyncio.get_running_loop())
         g.records.append(Journal.frame(self.seq, now, body))
+        g.events += res.events
         if self._inflight is None and self._wake is not None:
             self._wake.set()
         return res, g.future
 
-    async def submit(self, cmd: dict[str, Any]) -> Result:
-        res, fut = self.apply_now(cmd)
+    async def submit(self, command: Command, stamp: Stamp | None = None) -> Result:
+        res, fut = self.apply_now(command, stamp)
         if fut is not None:
             await fut
         return res
 
-    def submit_sync(self, cmd: dict[str, Any]) -> Result:
+    def submit_sync(self, command: Command) -> Result:
         """Apply and journal immediately (start-up and admin paths, outside the hot path)."""
         now = self.clock()
-        res = self._apply(cmd, now)
-        if self.journal is not None:
+        body = encode(command, None)
+        res = self._apply(command, now, None)
+        if self.journal is not None and (res.events or isinstance(command, AddApiKey)):
             self.seq += 1
-            self.journal.append_many([Journal.record(self.seq, now, cmd)])
+            self.journal.append_many([Journal.frame(self.seq, now, body)])
+        self.bus.publish(res.events)
         return res
 
     async def barrier(self) -> None:
@@ -261,10 +234,10 @@ class Runtime:
         self._tasks.append(asyncio.create_task(self._snapshot_loop()))
 
     async def due(self) -> bool:
-        """Apply a ``tick`` when something falls due without a command (dead man's switch)."""
+        """Apply a ``Tick`` when something falls due without a command (dead man's switch)."""
         deadline = self.exchange.next_deadline()
         if deadline is not None and self.clock() >= deadline:
-            await self.submit({"c": "tick"})
+            await self.submit(Tick())
             return True
         return False
 
@@ -282,11 +255,11 @@ class Runtime:
                 break
             clock.now = max(clock.now, nxt)
             if deadline is not None and deadline <= clock.now:
-                await self.submit({"c": "tick"})
+                await self.submit(Tick())
             if step is not None and step <= clock.now and self.market_step is not None:
                 await self.market_step(clock.now)
         clock.now = target
-        await self.submit({"c": "tick"})
+        await self.submit(Tick())
         return target
 
     async def _timer_loop(self) -> None:
@@ -312,8 +285,9 @@ class Runtime:
                 except BaseException as e:  # the disk failed: memory is ahead of the journal
                     self.fatal = e
                     g.future.set_exception(e)
-                    if self._group is not None:
-                        self._group.future.set_exception(e)
+                    waiting = self._gathering()  # (the next group gathered while this one was written)
+                    if waiting is not None:
+                        waiting.future.set_exception(e)
                     if self.exit_on_fatal:
                         # nothing unjournaled may be answered or kept: stop, and let a restart replay
                         print(f"krakensim: journal write failed ({e!r}); exiting", file=sys.stderr, flush=True)
@@ -322,6 +296,10 @@ class Runtime:
                 finally:
                     self._inflight = None
                 g.future.set_result(None)
+                self.bus.publish(g.events)  # durable now: subscribers may see it
+
+    def _gathering(self) -> _Group | None:
+        return self._group
 
     async def stop(self) -> None:
         if self._timer is not None:

@@ -16,9 +16,8 @@ from __future__ import annotations
 import sqlite3
 import zlib
 from collections.abc import Iterator
-from typing import Any
 
-import orjson
+import msgspec
 
 COMPRESS_FROM = 4096  # bytes: smaller groups are stored as they are
 
@@ -40,8 +39,17 @@ CREATE TABLE IF NOT EXISTS snapshots (
 """
 
 
-def _unpack(blob: bytes) -> Any:
-    return orjson.loads(blob if blob[:1] == b"[" else zlib.decompress(blob))
+Record = tuple[int, int, msgspec.Raw]  # seq, time (epoch ms), the command's JSON as it was written
+_GROUP = msgspec.json.Decoder(list[Record])
+
+
+def _unpack(blob: bytes) -> list[Record]:
+    return _GROUP.decode(blob if blob[:1] == b"[" else zlib.decompress(blob))
+
+
+def _seq(record: bytes) -> int:
+    """The sequence number a framed record starts with (``[seq,ts,{…}]``)."""
+    return int(record[1:record.index(b",")])
 
 
 class Journal:
@@ -64,22 +72,14 @@ class Journal:
         self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
     @staticmethod
-    def encode(cmd: dict[str, Any]) -> bytes:
-        """The command as JSON; raises (TypeError) when it cannot be journaled."""
-        return orjson.dumps(cmd)
-
-    @staticmethod
     def frame(seq: int, ts: int, body: bytes) -> bytes:
+        """One record: the command's JSON ``body`` with its sequence number and time."""
         return b"[%d,%d,%s]" % (seq, ts, body)
 
-    @staticmethod
-    def record(seq: int, ts: int, cmd: dict[str, Any]) -> bytes:
-        return Journal.frame(seq, ts, Journal.encode(cmd))
-
     def append_many(self, records: list[bytes]) -> None:
-        """Write a group of records (from ``record``) in one transaction; durable on return."""
-        first = orjson.loads(records[0])[0]
-        last = orjson.loads(records[-1])[0]
+        """Write a group of records (from ``frame``) in one transaction; durable on return."""
+        first = _seq(records[0])
+        last = _seq(records[-1])
         blob = b"[" + b",".join(records) + b"]"
         if len(blob) >= COMPRESS_FROM:
             blob = zlib.compress(blob, 1)
@@ -93,15 +93,16 @@ class Journal:
             db.execute("ROLLBACK")
             raise
 
-    def replay(self, after: int = 0) -> Iterator[tuple[int, int, dict[str, Any]]]:
-        """Every journaled command after ``after``, in order (a snapshot may fall inside a group)."""
+    def replay(self, after: int = 0) -> Iterator[tuple[int, int, bytes]]:
+        """Every journaled command after ``after`` as (seq, time, JSON), in order (a snapshot may fall
+        inside a group)."""
         rows = self.db.execute("SELECT records FROM journal WHERE last_seq > ? ORDER BY last_seq", (after,))
         for (blob,) in rows:
-            yield from ((seq, ts, cmd) for seq, ts, cmd in _unpack(blob) if seq > after)
+            yield from ((seq, ts, bytes(cmd)) for seq, ts, cmd in _unpack(blob) if seq > after)
 
     def last_ts(self) -> int | None:
         row = self.db.execute("SELECT records FROM journal ORDER BY last_seq DESC LIMIT 1").fetchone()
-        return None if row is None else int(_unpack(row[0])[-1][1])
+        return None if row is None else _unpack(row[0])[-1][1]
 
     # ------------------------------------------------------------------ snapshots
     def write_snapshot(self, seq: int, tag: str, state: bytes) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from ..engine.commands import CreateAccount
 from ..market.sim import MarketConfig, MarketSim
 from ..market.sources import PriceSource
-from .core import Runtime
+from ..runtime.core import Runtime
 
 MARKET_FUNDS_USD8 = 10**9 * 100_000_000  # the simulated maker and taker: 1e9 USD each
 
@@ -20,8 +21,8 @@ def market_accounts(rt: Runtime) -> tuple[str, str]:
         maker, taker = stored.split(",")
         if maker in rt.exchange.accounts and taker in rt.exchange.accounts:
             return maker, taker
-    maker = rt.submit_sync({"c": "acct", "usd8": MARKET_FUNDS_USD8}).extra
-    taker = rt.submit_sync({"c": "acct", "usd8": MARKET_FUNDS_USD8}).extra
+    made = [rt.submit_sync(CreateAccount(MARKET_FUNDS_USD8)).account_id for _ in range(2)]
+    maker, taker = (str(a) for a in made)
     if journal:
         journal.set_meta("market_accounts", f"{maker},{taker}")
     return maker, taker

@@ -1,25 +1,23 @@
-"""Building and serving the application: journal, replay, demo account, uvicorn."""
+"""The composition root: settings → journal, runtime, replay, accounts, market, ASGI app."""
 
 from __future__ import annotations
 
 import os
-import socket
-import sys
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-import uvicorn
-
 from ..admin.routes import DEFAULT_FUNDS, admin, create_account
-from ..api.app import App
+from ..api.asgi import App
 from ..engine import default_instruments
+from ..engine.commands import Tick
 from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
+from ..runtime.clock import ManualClock, ScaledClock
+from ..runtime.core import SNAPSHOT_AFTER_REPLAY, Runtime
 from ..store.journal import Journal
-from .clock import ManualClock, ScaledClock
 from .config import ConfigError, apply_instruments
-from .core import SNAPSHOT_AFTER_REPLAY, Runtime
+from .market import attach_to_manual_clock, make_sim, run_market
 
 
 @dataclass
@@ -92,28 +90,26 @@ def build(s: Settings) -> Built:
     replayed = rt.replay()
     if replayed > SNAPSHOT_AFTER_REPLAY:
         rt.snapshot_sync()  # the next start need not replay them again
-    if rt.exchange.funding_next is None:  # a new exchange: start its clocks and list the maturities
-        rt.submit_sync({"c": "tick"})
+    if rt.exchange.funding.next_time is None:  # a new exchange: start its clocks and list the maturities
+        rt.submit_sync(Tick())
     demo: dict[str, str] = {}
     for key, secret in s.keys:
         existing = rt.keys.keys.get(key)
         if existing is None:
             info = create_account(rt, s.funds, key, secret)
         else:
-            info = {"accountUid": existing.account, "apiKey": key, "apiSecret": existing.secret}
+            info = {"accountUid": existing.account_id, "apiKey": key, "apiSecret": existing.secret}
         demo = demo or info
     if not s.keys:
         stored_key = journal.get_meta("demo_key") if journal else None
         if stored_key and stored_key in rt.keys.keys:
             k = rt.keys.keys[stored_key]
-            demo = {"accountUid": k.account, "apiKey": k.key, "apiSecret": k.secret}
+            demo = {"accountUid": k.account_id, "apiKey": k.key, "apiSecret": k.secret}
         else:
             demo = create_account(rt, s.funds)
             if journal:
                 journal.set_meta("demo_key", demo["apiKey"])
     if s.market:
-        from .market import attach_to_manual_clock, make_sim, run_market
-
         sim = make_sim(rt, seed, s.market_config, s.sources)
         if isinstance(rt.clock, ManualClock):
             attach_to_manual_clock(rt, sim, s.market_interval_ms)
@@ -141,52 +137,3 @@ python-kraken-sdk:
   trade = Trade(key='{k}', secret='{sec}', url='{base}')
   print(trade.create_order(orderType='lmt', side='buy', size=0.001, symbol='PF_XBTUSD', limitPrice=89000))
 """
-
-
-def serve(s: Settings) -> None:
-    built = build(s)
-    sock = socket.socket(socket.AF_INET6 if ":" in s.host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((s.host, s.port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    port = sock.getsockname()[1]
-    host = f"[{s.host}]" if ":" in s.host else s.host
-    print(banner(f"http://{host}:{port}", built.demo, built.replayed, s.data), flush=True)
-    if s.http == "granian":
-        sock.close()
-        _serve_granian(built, s.host, port)
-        return
-    config = uvicorn.Config(
-        built.app,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-        log_level="warning",
-        backlog=2048,
-    )
-    server = uvicorn.Server(config)
-    try:
-        server.run(sockets=[sock])
-    finally:
-        sys.stdout.flush()
-
-
-def _serve_granian(built: Built, host: str, port: int) -> None:
-    """The same app on granian's embedded server (measured against uvicorn in docs/benchmarks.md)."""
-    import uvloop
-    from granian.constants import Interfaces
-    from granian.server.embed import Server
-
-    async def main() -> None:
-        await built.runtime.start()
-        server = Server(built.app, address=host, port=port, interface=Interfaces.ASGI, log_enabled=False)
-        try:
-            await server.serve()
-        finally:
-            await built.runtime.stop()
-
-    uvloop.run(main())

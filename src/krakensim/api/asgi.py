@@ -1,0 +1,119 @@
+"""The ASGI application: Kraken's paths, authentication, parameters and the error envelope.
+
+request → route → auth → parameters → handler (command → runtime → engine) → Kraken's JSON.
+Whatever goes wrong, the answer is Kraken's envelope, never a framework page or a traceback.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from ..runtime.core import Runtime
+from . import charts
+from .auth import authenticate
+from .errors import INVALID, ApiError
+from .params import Params
+from .render.numbers import iso
+from .request import Reply, Request
+from .routes import ADMIN_PREFIX, CHARTS, PATTERNS, ROUTES
+
+MAX_BODY = 1 << 20
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+AdminHandler = Callable[[Request, bytes], Awaitable[Reply]]
+
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+EMPTY = Params({})
+
+
+def error_body(code: str, now: int) -> dict[str, Any]:
+    return {"result": "error", "serverTime": iso(now), "error": code}
+
+
+class App:
+    def __init__(self, rt: Runtime, admin: AdminHandler) -> None:
+        self.rt = rt
+        self.admin = admin
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        t = scope["type"]
+        if t == "http":
+            await self.http(scope, receive, send)
+        elif t == "lifespan":
+            await self.lifespan(receive, send)
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            msg = await receive()
+            if msg["type"] == "lifespan.startup":
+                await self.rt.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif msg["type"] == "lifespan.shutdown":
+                await self.rt.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        rt = self.rt
+        status = 200
+        try:
+            body = b""
+            more = True
+            while more:
+                msg = await receive()
+                body += msg.get("body", b"")
+                more = msg.get("more_body", False)
+                if len(body) > MAX_BODY:
+                    raise ApiError(INVALID, 413)
+            status, payload = await self.dispatch(scope, body)
+        except ApiError as e:
+            status, payload = e.http_status, error_body(e.code, rt.clock())
+        except Exception:  # never a traceback on the wire
+            traceback.print_exc()
+            status, payload = 500, error_body("Server Error", rt.clock())
+        data = orjson.dumps(payload)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*_JSON_HEADERS, (b"content-length", str(len(data)).encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": data})
+
+    async def dispatch(self, scope: Scope, body: bytes) -> Reply:
+        path: str = scope["path"]
+        method: str = scope["method"]
+        route = ROUTES.get(path)
+        args: tuple[str, ...] = ()
+        if route is None:
+            if path.startswith(charts.PREFIX) or path == charts.PREFIX[:-1]:
+                route = CHARTS
+            elif path.startswith(ADMIN_PREFIX):
+                return await self.admin(Request(method, path, EMPTY, self.rt), body)
+            else:
+                for prefix, suffix, r in PATTERNS:
+                    if path.startswith(prefix) and path.endswith(suffix) and len(path) > len(prefix) + len(suffix):
+                        arg = path[len(prefix): len(path) - len(suffix)]
+                        if "/" not in arg:
+                            route, args = r, (arg,)
+                            break
+            if route is None:
+                raise ApiError("notFound", 404)
+        if method not in route.methods:
+            raise ApiError("notFound", 405)
+        query: bytes = scope.get("query_string", b"")
+        req = Request(method, path, EMPTY, self.rt, args)
+        level = route.key_level(method)
+        if level is not None:
+            authenticate(scope, req, level, query, body)
+        req.params = Params.parse(query, body, route.json_body)
+        if route.reads(method):
+            await self.rt.barrier()
+        return await route.handler(req)

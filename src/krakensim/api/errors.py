@@ -1,0 +1,16 @@
+"""Kraken's request-level errors: answered with its error envelope, never a framework page."""
+
+from __future__ import annotations
+
+REQUIRED = "requiredArgumentMissing"
+INVALID = "invalidArgument"
+JSON_ERROR = "Json Parse Error"
+
+
+class ApiError(Exception):
+    """A request-level error, answered with Kraken's error envelope."""
+
+    def __init__(self, code: str, http_status: int = 200) -> None:
+        super().__init__(code)
+        self.code = code
+        self.http_status = http_status

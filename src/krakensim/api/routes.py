@@ -1,0 +1,53 @@
+"""Kraken's paths: which handler answers each, for which methods and keys, and which only read."""
+
+from __future__ import annotations
+
+from ..runtime.keys import FULL
+from . import account, charts, fees_funding, history, market, orders
+from .request import READ, Route
+
+D = "/derivatives/api/v3/"
+POST = ("POST",)
+ROUTES: dict[str, Route] = {
+    D + "sendorder": Route(orders.sendorder, POST, FULL, writes=POST),
+    D + "cancelorder": Route(orders.cancelorder, POST, FULL, writes=POST),
+    D + "editorder": Route(orders.editorder, POST, FULL, writes=POST),
+    D + "cancelallorders": Route(orders.cancelallorders, POST, FULL, writes=POST),
+    D + "cancelallordersafter": Route(orders.cancelallordersafter, POST, FULL, writes=POST),
+    D + "self-trade-strategy": Route(orders.self_trade_strategy, ("GET", "PUT"), READ, writes=("PUT",)),
+    D + "batchorder": Route(orders.batchorder, POST, FULL, json_body=True, writes=POST),
+    D + "openorders": Route(orders.openorders, ("GET",), READ),
+    D + "orders/status": Route(orders.orders_status, ("GET", "POST"), FULL),
+    D + "fills": Route(account.fills, ("GET",), READ),
+    D + "accounts": Route(account.accounts, ("GET",), READ),
+    D + "openpositions": Route(account.openpositions, ("GET",), READ),
+    D + "instruments": Route(market.instruments, ("GET",), None),
+    D + "instruments/status": Route(market.instruments_status, ("GET",), None),
+    D + "trading/instruments": Route(market.trading_instruments, ("GET",), READ),
+    D + "tickers": Route(market.tickers, ("GET",), None),
+    D + "orderbook": Route(market.orderbook, ("GET",), None),
+    D + "history": Route(history.trade_history, ("GET",), None),
+    D + "feeschedules": Route(fees_funding.feeschedules, ("GET",), None),
+    D + "feeschedules/volumes": Route(fees_funding.feeschedules_volumes, ("GET",), READ),
+    D + "historical-funding-rates": Route(fees_funding.historical_funding_rates, ("GET",), None),
+    "/derivatives/api/v4/historicalfundingrates": Route(fees_funding.historical_funding_rates, ("GET",), None),
+}
+for _v in ("v2", "v3"):
+    ROUTES[f"/api/history/{_v}/orders"] = Route(history.account_orders, ("GET",), READ)
+    ROUTES[f"/api/history/{_v}/triggers"] = Route(history.account_triggers, ("GET",), READ)
+    ROUTES[f"/api/history/{_v}/executions"] = Route(history.account_executions, ("GET",), READ)
+
+# path templates with one argument: prefix, suffix
+PATTERNS: list[tuple[str, str, Route]] = [
+    (D + "tickers/", "", Route(market.ticker, ("GET",), None)),
+    (D + "instruments/", "/status", Route(market.instrument_status, ("GET",), None)),
+]
+for _v in ("v3", "v2"):
+    PATTERNS += [
+        (f"/api/history/{_v}/market/", "/executions", Route(history.market_executions, ("GET",), None)),
+        (f"/api/history/{_v}/market/", "/orders", Route(history.market_orders, ("GET",), None)),
+        (f"/api/history/{_v}/market/", "/price", Route(history.market_price, ("GET",), None)),
+    ]
+
+ADMIN_PREFIX = "/_krakensim/"
+CHARTS = Route(charts.charts, ("GET",), None)

@@ -1,0 +1,182 @@
+"""Accounts: balances, positions, fees and profit and loss (usd8, lots, ticks).
+
+A position keeps its signed size and its cost (the signed sum of lots × ticks of what is open),
+so its average entry price is exact; profit and loss is realised when a fill reduces it.
+Linear contracts: PnL = size × (price − entry) × (usd8 per lot per tick). Inverse contracts are
+worth a fixed number of USD per lot: PnL = size × USD × (1/entry − 1/price), kept in USD.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from fractions import Fraction
+
+import msgspec
+
+from .events import AccountCreated, BalanceChanged, Event, OrderFilled, PositionChanged
+from .instruments import Instrument
+from .orders import Order
+from .triggers import Trigger
+from .units import bps_of
+
+MAKER_FEE_BPS = 2  # 0.02 %
+TAKER_FEE_BPS = 5  # 0.05 %
+FILLS_KEPT = 10_000  # fills kept per account
+MAX_FUNDS_USD = 10**10  # what one deposit may bring: a balance stays a 64-bit integer of usd8
+USD = "USD"
+
+
+def fee_rate(fill_type: str) -> int:
+    """The fee of a fill, in basis points of its notional: one tier for everyone."""
+    return MAKER_FEE_BPS if fill_type == "maker" else TAKER_FEE_BPS
+
+
+class Position(msgspec.Struct, gc=False):
+    lots: int = 0  # signed: > 0 long
+    cost: int = 0  # signed sum of lots × ticks of the open position
+
+    def average_price(self) -> Fraction:
+        """The average entry price, in ticks (exact)."""
+        return Fraction(abs(self.cost), abs(self.lots))
+
+
+def unrealized_pnl(inst: Instrument, position: Position, mark: int) -> int:
+    """usd8 the position would realise if it were closed at ``mark``."""
+    n = abs(position.lots)
+    if n == 0:
+        return 0
+    sign = 1 if position.lots > 0 else -1
+    c = abs(position.cost)
+    if inst.linear:
+        return sign * (n * mark - c) * inst.unit_usd8
+    return sign * inst.unit_usd8 * n * (n * mark - c) // c
+
+
+def traded_volume(account: Account, instruments: dict[str, Instrument], since: int) -> dict[str, int]:
+    """usd8 of notional the account traded after ``since``, by fee schedule (the fills it keeps)."""
+    volume: dict[str, int] = {}
+    for f in account.fills:
+        if f.time > since:
+            inst = instruments[f.symbol]
+            volume[inst.fee_schedule_uid] = volume.get(inst.fee_schedule_uid, 0) + inst.notional_usd8(f.lots, f.price)
+    return volume
+
+
+class Account:
+    __slots__ = ("account_id", "balance", "positions", "fills", "orders", "triggers", "client_order_ids",
+                 "order_margin", "self_trade_strategy", "small_orders")
+
+    def __init__(self, account_id: str, balance: int) -> None:
+        self.account_id = account_id
+        self.balance = balance  # usd8
+        self.positions: dict[str, Position] = {}
+        self.fills: deque[OrderFilled] = deque(maxlen=FILLS_KEPT)
+        self.orders: dict[str, Order] = {}  # open orders, in arrival order
+        self.triggers: dict[str, Trigger] = {}  # open trigger orders, in arrival order
+        self.client_order_ids: dict[str, str] = {}  # of open orders and of finished ones still remembered
+        self.order_margin = 0  # usd8 reserved by open orders
+        self.self_trade_strategy = "REJECT_TAKER"
+        self.small_orders = 0  # open orders below the small-order notional
+
+    def lots(self, symbol: str) -> int:
+        position = self.positions.get(symbol)
+        return position.lots if position is not None else 0
+
+    def state(self) -> tuple[object, ...]:
+        return (
+            self.account_id, self.balance, self.order_margin, self.self_trade_strategy, self.small_orders,
+            sorted(self.client_order_ids.items()), sorted((s, p.lots, p.cost) for s, p in self.positions.items()),
+            list(self.orders), list(self.triggers),
+            [(f.fill_id, f.order_id, f.lots, f.price, f.time, f.fill_type, f.fee) for f in self.fills],
+        )
+
+
+class Accounts:
+    __slots__ = ("by_id", "fees_collected", "emit")
+
+    def __init__(self, emit: Callable[[Event], None]) -> None:
+        self.by_id: dict[str, Account] = {}
+        self.fees_collected = 0  # usd8
+        self.emit = emit
+
+    def __getitem__(self, account_id: str) -> Account:
+        return self.by_id[account_id]
+
+    def __contains__(self, account_id: object) -> bool:
+        return account_id in self.by_id
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def values(self) -> Iterable[Account]:
+        return self.by_id.values()
+
+    def items(self) -> Iterable[tuple[str, Account]]:
+        return self.by_id.items()
+
+    def create(self, account_id: str, balance: int, now: int) -> Account:
+        account = self.by_id[account_id] = Account(account_id, balance)
+        self.emit(AccountCreated(now, account_id, balance))
+        return account
+
+    def fill(self, account: Account, inst: Instrument, side: int, lots: int, price: int, rate: int,
+             now: int) -> tuple[int, int, int]:
+        """Book a fill of ``lots`` at ``price``: its fee, its realised PnL, the new position.
+
+        Returns (fee, realised PnL, signed lots after), all usd8 but the lots.
+        """
+        fee = bps_of(inst.notional_usd8(lots, price), rate)
+        self.fees_collected += fee
+        symbol = inst.symbol
+        position = account.positions.get(symbol)
+        if position is None:
+            position = account.positions[symbol] = Position()
+        before_lots, before_cost = position.lots, position.cost
+        signed = side * lots
+        realized = 0
+        if before_lots == 0 or (before_lots > 0) == (signed > 0):
+            position.lots += signed
+            position.cost += signed * price
+        else:
+            held = abs(before_lots)
+            closing = min(lots, held)
+            sign = 1 if before_lots > 0 else -1
+            c = abs(before_cost) * closing // held
+            if inst.linear:
+                realized = sign * (closing * price - c) * inst.unit_usd8
+            else:
+                realized = sign * inst.unit_usd8 * closing * (closing * price - c) // c
+            position.cost -= sign * c
+            position.lots += signed
+            if lots > closing:  # flipped
+                position.cost = position.lots * price
+        if position.lots == 0:
+            position.cost = 0
+        account.balance += realized - fee
+        self.emit(PositionChanged(now, account.account_id, symbol, position.lots, position.cost, before_lots,
+                                  before_cost))
+        self.emit(BalanceChanged(now, account.account_id, USD, account.balance, realized - fee, "trade"))
+        return fee, realized, position.lots
+
+    def settle(self, account: Account, inst: Instrument, price: int, now: int) -> None:
+        """Close the account's position in an expired contract at ``price``, with a taker fee (as Kraken)."""
+        position = account.positions.get(inst.symbol)
+        if position is None or not position.lots:
+            return
+        fee = bps_of(inst.notional_usd8(abs(position.lots), price), TAKER_FEE_BPS)
+        delta = unrealized_pnl(inst, position, price) - fee
+        account.balance += delta
+        self.fees_collected += fee
+        before_lots, before_cost = position.lots, position.cost
+        position.lots = position.cost = 0
+        self.emit(PositionChanged(now, account.account_id, inst.symbol, 0, 0, before_lots, before_cost))
+        self.emit(BalanceChanged(now, account.account_id, USD, account.balance, delta, "settlement"))
+
+    def record_fill(self, event: Event) -> None:
+        """Projection: every fill, in the account's fills (``fills`` reads them)."""
+        assert isinstance(event, OrderFilled)
+        self.by_id[event.account_id].fills.append(event)
+
+    def state(self) -> list[tuple[object, ...]]:
+        return [self.by_id[a].state() for a in sorted(self.by_id)] + [(self.fees_collected,)]

@@ -1,0 +1,247 @@
+"""Events: what happened, in the past tense, for every state change and every party.
+
+The engine emits them in the order it applies the changes; ``Result.events`` holds all of a
+command's events and the runtime publishes them once they are durable. Inside the engine the
+projections (order history, market data) are built from them as they are emitted.
+
+Units as everywhere in the engine: ticks, lots, usd8, epoch milliseconds (``time``: when it
+happened, which for a dead man's switch is its deadline, not the command that noticed it).
+An event holds snapshots of orders (or a finished order itself), never an order that still
+changes.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from .orders import Order
+from .triggers import Trigger
+
+
+class Event(msgspec.Struct, frozen=True, gc=False, tag_field="type", tag=True):
+    time: int
+
+
+# ---------------------------------------------------------------- orders (private to the account)
+class OrderPlaced(Event, frozen=True):
+    """An order was accepted (before it met the book). ``reason``: new_user_order | stop_order_triggered."""
+
+    account_id: str
+    order: Order
+    reason: str
+
+
+class OrderEnteredBook(Event, frozen=True):
+    """An order rests on the book, after whatever it traded on arrival (``order`` as it rests)."""
+
+    account_id: str
+    order: Order
+    reduced_quantity: int | None  # reduce-only: lots cut off the size to fit the position (0: none)
+
+
+class OrderFilled(Event, frozen=True):
+    """One side of an execution: this account's order traded ``lots`` at ``price``."""
+
+    account_id: str
+    fill_id: str  # the execution's id (the same for both sides)
+    order_before: Order
+    order_after: Order
+    price: int
+    lots: int
+    fill_type: str  # maker | taker | takerAfterEdit
+    fee: int  # usd8 charged
+    fee_rate: int  # bps
+    realized_pnl: int  # usd8 realised by reducing the position
+    position_after: int  # signed lots
+    trade: TradePrinted
+
+    @property
+    def order_id(self) -> str:
+        return self.order_after.order_id
+
+    @property
+    def symbol(self) -> str:
+        return self.order_after.symbol
+
+    @property
+    def side(self) -> int:
+        return self.order_after.side
+
+
+class OrderEdited(Event, frozen=True):
+    account_id: str
+    old: Order
+    new: Order
+    reason: str  # edited_by_user
+
+
+class OrderCancelled(Event, frozen=True):
+    """An order left the book unfinished. ``reason``: cancelled_by_user, dead_man_switch, contract_expired,
+    self_trade, would_not_reduce_position, ioc_would_not_execute."""
+
+    account_id: str
+    order: Order
+    reason: str
+
+
+class OrderRejected(Event, frozen=True):
+    """An order was refused with an order event (``reason``: Kraken's OrderError, e.g. POST_WOULD_EXECUTE)."""
+
+    account_id: str
+    order: Order
+    reason: str
+
+
+class OrderRefused(Event, frozen=True):
+    """An order was refused before it existed: only a status (e.g. insufficientAvailableFunds) answers it."""
+
+    account_id: str
+    order_id: str
+    client_order_id: str | None
+    symbol: str
+    status: str
+
+
+class TriggerPlaced(Event, frozen=True):
+    account_id: str
+    trigger: Trigger
+    reason: str
+
+
+class TriggerEdited(Event, frozen=True):
+    account_id: str
+    old: Trigger
+    new: Trigger
+    reason: str
+
+
+class TriggerCancelled(Event, frozen=True):
+    account_id: str
+    trigger: Trigger
+    reason: str
+
+
+class TriggerRejected(Event, frozen=True):
+    account_id: str
+    trigger: Trigger
+    reason: str  # an OrderError
+
+
+class TriggerActivated(Event, frozen=True):
+    """The trigger's signal crossed: the trigger is gone and its order (same id) is placed next."""
+
+    account_id: str
+    trigger: Trigger
+
+
+# ---------------------------------------------------------------- accounts
+class AccountCreated(Event, frozen=True):
+    account_id: str
+    balance: int  # usd8
+
+
+class BalanceChanged(Event, frozen=True):
+    """``reason``: trade (fees and realised PnL of one fill) | settlement (a fixed maturity expired)."""
+
+    account_id: str
+    currency: str
+    balance: int  # usd8 after
+    delta: int
+    reason: str
+
+
+class PositionChanged(Event, frozen=True):
+    """A position moved; ``cost`` is the signed sum of lots × ticks of the open position."""
+
+    account_id: str
+    symbol: str
+    lots: int  # signed, after
+    cost: int
+    previous_lots: int
+    previous_cost: int
+
+
+class SelfTradeStrategyChanged(Event, frozen=True):
+    account_id: str
+    strategy: str
+
+
+class DeadManSwitchArmed(Event, frozen=True):
+    account_id: str
+    deadline: int | None  # None: disarmed
+
+
+class DeadManSwitchFired(Event, frozen=True):
+    """The switch's deadline passed: every order of the account was cancelled (``time`` is the deadline)."""
+
+    account_id: str
+
+
+# ---------------------------------------------------------------- the market (public)
+class TradePrinted(Event, frozen=True):
+    """A public execution. ``number`` counts the symbol's trades from 1."""
+
+    symbol: str
+    trade_id: str
+    number: int
+    price: int
+    lots: int
+    taker_side: int
+    maker_order: Order  # as they were before this execution
+    taker_order: Order
+    mark: int  # the mark price when it happened
+
+
+class BookLevelChanged(Event, frozen=True):
+    """The open size at one price changed; ``lots`` is the new total (0: the level is gone)."""
+
+    symbol: str
+    side: int
+    price: int
+    lots: int
+
+
+class MarkPriceUpdated(Event, frozen=True):
+    symbol: str
+    price: int
+    previous: int
+
+
+class IndexPriceUpdated(Event, frozen=True):
+    symbol: str
+    price: int
+
+
+class FundingRatePublished(Event, frozen=True):
+    """The hourly rate (relative, in 1e-12) of the period starting at ``time``, and the mark then."""
+
+    symbol: str
+    relative_rate: int
+    mark: int
+
+
+class MarketStateChanged(Event, frozen=True):
+    symbol: str
+    state: str
+
+
+class ContractListed(Event, frozen=True):
+    symbol: str
+
+
+class ContractSettled(Event, frozen=True):
+    """A fixed maturity expired: its orders are cancelled and its positions closed at ``price``."""
+
+    symbol: str
+    price: int
+    previous_mark: int
+
+
+class VenueOpened(Event, frozen=True):
+    """The first command: the funding clock starts and the fixed maturities are listed."""
+
+    next_funding: int
+
+
+ORDER_EVENTS = (OrderPlaced, OrderFilled, OrderEdited, OrderCancelled, OrderRejected)
+TRIGGER_EVENTS = (TriggerPlaced, TriggerActivated, TriggerCancelled, TriggerEdited)

@@ -1,0 +1,98 @@
+"""Snapshots: the whole state after a journaled command, so that a restart replays only the rest.
+
+A snapshot is an optimisation (the journal keeps every command) and is loaded only by the
+code and configuration that wrote it (``tag``). While the server runs, a forked child pickles a
+copy-on-write image (seconds for a big state) and writes it only once the parent says every
+command in it is durable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import hashlib
+import os
+import pickle
+import zlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from ..engine import Exchange
+from .keys import KeyStore
+
+
+def code_tag() -> str:
+    """A hash of krakensim's source: a snapshot is only loaded by the code that wrote it."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:32]
+
+
+def dump(state: object) -> bytes:
+    return zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def load(blob: bytes) -> object:
+    return pickle.loads(zlib.decompress(blob))
+
+
+def load_state(blob: bytes) -> tuple[Exchange, KeyStore]:
+    """A snapshot of the runtime's state: its exchange and its keys."""
+    state = load(blob)
+    if not isinstance(state, tuple) or len(state) != 2:
+        raise TypeError("not a snapshot of an exchange and its keys")
+    exchange: object = state[0]
+    keys: object = state[1]
+    if not isinstance(exchange, Exchange) or not isinstance(keys, KeyStore):
+        raise TypeError("not a snapshot of an exchange and its keys")
+    return exchange, keys
+
+
+async def dump_when_durable(state: object, path_prefix: str, durable: Callable[[], Awaitable[None]]) -> bytes:
+    """The compressed pickle of ``state`` as it is now, returned once ``durable()`` has returned.
+
+    With ``fork`` a child pickles while the caller goes on (the state may change meanwhile: the
+    child has its own copy); without it, the state is pickled here before anything else runs.
+    """
+    loop = asyncio.get_running_loop()
+    if not hasattr(os, "fork"):
+        blob = dump(state)  # no await in between: the state is exactly what it is now
+        await durable()
+        return blob
+    tmp = f"{path_prefix}.snapshot-{os.getpid()}-{id(state)}"
+    r, w = os.pipe()
+    gc.freeze()  # the collector must not touch (and so copy) every page in the child
+    try:
+        pid = os.fork()
+    finally:
+        gc.unfreeze()
+    if pid == 0:  # the child: pickle, wait for the word, write, and leave without cleaning up
+        code = 1
+        try:
+            os.close(w)
+            data = dump(state)
+            if os.read(r, 1) == b"1":
+                with open(tmp, "wb") as f:
+                    f.write(data)
+                code = 0
+        finally:
+            os._exit(code)
+    os.close(r)
+    status = -1
+    try:
+        try:
+            await durable()
+            os.write(w, b"1")
+        finally:
+            os.close(w)  # without the word the child leaves without writing
+            _, status = await asyncio.shield(loop.run_in_executor(None, os.waitpid, pid, 0))
+        if status != 0:
+            raise RuntimeError(f"the snapshot child failed (status {status})")
+        with open(tmp, "rb") as f:
+            return f.read()
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

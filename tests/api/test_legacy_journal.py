@@ -1,0 +1,38 @@
+"""A journal written by an earlier release (commit 40cd364, before typed commands) still replays,
+to the same observable state: open orders, positions, balances, fills, order and trigger history,
+executions, books, tickers, trades, funding rates, candles (tests/fixtures/legacy_journal)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "legacy_journal"
+sys.path.insert(0, str(FIXTURE))
+
+from make_legacy_journal import Recorder, _diff, capture_once  # noqa: E402
+
+ROOT = FIXTURE.parents[2]
+# the state digest hashes the engine's internal structures, which the change was free to reshape
+INTERNAL = "GET /_krakensim/v1/digest"
+
+
+def test_a_journal_of_the_previous_format_replays_to_the_same_state(tmp_path: Path) -> None:
+    expected = json.loads((FIXTURE / "expected.json").read_text())
+    args = argparse.Namespace(src=str(ROOT / "src"), cwd=str(ROOT), python=sys.executable)
+    rec = Recorder(None)
+    got = capture_once(str(FIXTURE / "journal.sqlite"), args, rec, str(tmp_path))
+    assert not rec.surprises, rec.surprises
+    assert got["journalSeq"] == expected["journalSeq"] == 19294
+    assert set(got) == set(expected)
+    assert got[INTERNAL]["journalSeq"] == expected[INTERNAL]["journalSeq"]
+    del got[INTERNAL]["digest"], expected[INTERNAL]["digest"]
+    diffs = _diff(expected, got)
+    assert not diffs, "\n".join(diffs[:50])
+    # the fixture covers what it says: both accounts traded, and the expired maturities settled
+    for who in ("A", "B"):
+        assert expected[f"{who}: GET /derivatives/api/v3/fills"]["fills"]
+        assert expected[f"{who}: GET /api/history/v3/orders?count=1000&sort=asc"]["elements"]
+    assert expected["GET /derivatives/api/v3/history?symbol=FF_XBTUSD_260130"]["history"]
