@@ -88,7 +88,10 @@ class Edits:
         order.updated_at = now
         order.small = inst.notional_usd8(order.quantity, order.price) < SMALL_ORDER_USD8
         account.small_orders += int(order.small) - int(was_small)
-        edited = OrderEdited(now, account.account_id, old, order.snapshot(), "edited_by_user")
+        new = order.snapshot()
+        if not order.reduce_only:  # as it is once edited: reserving what is open (before anything trades)
+            new.margin = risk.initial_margin(inst, new.quantity - new.filled, new.price)
+        edited = OrderEdited(now, account.account_id, old, new, "edited_by_user")
         self.emit(edited)
         view: list[Event] = [edited]
         if not keeps_priority:

@@ -127,6 +127,13 @@ class TriggerRejected(Event, frozen=True):
     reason: str  # an OrderError
 
 
+class TriggerRepriced(Event, frozen=True):
+    """A trailing stop's trigger price followed its signal (``trigger`` as it is now)."""
+
+    account_id: str
+    trigger: Trigger
+
+
 class TriggerActivated(Event, frozen=True):
     """The trigger's signal crossed: the trigger is gone and its order (same id) is placed next."""
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from .accounts import Account
 from .commands import PlaceOrder
-from .events import Event, OrderRejected, TriggerActivated, TriggerPlaced, TriggerRejected
+from .events import Event, OrderRejected, TriggerActivated, TriggerPlaced, TriggerRejected, TriggerRepriced
 from .order_history import FinishedOrders
 from .orders import TRIGGER_ACTIVATION_FAILURE, Order
 from .pricing import Pricing
@@ -91,10 +91,14 @@ class TriggerOrders:
     def run(self, symbol: str, now: int) -> None:
         """Fire every trigger whose signal has crossed; fills may move prices and fire more."""
         book = self.trigger_books[symbol]
+        moved: list[Trigger] = []
         for _round in range(MAX_ACTIVATION_ROUNDS):
             if not len(book):
                 return
-            due = book.due(self.pricing.signals(symbol))
+            due = book.due(self.pricing.signals(symbol), moved if book.trailing else None)
+            for trigger in moved:
+                self.emit(TriggerRepriced(now, trigger.account_id, trigger.snapshot()))
+            moved.clear()
             if not due:
                 return
             for trigger in due:

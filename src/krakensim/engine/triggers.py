@@ -122,8 +122,9 @@ class TriggerBook:
         else:
             self.below[t.signal].remove((-t.trigger_price, t.arrival, t.order_id))
 
-    def due(self, signals: dict[str, int]) -> list[Trigger]:
-        """Triggers whose signal has crossed, in arrival order."""
+    def due(self, signals: dict[str, int], moved: list[Trigger] | None = None) -> list[Trigger]:
+        """Triggers whose signal has crossed, in arrival order; the trailing stops whose trigger
+        price followed the signal are appended to ``moved``."""
         out: list[Trigger] = []
         for name, value in signals.items():
             above = self.above[name]
@@ -133,7 +134,8 @@ class TriggerBook:
             for _neg, _arrival, oid in below.irange(maximum=(-value, 1 << 62, "")):
                 out.append(self.by_id[oid])
         for t in self.trailing.values():
-            t.trail_to(signals[t.signal])
+            if t.trail_to(signals[t.signal]) and moved is not None:
+                moved.append(t)
             if t.fires(signals[t.signal]):
                 out.append(t)
         out.sort(key=lambda t: t.arrival)

@@ -53,6 +53,8 @@ def encode(command: Command, stamp: Stamp | None) -> bytes:
     body = CODEC.encode(command)
     if stamp is None:
         return body
+    if isinstance(command, AddApiKey):  # its own "k" is the key it adds: it is never stamped
+        raise ValueError("a key command carries no stamp")
     return b'%s,"k":%s,"n":%d}' % (body[:-1], msgspec.json.encode(stamp[0]), stamp[1])
 
 
