@@ -8,50 +8,128 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import statistics
 import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+
+
+def _src_from_argv() -> Path:
+    """``--src DIR``: whose krakensim to measure (default this checkout's; an older checkout's
+    ``src`` measures that release the same way, for side-by-side figures)."""
+    if "--src" in sys.argv:
+        return Path(sys.argv[sys.argv.index("--src") + 1]).resolve()
+    return ROOT / "src"
+
+
+sys.path.insert(0, str(_src_from_argv()))
 
 from krakensim.engine import Exchange, default_instruments  # noqa: E402
-from krakensim.engine.book import BUY, SELL  # noqa: E402
 
 T0 = 1_700_000_000_000
-
-
+BUY, SELL = 1, -1
 PER_ACCOUNT = 400  # below the per-account open-order limit
 
 
-def fill_book(ex: Exchange, n: int, spread: int) -> None:
-    accounts = [ex.create_account(10**18) for _ in range(n // PER_ACCOUNT + 1)]
+class Driver:
+    """Drives an engine the way its runtime does: typed commands through ``apply`` (this release),
+    or command dicts through ``execute`` (releases before typed commands)."""
+
+    def __init__(self) -> None:
+        try:
+            commands = importlib.import_module("krakensim.engine.commands")
+        except ImportError:
+            commands = None
+        self.typed = commands is not None
+        self.c = commands
+
+    def exchange(self) -> Any:
+        return Exchange(default_instruments(), seed=1)
+
+    def account(self, ex: Any, usd8: int) -> str:
+        if self.typed:
+            return str(ex.apply(self.c.CreateAccount(usd8), T0).account_id)
+        return str(ex.execute({"c": "acct", "usd8": usd8}, T0).extra)
+
+    def place_fn(self, ex: Any) -> Any:
+        """place(account, side, type, lots, price, now) -> (status, order id)."""
+        if self.typed:
+            apply, place_order = ex.apply, self.c.PlaceOrder
+
+            def place(a: str, side: int, otype: str, lots: int, price: int | None, now: int) -> tuple[str, Any]:
+                r = apply(place_order(a, "PF_XBTUSD", side, otype, lots, price), now)
+                return r.status, r.order_id
+            return place
+        execute = ex.execute
+
+        def place_old(a: str, side: int, otype: str, lots: int, price: int | None, now: int) -> tuple[str, Any]:
+            cmd: dict[str, Any] = {"c": "place", "a": a, "s": "PF_XBTUSD", "d": side, "t": otype, "q": lots}
+            if price is not None:
+                cmd["p"] = price
+            r = execute(cmd, now)
+            return r.status, r.oid
+        return place_old
+
+    def stop_fn(self, ex: Any) -> Any:
+        if self.typed:
+            apply, place_order = ex.apply, self.c.PlaceOrder
+
+            def stop(a: str, side: int, lots: int, trigger: int, now: int) -> tuple[str, Any]:
+                r = apply(place_order(a, "PF_XBTUSD", side, "stp", lots, stop_price=trigger, trigger_signal="mark"),
+                          now)
+                return r.status, r.order_id
+            return stop
+        execute = ex.execute
+
+        def stop_old(a: str, side: int, lots: int, trigger: int, now: int) -> tuple[str, Any]:
+            r = execute({"c": "place", "a": a, "s": "PF_XBTUSD", "d": side, "t": "stp", "q": lots, "sp": trigger,
+                         "sig": "mark"}, now)
+            return r.status, r.oid
+        return stop_old
+
+    def cancel_fn(self, ex: Any) -> Any:
+        if self.typed:
+            apply, cancel_order = ex.apply, self.c.CancelOrder
+            return lambda a, oid, now: apply(cancel_order(a, oid), now).status
+        execute = ex.execute
+        return lambda a, oid, now: execute({"c": "cancel", "a": a, "o": oid}, now).status
+
+
+D = Driver()
+
+
+def fill_book(ex: Any, n: int, spread: int) -> None:
+    accounts = [D.account(ex, 10**18) for _ in range(n // PER_ACCOUNT + 1)]
+    place = D.place_fn(ex)
     for i in range(n):
         side = BUY if i % 2 else SELL
         price = 89000 - i % spread if side == BUY else 91000 + i % spread
-        r = ex.place(accounts[i // PER_ACCOUNT], "PF_XBTUSD", side, "lmt", 100 + i % 7, price, None, False, T0)
-        assert r.status == "placed", r.status
+        status, _ = place(accounts[i // PER_ACCOUNT], side, "lmt", 100 + i % 7, price, T0)
+        assert status == "placed", status
 
 
 def add_cancel(n: int, resting: int) -> float:
     """Seconds for n (add + cancel) pairs against a book already holding ``resting`` orders."""
-    ex = Exchange(default_instruments(), seed=1)
+    ex = D.exchange()
     fill_book(ex, resting, 500)
-    a = ex.create_account(10**18)
-    place, cancel = ex.place, ex.cancel
+    a = D.account(ex, 10**18)
+    place, cancel = D.place_fn(ex), D.cancel_fn(ex)
     # every answer is checked once, outside the timed loop, on a sample run
-    r = place(a, "PF_XBTUSD", BUY, "lmt", 100, 89500, None, False, T0)
-    assert r.status == "placed" and cancel(a, r.oid, None, T0).status == "cancelled"
+    status, oid = place(a, BUY, "lmt", 100, 89500, T0)
+    assert status == "placed" and cancel(a, oid, T0) == "cancelled"
     gc.collect()
     gc.disable()
     t = time.perf_counter()
     for i in range(n):
         side = BUY if i & 1 else SELL
         price = 89500 - (i % 300) if side == BUY else 90500 + (i % 300)
-        r = place(a, "PF_XBTUSD", side, "lmt", 100 + (i & 7), price, None, False, T0 + i)
-        cancel(a, r.oid, None, T0 + i)
+        _, oid = place(a, side, "lmt", 100 + (i & 7), price, T0 + i)
+        cancel(a, oid, T0 + i)
     dt = time.perf_counter() - t
     gc.enable()
     return dt
@@ -65,11 +143,11 @@ def mixed(n: int, seed: int = 7) -> tuple[float, dict[str, int]]:
     import random
 
     rng = random.Random(seed)
-    ex = Exchange(default_instruments(), seed=1)
+    ex = D.exchange()
     fill_book(ex, 2_000, 200)  # other accounts' resting liquidity around the mark
     # makers add, cancel and place stops; takers send the aggressive orders (no self-trades)
-    accounts = [ex.create_account(10**16) for _ in range(max(8, n // 1500))]
-    takers = [ex.create_account(10**16) for _ in range(8)]
+    accounts = [D.account(ex, 10**16) for _ in range(max(8, n // 1500))]
+    takers = [D.account(ex, 10**16) for _ in range(8)]
     resting: list[list[str]] = [[] for _ in accounts]
     counts: dict[str, int] = {}
     ops = []
@@ -86,28 +164,29 @@ def mixed(n: int, seed: int = 7) -> tuple[float, dict[str, int]]:
             ops.append(("aggr", k, side, 1 + rng.randrange(20), 0))
         else:
             ops.append(("trig", k, side, 10, 85000 if side == SELL else 95000))
-    place, cancel = ex.place, ex.cancel
+    place, cancel, stop = D.place_fn(ex), D.cancel_fn(ex), D.stop_fn(ex)
+    open_orders = ex.open
     t = time.perf_counter()
     for i, (op, k, side, lots, price) in enumerate(ops):
         a = accounts[k]
         now = T0 + i
         if op == "add":
-            res = place(a, "PF_XBTUSD", side, "lmt", lots, price, None, False, now)
-            if res.status == "placed" and res.oid in ex.open:
-                resting[k].append(res.oid)
+            status, oid = place(a, side, "lmt", lots, price, now)
+            if status == "placed" and oid in open_orders:
+                resting[k].append(oid)
         elif op == "cancel":
             if resting[k]:
-                res = cancel(a, resting[k].pop(), None, now)
+                status = cancel(a, resting[k].pop(), now)
             else:
-                res = cancel(a, "00000000-0000-4000-8000-000000000000", None, now)
+                status = cancel(a, "00000000-0000-4000-8000-000000000000", now)
         elif op == "aggr":
-            res = place(takers[k % len(takers)], "PF_XBTUSD", side, "mkt" if i % 2 else "ioc", lots, 91000 if side == BUY else 89000,
-                        None, False, now)
+            status, _ = place(takers[k % len(takers)], side, "mkt" if i % 2 else "ioc", lots,
+                              91000 if side == BUY else 89000, now)
         else:
-            res = place(a, "PF_XBTUSD", side, "stp", lots, None, None, False, now, None, price, "mark")
-            if res.status == "placed":
-                resting[k].append(res.oid)
-        key = f"{op}:{res.status}"
+            status, oid = stop(a, side, lots, price, now)
+            if status == "placed":
+                resting[k].append(oid)
+        key = f"{op}:{status}"
         counts[key] = counts.get(key, 0) + 1
     return time.perf_counter() - t, counts
 
@@ -130,9 +209,12 @@ def bytes_per_order(n: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--src", default=None, help="the krakensim source tree to measure (default this checkout's)")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results"), help="where engine.md and engine.json go")
+    ap.add_argument("--runs", type=int, default=None, help="runs of each figure (default 5; quick 3)")
     args = ap.parse_args()
     n = 20_000 if args.quick else 200_000
-    runs = 3 if args.quick else 5
+    runs = args.runs or (3 if args.quick else 5)
     rows = []
     for resting in (0, 10_000):
         times = [add_cancel(n, resting) for _ in range(runs)]
@@ -154,13 +236,14 @@ def main() -> None:
                                                                 ":iocWouldNotExecute"))}
     assert not bad, f"unexpected outcomes in the mixed workload: {bad}"
     print(f"engine mixed workload: {mixed_ops:,.0f} ops/s (best of {runs}); outcomes {dict(sorted(counts.items()))}")
-    out = ROOT / "bench" / "results"
+    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     lines = [
         "### Engine only (no HTTP, no journal)",
         "",
         f"{n:,} limit adds each followed by its cancel, PF_XBTUSD, prices spread over 300 levels per side; "
-        "one op = one add or one cancel. Python " + sys.version.split()[0] + ".",
+        "one op = one add or one cancel, each a command applied the way the runtime applies it "
+        "(a typed command through `Exchange.apply`). Python " + sys.version.split()[0] + ".",
         "",
         "| book already holding | add+cancel ops/s (best) | median |",
         "|---|---|---|",

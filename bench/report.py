@@ -1,7 +1,8 @@
 """Assemble docs/benchmarks.md from the latest bench results, with the targets and ratios.
 
-Reads bench/results/engine.json + engine.md (bench/engine.py) and bench/results/wire.json +
-wire.md (bench/wire.py --json bench/results/wire.json). Figures are whatever the last run
+Reads bench/results/engine.json + engine.md (bench/engine.py), bench/results/wire.json +
+wire.md (bench/wire.py --json bench/results/wire.json) and, when present, compare.md
+(bench/compare.py: this checkout against an earlier revision, side by side). Figures are whatever the last run
 measured on this machine; nothing here asserts a target.
 """
 
@@ -147,7 +148,7 @@ def main() -> None:
         "the event loop either way), so uvicorn stays the default.",
         "",
     ]
-    for name in ("engine.md", "wire.md"):
+    for name in ("compare.md", "engine.md", "wire.md"):
         p = RESULTS / name
         if p.exists():
             parts += ["", p.read_text().strip(), ""]

@@ -1664,6 +1664,7 @@ def main() -> None:
         help="krakensim storage mode(s) for part (b) (default both)",
     )
     ap.add_argument("--http", default=None, choices=["uvicorn", "granian"], help="krakensim's HTTP server")
+    ap.add_argument("--src", default=None, help="the krakensim source tree to serve (default this checkout's src)")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--null-server", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -1700,7 +1701,7 @@ def main() -> None:
     npm_prefix = Path(args.npm_prefix)
 
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO_DIR / "src") + (
+    env["PYTHONPATH"] = str(Path(args.src).resolve() if args.src else REPO_DIR / "src") + (
         os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else ""
     )
     points: list[Point] = []

@@ -182,7 +182,7 @@ async def market_orders(req: Request) -> Reply:
     inst = _public_instrument(req)
     w = Window(req)
     rows: list[tuple[int, int, dict[str, Any]]] = []
-    for n, account_id in enumerate(sorted(ex.accounts.by_id)):
+    for n, account_id in enumerate(sorted(ex.accounts)):
         for i, (e, kind, nth) in enumerate(_numbered(ex.history.of(account_id))):
             o = subject(e)
             if kind not in PUBLIC_ORDER_KINDS or o.symbol != inst.symbol or not w.holds(e.time):

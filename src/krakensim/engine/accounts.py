@@ -9,7 +9,7 @@ worth a fixed number of USD per lot: PnL = size × USD × (1/entry − 1/price),
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from fractions import Fraction
 
 import msgspec
@@ -92,31 +92,18 @@ class Account:
         )
 
 
-class Accounts:
-    __slots__ = ("by_id", "fees_collected", "emit")
+class Accounts(dict[str, Account]):
+    """Every account, by id (a dict: looking one up is the hot path of every command)."""
+
+    __slots__ = ("fees_collected", "emit")
 
     def __init__(self, emit: Callable[[Event], None]) -> None:
-        self.by_id: dict[str, Account] = {}
+        super().__init__()
         self.fees_collected = 0  # usd8
         self.emit = emit
 
-    def __getitem__(self, account_id: str) -> Account:
-        return self.by_id[account_id]
-
-    def __contains__(self, account_id: object) -> bool:
-        return account_id in self.by_id
-
-    def __len__(self) -> int:
-        return len(self.by_id)
-
-    def values(self) -> Iterable[Account]:
-        return self.by_id.values()
-
-    def items(self) -> Iterable[tuple[str, Account]]:
-        return self.by_id.items()
-
     def create(self, account_id: str, balance: int, now: int) -> Account:
-        account = self.by_id[account_id] = Account(account_id, balance)
+        account = self[account_id] = Account(account_id, balance)
         self.emit(AccountCreated(now, account_id, balance))
         return account
 
@@ -176,7 +163,7 @@ class Accounts:
     def record_fill(self, event: Event) -> None:
         """Projection: every fill, in the account's fills (``fills`` reads them)."""
         assert isinstance(event, OrderFilled)
-        self.by_id[event.account_id].fills.append(event)
+        self[event.account_id].fills.append(event)
 
     def state(self) -> list[tuple[object, ...]]:
-        return [self.by_id[a].state() for a in sorted(self.by_id)] + [(self.fees_collected,)]
+        return [self[a].state() for a in sorted(self)] + [(self.fees_collected,)]

@@ -26,15 +26,12 @@ class BookSide:
         self.keys: SortedList = SortedList()
         self.sizes: dict[int, int] = {}  # price -> open lots at that price
 
-    def _key(self, price: int) -> int:
-        return -price if self.side == BUY else price
-
     def add(self, order: Order) -> int:
         price = order.price
         level = self.levels.get(price)
         if level is None:
             level = self.levels[price] = {}
-            self.keys.add(self._key(price))
+            self.keys.add(-price if self.side == BUY else price)
             self.sizes[price] = 0
         level[order.order_id] = order
         size = self.sizes[price] = self.sizes[price] + order.quantity - order.filled
@@ -48,7 +45,7 @@ class BookSide:
         if not level:
             del self.levels[price]
             del self.sizes[price]
-            self.keys.remove(self._key(price))
+            self.keys.remove(-price if self.side == BUY else price)
             return 0
         size = self.sizes[price] = self.sizes[price] - (order.quantity - order.filled)
         return size

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from .accounts import Account
 from .commands import EditOrder
 from .events import Event, OrderEdited, TriggerEdited
-from .orders import FULLY_EXECUTED, Order
+from .orders import FULLY_EXECUTED, Order, snapshot
 from .result import Result
 from .risk import MAX_SMALL_ORDERS, SMALL_ORDER_USD8
 from .trading import Trading
@@ -67,13 +67,13 @@ class Edits:
             return Result("tooManySmallOrders", oid, cli)
         reject_own = account.self_trade_strategy == "REJECT_TAKER"
         if crosses:
-            probe = order.snapshot()
+            probe = snapshot(order)
             probe.quantity, probe.price = new_qty, new_price
             if matcher.walk(probe, trading, reject_own, trading.pricing.marks[order.symbol]).meets_own_order:
                 return Result("selfFill", oid, cli)
 
         was_small = order.small
-        old = order.snapshot()
+        old = snapshot(order)
         keeps_priority = new_price == order.price and new_qty <= order.quantity
         risk.release(account, order)
         if keeps_priority:
@@ -88,7 +88,7 @@ class Edits:
         order.updated_at = now
         order.small = inst.notional_usd8(order.quantity, order.price) < SMALL_ORDER_USD8
         account.small_orders += int(order.small) - int(was_small)
-        new = order.snapshot()
+        new = snapshot(order)
         if not order.reduce_only:  # as it is once edited: reserving what is open (before anything trades)
             new.margin = risk.initial_margin(inst, new.quantity - new.filled, new.price)
         edited = OrderEdited(now, account.account_id, old, new, "edited_by_user")
@@ -120,7 +120,7 @@ class Edits:
             return Result("cannotEditLimitPriceOfTrailingStop", oid, cli)
         if cmd.quantity is not None and cmd.quantity <= 0:
             return Result("invalidSize", oid, cli)
-        old = trigger.snapshot()
+        old = snapshot(trigger)
         book = self.triggers.trigger_books[trigger.symbol]
         book.remove(trigger)
         if cmd.quantity is not None:
@@ -137,7 +137,7 @@ class Edits:
             trigger.trail_to(self.trading.pricing.signals(trigger.symbol)[trigger.signal])
         trigger.updated_at = now
         book.add(trigger)
-        event = TriggerEdited(now, account.account_id, old, trigger.snapshot(), "edited_by_user")
+        event = TriggerEdited(now, account.account_id, old, snapshot(trigger), "edited_by_user")
         self.emit(event)
         self.triggers.run(trigger.symbol, now)
         return Result("edited", oid, cli, order_events=[event])

@@ -49,6 +49,7 @@ from .triggers import Trigger, TriggerBook
 
 
 def _check_market_state(ex: Exchange, cmd: c.Command) -> None:
+    """Refuse a market state that does not exist, or one for a symbol never listed."""
     assert isinstance(cmd, c.SetMarketState)
     if cmd.symbol not in ex.listings.instruments:
         raise KeyError(cmd.symbol)
@@ -62,12 +63,7 @@ def _check_strategy(ex: Exchange, cmd: c.Command) -> None:
         raise ValueError(cmd.strategy)
 
 
-# commands refused before anything changes when they name what does not exist
-_CHECKS: dict[type[c.Command], Callable[[Exchange, c.Command], None]] = {
-    c.SetMarketState: _check_market_state, c.SetSelfTradeStrategy: _check_strategy,
-}
-_ACCOUNT_COMMANDS = frozenset((c.PlaceOrder, c.CancelOrder, c.EditOrder, c.CancelAll, c.ArmDeadManSwitch,
-                               c.SetSelfTradeStrategy))
+Check = Callable[["Exchange", c.Command], None]
 
 
 class Exchange:
@@ -108,12 +104,17 @@ class Exchange:
             self.list_instrument(inst, t, t, 0)
         stream.take()  # the configuration is not a command: its events go nowhere
         self.now = 0  # the latest time a command was applied at
-        self._apply: dict[type[c.Command], Callable[[Any, int], Result]] = {
-            c.PlaceOrder: self._place, c.CancelOrder: self._cancel, c.EditOrder: self._edit,
-            c.CancelAll: self._cancel_all, c.ArmDeadManSwitch: self._arm_dead_man_switch,
-            c.SetSelfTradeStrategy: self._set_self_trade_strategy, c.CreateAccount: self._create_account,
-            c.SetPrices: self._set_prices, c.SetMarkPrice: self._set_mark_price, c.PublishIndex: self._publish_index,
-            c.SetMarketState: self._set_market_state, c.Tick: self._tick,
+        self.due_at = -1  # when something falls due next (the first command opens the venue)
+        # by command: what applies it, whether it names an account, and a check that refuses it before
+        # anything changes when it names what does not exist
+        self._apply: dict[type[c.Command], tuple[Callable[[Any, int], Result], bool, Check | None]] = {
+            c.PlaceOrder: (self._place, True, None), c.CancelOrder: (self._cancel, True, None),
+            c.EditOrder: (self._edit, True, None), c.CancelAll: (self._cancel_all, True, None),
+            c.ArmDeadManSwitch: (self._arm_dead_man_switch, True, None),
+            c.SetSelfTradeStrategy: (self._set_self_trade_strategy, True, _check_strategy),
+            c.CreateAccount: (self._create_account, False, None), c.SetPrices: (self._set_prices, False, None),
+            c.SetMarkPrice: (self._set_mark_price, False, None), c.PublishIndex: (self._publish_index, False, None),
+            c.SetMarketState: (self._set_market_state, False, _check_market_state), c.Tick: (self._tick, False, None),
         }
 
     def list_instrument(self, inst: Instrument, mark: int, index: int, now: int) -> None:
@@ -129,33 +130,44 @@ class Exchange:
     def apply(self, command: c.Command, now: int) -> Result:
         """Apply one command at ``now``. Every state change goes through here; ``Result.events`` is
         everything it changed (empty: it changed nothing and need not be journaled)."""
-        kind = type(command)
-        if kind in _ACCOUNT_COMMANDS and command.account_id not in self.accounts.by_id:  # type: ignore[attr-defined]
+        handler, names_account, check = self._apply[type(command)]
+        if names_account and command.account_id not in self.accounts:  # type: ignore[attr-defined]
             raise KeyError(command.account_id)  # type: ignore[attr-defined]  # refused before anything changes
-        check = _CHECKS.get(kind)
         if check is not None:
             check(self, command)
         if now > self.now:
             self.now = now
+        stream = self.stream
         try:
-            if self.deadman.next is not None and self.deadman.next <= now:
-                for account_id, deadline in self.deadman.fire(now):
-                    # everything is cancelled as of the deadline, not of the command that noticed it
-                    self.stream.emit(DeadManSwitchFired(deadline, account_id))
-                    self.trading.cancel_all(self.accounts[account_id], None, deadline, "dead_man_switch")
-            if self.funding.next_time is None:  # the first command starts the funding clock, lists maturities
-                self.stream.emit(VenueOpened(now, self.funding.start(now)))
-                self.maturities.roll(now)
-            elif now >= self.funding.next_time:
-                self.funding.publish_due(now)
-            if self.maturities.next_expiry is not None and now >= self.maturities.next_expiry:
-                self.maturities.expire(now)
-            result = self._apply[kind](command, now)
+            if now >= self.due_at:
+                self._fall_due(now)
+            result = handler(command, now)
         except BaseException:
-            self.stream.take()  # nothing of a command that failed half-way is reported with the next one
+            stream.take()  # nothing of a command that failed half-way is reported with the next one
             raise
-        result.events = self.stream.take()
+        result.events = stream.events
+        stream.events = []
         return result
+
+    def _fall_due(self, now: int) -> None:
+        """Whatever falls due by ``now``: dead man's switches, funding rates, expiries (in that order)."""
+        if self.deadman.next is not None and self.deadman.next <= now:
+            for account_id, deadline in self.deadman.fire(now):
+                # everything is cancelled as of the deadline, not of the command that noticed it
+                self.stream.emit(DeadManSwitchFired(deadline, account_id))
+                self.trading.cancel_all(self.accounts[account_id], None, deadline, "dead_man_switch")
+        if self.funding.next_time is None:  # the first command starts the funding clock, lists maturities
+            self.stream.emit(VenueOpened(now, self.funding.start(now)))
+            self.maturities.roll(now)
+        elif now >= self.funding.next_time:
+            self.funding.publish_due(now)
+        if self.maturities.next_expiry is not None and now >= self.maturities.next_expiry:
+            self.maturities.expire(now)
+        self._due_changed()
+
+    def _due_changed(self) -> None:
+        deadline = self.next_deadline()
+        self.due_at = deadline if deadline is not None else 1 << 62
 
     def execute(self, command: c.Command | dict[str, Any], now: int) -> Result:
         """``apply``, also taking a command as its journal record (a dict)."""
@@ -172,7 +184,7 @@ class Exchange:
     def _place(self, cmd: c.PlaceOrder, now: int) -> Result:
         account = self.accounts[cmd.account_id]
         order_id = self.ids.next()
-        triggers = self.trigger_orders
+        triggers = self.trigger_orders  # (every path but a plain order's)
         if cmd.refusal is not None:  # a trigger order the gateway found malformed: refused with its reason
             trigger = triggers.unplaced(account, order_id, cmd, cmd.limit_price, 0, now)
             return triggers.reject(account, trigger, TRIGGER_ERROR_STATUS.get(cmd.refusal, "invalidPrice"),
@@ -180,7 +192,17 @@ class Exchange:
         if cmd.process_before is not None and now > cmd.process_before:
             return self._refused(account, order_id, cmd, Result("wouldProcessAfterSpecifiedTime", order_id,
                                                                 cmd.client_order_id), now)
-        refusal = self._admission(account, cmd)
+        # the refusals orders and triggers share: the market's state, a client id in use, too many orders
+        refusal = None
+        if self.listings.market_state[cmd.symbol] != "open":
+            refusal = self.listings.refusal(cmd.symbol, cmd.order_type)
+        cli = cmd.client_order_id
+        if refusal is None and cli is not None and cli in account.client_order_ids and (
+            account.client_order_ids[cli] in account.orders or account.client_order_ids[cli] in account.triggers
+        ):
+            refusal = "clientOrderIdAlreadyExist"
+        if refusal is None and len(account.orders) + len(account.triggers) >= MAX_OPEN_ORDERS:
+            refusal = "tooManyOrders"
         if refusal is not None:
             if cmd.order_type in TRIGGER_TYPES and refusal in TRIGGER_REFUSALS:
                 trigger = triggers.unplaced(account, order_id, cmd, cmd.limit_price, 0, now)
@@ -197,20 +219,6 @@ class Exchange:
         if res.order_events and isinstance(res.order_events[0], OrderFilled):
             triggers.run(cmd.symbol, now)
         return res
-
-    def _admission(self, account: Account, cmd: c.PlaceOrder) -> str | None:
-        """The refusals orders and triggers share: the market's state, a client id in use, too many orders."""
-        refusal = None
-        if self.listings.market_state[cmd.symbol] != "open":
-            refusal = self.listings.refusal(cmd.symbol, cmd.order_type)
-        cli = cmd.client_order_id
-        if refusal is None and cli is not None and cli in account.client_order_ids and (
-            account.client_order_ids[cli] in account.orders or account.client_order_ids[cli] in account.triggers
-        ):
-            refusal = "clientOrderIdAlreadyExist"
-        if refusal is None and len(account.orders) + len(account.triggers) >= MAX_OPEN_ORDERS:
-            refusal = "tooManyOrders"
-        return refusal
 
     def _refused(self, account: Account, order_id: str, cmd: c.PlaceOrder, res: Result, now: int) -> Result:
         self.stream.emit(OrderRefused(now, account.account_id, order_id, cmd.client_order_id, cmd.symbol, res.status))
@@ -230,7 +238,9 @@ class Exchange:
         return self.trading.cancel_all(self.accounts[cmd.account_id], cmd.symbol, now, "cancelled_by_user")
 
     def _arm_dead_man_switch(self, cmd: c.ArmDeadManSwitch, now: int) -> Result:
-        return Result("ok", deadline=self.deadman.arm(cmd.account_id, cmd.timeout_seconds, now))
+        deadline = self.deadman.arm(cmd.account_id, cmd.timeout_seconds, now)
+        self._due_changed()
+        return Result("ok", deadline=deadline)
 
     def _set_self_trade_strategy(self, cmd: c.SetSelfTradeStrategy, now: int) -> Result:
         self.accounts[cmd.account_id].self_trade_strategy = cmd.strategy

@@ -58,7 +58,7 @@ class Instrument:
     linear: bool = field(init=False, repr=False)
     max_lots: int = field(init=False, repr=False)
     _unit_usd8: int = field(init=False, repr=False)
-    _im_bps: int = field(init=False, repr=False)
+    im_bps: int = field(init=False, repr=False)  # first-level initial margin in basis points (0.02 -> 200)
     mm_bps: int = field(init=False, repr=False)
     tick_num: int = field(init=False, repr=False)
     tick_den: int = field(init=False, repr=False)
@@ -72,7 +72,7 @@ class Instrument:
             raise ValueError(f"{self.symbol}: lot*tick is finer than 1e-8 USD")
         object.__setattr__(self, "_unit_usd8", int(unit))
         im = Fraction(self.margin_levels[0].initial) * 10000
-        object.__setattr__(self, "_im_bps", int(im))
+        object.__setattr__(self, "im_bps", int(im))
         object.__setattr__(self, "mm_bps", int(Fraction(self.margin_levels[0].maintenance) * 10000))
         object.__setattr__(self, "max_lots", int(self.max_position_size.scaleb(self.precision)))
         tick = Fraction(self.tick_size)
@@ -137,11 +137,6 @@ class Instrument:
         if self.linear:
             return lots * ticks * self._unit_usd8
         return lots * self._unit_usd8
-
-    @property
-    def im_bps(self) -> int:
-        """First-level initial margin in basis points (0.02 -> 200)."""
-        return self._im_bps
 
 
 def _levels(rows: list[tuple[str, str, str]]) -> tuple[MarginLevel, ...]:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from .book import Book
 from .events import BookLevelChanged, Event
-from .orders import Order
+from .orders import Order, snapshot
 from .units import BPS, BUY
 
 MARKET_PROTECTION_BPS = 100  # market orders are IOC limited to 1 % through the best opposite price
@@ -59,12 +59,14 @@ class Matcher:
 
     # ------------------------------------------------------------------ the book
     def rest(self, order: Order, now: int) -> None:
-        size = self.book.side(order.side).add(order)
-        self.emit(BookLevelChanged(now, self.book.symbol, order.side, order.price, size))
+        book = self.book
+        size = (book.bids if order.side == BUY else book.asks).add(order)
+        self.emit(BookLevelChanged(now, book.symbol, order.side, order.price, size))
 
     def take_off(self, order: Order, now: int) -> None:
-        size = self.book.side(order.side).remove(order)
-        self.emit(BookLevelChanged(now, self.book.symbol, order.side, order.price, size))
+        book = self.book
+        size = (book.bids if order.side == BUY else book.asks).remove(order)
+        self.emit(BookLevelChanged(now, book.symbol, order.side, order.price, size))
 
     def shrink(self, order: Order, lots: int, now: int) -> None:
         """``order`` keeps its place but ``lots`` less of it is open (an edit down at the same price)."""
@@ -141,7 +143,7 @@ class Matcher:
                 n = min(n, parties.reduce_room(taker))
                 if n == 0:
                     break
-            maker_before, taker_before = maker.snapshot(), taker.snapshot()
+            maker_before, taker_before = snapshot(maker), snapshot(taker)
             maker.filled += n
             maker.updated_at = now
             taker.filled += n

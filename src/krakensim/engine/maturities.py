@@ -90,7 +90,7 @@ class Maturities:
             assert inst.last_trading_ms is not None
             price = self.index_average(s, inst.last_trading_ms, inst.settlement_minutes)
             self.emit(ContractSettled(now, s, price, self.pricing.settle(s, price)))
-            for account in self.accounts.by_id.values():
+            for account in self.accounts.values():
                 self.accounts.settle(account, inst, price, now)
             self.listings.delist(s)
         self.roll(now)

@@ -8,8 +8,9 @@ order, a client order id still taken), kept by the rooms that finish orders.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import Iterable
+from functools import partial
 
 import msgspec
 
@@ -29,17 +30,13 @@ class OrderHistory:
     __slots__ = ("by_account",)
 
     def __init__(self) -> None:
-        self.by_account: dict[str, deque[Event]] = {}
+        self.by_account: defaultdict[str, deque[Event]] = defaultdict(partial(deque, maxlen=HISTORY_KEPT))
 
     def record(self, event: Event) -> None:
-        account_id: str = event.account_id  # type: ignore[attr-defined]  # every HISTORY_EVENTS type has one
-        kept = self.by_account.get(account_id)
-        if kept is None:
-            kept = self.by_account[account_id] = deque(maxlen=HISTORY_KEPT)
-        kept.append(event)
+        self.by_account[event.account_id].append(event)  # type: ignore[attr-defined]  # all HISTORY_EVENTS have one
 
     def of(self, account_id: str) -> Iterable[Event]:
-        return self.by_account.get(account_id, ())
+        return self.by_account.get(account_id, ())  # (get: a read never makes an empty history)
 
     def state(self) -> list[tuple[object, ...]]:
         return [

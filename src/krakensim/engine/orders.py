@@ -2,7 +2,7 @@
 
 An ``Order`` is a limit order resting on (or on its way to) a book: sizes in lots, prices in
 ticks, times in epoch milliseconds. ``quantity`` is the whole size, ``filled`` what has traded.
-Events hold ``snapshot()`` copies (never changed afterwards) or, once an order has finished,
+Events hold ``snapshot(order)`` copies (never changed afterwards) or, once an order has finished,
 the order itself, which then never changes again.
 """
 
@@ -11,6 +11,9 @@ from __future__ import annotations
 import msgspec
 
 from .units import BUY
+
+# A copy of an order (or trigger) as it is now, for an event; events never change.
+snapshot = msgspec.structs.replace
 
 
 class Order(msgspec.Struct, gc=False):  # gc=False: holds only strings and numbers, never a cycle
@@ -36,10 +39,6 @@ class Order(msgspec.Struct, gc=False):  # gc=False: holds only strings and numbe
     @property
     def is_buy(self) -> bool:
         return self.side == BUY
-
-    def snapshot(self) -> Order:
-        """A copy for an event: it keeps the order as it is now."""
-        return msgspec.structs.replace(self)
 
     def state(self) -> tuple[object, ...]:
         """Everything that makes two orders the same (the digest)."""

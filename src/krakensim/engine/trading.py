@@ -25,12 +25,12 @@ from .ids import IdGen
 from .listing import Listings
 from .matching import Matcher
 from .order_history import FinishedOrders
-from .orders import CANCELLED, FULLY_EXECUTED, UPDATE_REASONS, Order
+from .orders import CANCELLED, FULLY_EXECUTED, UPDATE_REASONS, Order, snapshot
 from .pricing import Pricing
 from .result import Result
 from .risk import MAX_SMALL_ORDERS, SMALL_ORDER_USD8, Risk
 from .triggers import Trigger, TriggerBook
-from .units import BUY, bps_of
+from .units import BPS, BUY
 
 
 class Trading:
@@ -78,11 +78,11 @@ class Trading:
             self.risk.unmark_small(maker_account, maker)
         else:
             self.risk.reserve(maker_account, inst, maker)
-        self._fill(maker_account, maker_before, maker if finished else maker.snapshot(), lots, price, "maker", trade,
+        self._fill(maker_account, maker_before, maker if finished else snapshot(maker), lots, price, "maker", trade,
                    now)
         if finished:
             self.finished.remember(maker, FULLY_EXECUTED, "FULL_FILL", now)
-        fill = self._fill(self.accounts[taker.account_id], taker_before, taker.snapshot(), lots, price,
+        fill = self._fill(self.accounts[taker.account_id], taker_before, snapshot(taker), lots, price,
                           self.taker_fill_type, trade, now)
         self.taker_fills.append(fill)
         self.pricing.traded(symbol, price, lots, now)
@@ -102,8 +102,11 @@ class Trading:
         self.matchers[order.symbol].take_off(order, now)
         del self.open[order.order_id]
         del account.orders[order.order_id]
-        self.risk.release(account, order)
-        self.risk.unmark_small(account, order)
+        account.order_margin -= order.margin  # its reservation and its place among small orders go
+        order.margin = 0
+        if order.small:
+            account.small_orders -= 1
+            order.small = False
         order.updated_at = now
         event = OrderCancelled(now, account.account_id, order, reason)  # a cancelled order never changes again
         self.emit(event)
@@ -130,7 +133,8 @@ class Trading:
         """
         inst = self.listings.instruments[symbol]
         matcher = self.matchers[symbol]
-        held = account.lots(symbol)
+        position = account.positions.get(symbol)
+        held = position.lots if position is not None else 0
         if reduce_only and (held == 0 or (held > 0) == (side == BUY)):
             return Result("wouldNotReducePosition", order_id, client_order_id, reason="WOULD_NOT_REDUCE_POSITION")
         if order_type == "mkt":
@@ -152,15 +156,16 @@ class Trading:
             after = held + side * lots
             if (after > inst.max_lots or -after > inst.max_lots) and abs(after) > abs(held):
                 return Result("maxPositionViolation", order_id, client_order_id, reason="MAX_POSITION_EXCEEDED")
-            order.margin = bps_of(notional, inst.im_bps)
+            order.margin = notional * inst.im_bps // BPS
             if order.margin > self.risk.available_margin(account):
                 return Result("insufficientAvailableFunds", order_id, client_order_id, reason="INSUFFICIENT_MARGIN")
         order.small = notional < SMALL_ORDER_USD8
         if order.small and order_type != "ioc" and order_type != "fok" and account.small_orders >= MAX_SMALL_ORDERS:
             return Result("tooManySmallOrders", order_id, client_order_id, reason="SMALL_ORDER_LIMIT_EXCEEDED")
 
-        crosses = matcher.book.crosses(side, price)
-        reject_own = account.self_trade_strategy == "REJECT_TAKER"
+        best = (matcher.book.asks if side == BUY else matcher.book.bids).best()
+        crosses = best is not None and (best <= price if side == BUY else best >= price)
+        reject_own = crosses and account.self_trade_strategy == "REJECT_TAKER"
         if order_type == "post":
             if crosses:
                 return self.reject(account, order, "postWouldExecute", "POST_WOULD_EXECUTE", now)
@@ -178,7 +183,7 @@ class Trading:
         elif order_type in ("ioc", "fok"):
             return self.reject(account, order, "iocWouldNotExecute", "IOC_WOULD_NOT_EXECUTE", now)
 
-        placed = order.snapshot()
+        placed = snapshot(order)
         self.emit(OrderPlaced(now, account.account_id, placed, reason))
         view: list[Event] = self.sweep(matcher, order, reject_own, "taker", now) if crosses else []
         if order.filled < order.quantity:
@@ -189,8 +194,8 @@ class Trading:
                 self.emit(event)
                 self.finished.remember(order, CANCELLED, "IOC_WOULD_NOT_EXECUTE_REASON", now)
             else:
-                self.rest(order, account, now)
-                event = OrderEnteredBook(now, account.account_id, order.snapshot() if view else placed, reduced)
+                self.rest(order, account, matcher, now)
+                event = OrderEnteredBook(now, account.account_id, snapshot(order) if view else placed, reduced)
                 self.emit(event)
             view.append(event)
         else:
@@ -211,8 +216,8 @@ class Trading:
         self.emit(event)
         return Result(status, order.order_id, order.client_order_id, reason=reason, order_events=[event])
 
-    def rest(self, order: Order, account: Account, now: int) -> None:
-        self.matchers[order.symbol].rest(order, now)
+    def rest(self, order: Order, account: Account, matcher: Matcher, now: int) -> None:
+        matcher.rest(order, now)
         self.open[order.order_id] = order
         account.orders[order.order_id] = order
         if order.small:
@@ -233,7 +238,7 @@ class Trading:
         return None
 
     def cancel(self, account: Account, order_id: str | None, client_order_id: str | None, now: int) -> Result:
-        key = self.find_id(account, order_id, client_order_id)
+        key = order_id if order_id is not None else self.find_id(account, None, client_order_id)
         order = account.orders.get(key) if key is not None else None
         if order is None:
             trigger = account.triggers.get(key) if key is not None else None

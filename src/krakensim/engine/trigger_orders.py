@@ -12,7 +12,7 @@ from .accounts import Account
 from .commands import PlaceOrder
 from .events import Event, OrderRejected, TriggerActivated, TriggerPlaced, TriggerRejected, TriggerRepriced
 from .order_history import FinishedOrders
-from .orders import TRIGGER_ACTIVATION_FAILURE, Order
+from .orders import TRIGGER_ACTIVATION_FAILURE, Order, snapshot
 from .pricing import Pricing
 from .result import Result
 from .risk import MAX_TRAILING_STOPS, Risk
@@ -70,7 +70,7 @@ class TriggerOrders:
         account.triggers[order_id] = trigger
         if cmd.client_order_id is not None:
             account.client_order_ids[cmd.client_order_id] = order_id
-        event = TriggerPlaced(now, account.account_id, trigger.snapshot(), "new_user_order")
+        event = TriggerPlaced(now, account.account_id, snapshot(trigger), "new_user_order")
         self.emit(event)
         self.run(symbol, now)
         return Result("placed", order_id, cmd.client_order_id, order_events=[event])
@@ -97,7 +97,7 @@ class TriggerOrders:
                 return
             due = book.due(self.pricing.signals(symbol), moved if book.trailing else None)
             for trigger in moved:
-                self.emit(TriggerRepriced(now, trigger.account_id, trigger.snapshot()))
+                self.emit(TriggerRepriced(now, trigger.account_id, snapshot(trigger)))
             moved.clear()
             if not due:
                 return
@@ -110,7 +110,7 @@ class TriggerOrders:
         self.trigger_books[trigger.symbol].remove(trigger)
         del account.triggers[trigger.order_id]
         trigger.updated_at = now
-        self.emit(TriggerActivated(now, account.account_id, trigger.snapshot()))
+        self.emit(TriggerActivated(now, account.account_id, snapshot(trigger)))
         limit = trigger.limit_when_fired()
         res = self.trading.place(account, trigger.order_id, trigger.client_order_id, trigger.symbol, trigger.side,
                                  "lmt" if limit is not None else "mkt", trigger.quantity, limit, trigger.reduce_only,

@@ -49,9 +49,6 @@ class Trigger(msgspec.Struct, gc=False):  # gc=False: strings and numbers only
     def trailing(self) -> bool:
         return self.order_type == "trailing_stop"
 
-    def snapshot(self) -> Trigger:
-        return msgspec.structs.replace(self)
-
     def state(self) -> tuple[object, ...]:
         return msgspec.structs.astuple(self)
 
