@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +38,30 @@ def engine_run(src: Path, out: Path, n: int) -> dict[str, Any]:
     subprocess.run(argv, check=True, capture_output=True, text=True)
     data: dict[str, Any] = json.loads((out / "engine.json").read_text())
     return data
+
+
+def instructions(src: Path, workload: str, n: int) -> int:
+    """Instructions (callgrind's count: the same for the same code and inputs, whatever else the
+    machine does) of ``n`` operations of ``workload`` (add_cancel: pairs; mixed: operations;
+    asgi: signed sendorder+cancelorder pairs through the ASGI app)."""
+    if workload == "asgi":
+        argv = [sys.executable, str(ROOT / "bench" / "asgi_path.py"), "--src", str(src), "-n", str(n)]
+    else:
+        code = (f"import sys; sys.argv = ['engine', '--src', {str(src)!r}]; sys.path.insert(0, {str(ROOT / 'bench')!r})\n"
+                f"import engine\nengine.{workload}({n}" + (", 0)" if workload == "add_cancel" else ")"))
+        argv = [sys.executable, "-c", code]
+    with tempfile.NamedTemporaryFile(suffix=".cg") as out:
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out.name}", *argv],
+                       check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        for line in Path(out.name).read_text().splitlines():
+            if line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError("callgrind wrote no summary")
+
+
+def per_op_instructions(src: Path, workload: str, n: int = 2000) -> float:
+    """Instructions per operation: a run of n operations less a run of one (start-up and setup cancel)."""
+    return (instructions(src, workload, n + 1) - instructions(src, workload, 1)) / n
 
 
 def wire_run(src: Path, out: Path, duration: float) -> list[dict[str, Any]]:
@@ -65,6 +91,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=8.0, help="measured seconds per wire point (default 8)")
     ap.add_argument("--engine-n", type=int, default=200_000, help="engine pairs per run (default 200,000)")
     ap.add_argument("--no-wire", action="store_true")
+    ap.add_argument("--no-instructions", action="store_true", help="skip the callgrind instruction counts")
     args = ap.parse_args()
     base_rev = sh("git", "rev-parse", "--short", args.baseline)
     head_rev = sh("git", "rev-parse", "--short", "HEAD") + ("+dirty" if sh("git", "status", "--porcelain", "src") else "")
@@ -81,6 +108,12 @@ def main() -> None:
                     engine[label].append(engine_run(src, out, args.engine_n))
                     print(f"engine {label} {rep + 1}/{args.reps}: "
                           f"{engine[label][-1]['add_cancel'][0]['ops']:,.0f} add+cancel ops/s", flush=True)
+            counts: dict[str, dict[str, float]] = {"old": {}, "new": {}}
+            if not args.no_instructions and shutil.which("valgrind"):
+                for label, src in sources.items():
+                    for workload in ("add_cancel", "mixed", "asgi"):
+                        counts[label][workload] = per_op_instructions(src, workload)
+                        print(f"instructions {label} {workload}: {counts[label][workload]:,.0f} per op", flush=True)
             for rep in range(0 if args.no_wire else args.wire_reps):
                 for label, src in sources.items():
                     out = Path(tmp) / f"wire-{label}-{rep}"
@@ -99,6 +132,12 @@ def main() -> None:
                      med([r["add_cancel"][i]["ops"] for r in engine["new"]]), "higher"))
     rows.append(("engine mixed workload ops/s", med([r["mixed_ops"] for r in engine["old"]]),
                  med([r["mixed_ops"] for r in engine["new"]]), "higher"))
+    for workload, name in (("add_cancel", "engine instructions per add+cancel pair"),
+                           ("mixed", "engine instructions per mixed-workload operation"),
+                           ("asgi", "instructions per signed sendorder+cancelorder pair through the ASGI app "
+                                    "(`bench/asgi_path.py`: all of ours on the wire path, no HTTP server)")):
+        if workload in counts["new"]:
+            rows.append((f"{name} (callgrind)", counts["old"][workload], counts["new"][workload], "lower"))
     rows.append(("bytes per resting order", med([r["bytes_per_order"] for r in engine["old"]]),
                  med([r["bytes_per_order"] for r in engine["new"]]), "lower"))
     for target in ("krakensim --data", "krakensim --memory"):
@@ -113,7 +152,9 @@ def main() -> None:
         f"`bench/compare.py --baseline {args.baseline}`: this checkout ({head_rev}) and {base_rev}, each measured by "
         f"the same scripts, runs interleaved; medians of {args.reps} engine runs and {len(wire['new'])} wire runs "
         "(part (a), C=32). Each engine is driven the way its runtime drives it: typed commands through "
-        "`Exchange.apply` (new), command dicts through `Exchange.execute` (old).",
+        "`Exchange.apply` (new), command dicts through `Exchange.execute` (old). Instruction counts "
+        "(callgrind, 2,000 operations less one) are exact and the same on every run; the timed "
+        "figures move by tens of percent on this machine.",
         "",
         "| figure | old | new | new ÷ old |",
         "|---|--:|--:|--:|",
@@ -124,7 +165,8 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "compare.md").write_text("\n".join(lines) + "\n")
     (RESULTS / "compare.json").write_text(json.dumps({"baseline": base_rev, "head": head_rev, "rows": rows,
-                                                       "engine": engine, "wire": wire}, indent=1))
+                                                       "engine": engine, "wire": wire, "instructions": counts},
+                                                      indent=1))
     print("\n".join(lines))
 
 

@@ -130,7 +130,9 @@ def main() -> None:
         "Figures are from the last run on the project's machine "
         f"({platform.machine()}, 2 cores, Python {platform.python_version()}); the load generator shares "
         "the two cores with the server, so absolute figures move by tens of percent between runs; ratios "
-        "measured in the same run are steadier. Nothing in the test suite asserts a timing.",
+        "measured in the same run are steadier (this VM's speed also drifts from one session to the next: the "
+        "same engine code has measured from 90,000 to 320,000 add+cancel ops/s; compare figures only within "
+        "one run, as the side-by-side table below does). Nothing in the test suite asserts a timing.",
         "",
         "## Against the targets",
         "",
