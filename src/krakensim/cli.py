@@ -107,7 +107,7 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
                      market_interval_ms=cfg.market_interval_ms if cfg else 1000,
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
                      instruments=cfg.instruments if cfg else {}, sources=sources,
-                     start_prices=start_prices))
+                     start_prices=start_prices, **({"retention": cfg.retention} if cfg else {})))
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
 

@@ -528,3 +528,17 @@ def test_batch_with_a_malformed_instruction_changes_nothing(raw_factory, fresh_a
         resp = raw.v3json("POST", "batchorder", body=body)
         assert resp["result"] == "error" and resp["error"] == "invalidArgument", resp
     assert raw.v3json("GET", "openorders")["openOrders"] == []
+
+
+def test_a_batch_larger_than_a_whole_rate_limit_budget_is_refused_whole(raw_factory, fresh_account) -> None:
+    """Kraken charges a batch 9 + its size out of 500 per 10 s: 491 instructions pass, 492 never can
+    (docs/fidelity.md); the refusal places nothing."""
+    raw = raw_factory(fresh_account())
+    one = ('{"order":"send","order_tag":"t","orderType":"lmt","symbol":"PF_XBTUSD","side":"buy","size":"0.001",'
+           '"limitPrice":"70000"}')
+    resp = raw.v3json("POST", "batchorder", body='json={"batchOrder":[' + ",".join([one] * 492) + "]}")
+    assert resp["result"] == "error" and resp["error"] == "apiLimitExceeded", resp
+    assert raw.v3json("GET", "openorders")["openOrders"] == []
+    cancel = '{"order":"cancel","order_id":"00000000-0000-4000-8000-000000000000"}'
+    resp = raw.v3json("POST", "batchorder", body='json={"batchOrder":[' + ",".join([cancel] * 491) + "]}")
+    assert resp["result"] == "success" and len(resp["batchStatus"]) == 491

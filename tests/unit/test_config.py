@@ -52,3 +52,15 @@ def test_instrument_tables_add_change_and_delist() -> None:
                 '[instruments.PF_ETHUSD]\nprecision = 1.5', '[instruments.PF_ETHUSD]\nlisted = "no"'):
         with pytest.raises(ConfigError):
             apply_instruments(default_instruments(), parse_config(tomllib.loads(bad)).instruments)
+
+
+def test_retention_is_read_checked_and_defaulted() -> None:
+    from krakensim.engine.retention import Retention
+
+    cfg = parse_config({"retention": {"candle_days": 3, "history_per_account": 500}})
+    assert cfg.retention == Retention(candle_days=3, history_per_account=500)
+    assert parse_config({}).retention == Retention()
+    for bad in ({"candle_days": 0}, {"candle_days": 1.5}, {"candle_days": True}, {"forever": 1},
+                {"trades_per_market": -3}):
+        with pytest.raises(ConfigError):
+            parse_config({"retention": bad})

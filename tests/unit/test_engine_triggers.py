@@ -61,7 +61,7 @@ def test_stop_rests_off_book_and_fires_on_last_price() -> None:
     assert r.order_id not in ex.accounts[a].triggers
     fills = [f for f in ex.accounts[a].fills if f.order_id == r.order_id]
     assert [(f.price, f.lots) for f in fills] == [(91500, 10)]
-    kinds = [KINDS[type(e)] for e in ex.history.of(a)]
+    kinds = [KINDS[type(e)] for e, _rank in ex.history.of(a)]
     assert kinds[:3] == ["OrderTriggerPlaced", "OrderTriggerActivated", "OrderPlaced"]
 
 

@@ -7,25 +7,23 @@ execution of a market, its order events without their accounts, and its mark pri
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from ..engine.events import Event
 from ..engine.instruments import Instrument
+from ..engine.order_history import subject
 from ..engine.units import side_name
 from .errors import INVALID, ApiError
 from .params import optional_iso
 from .render.history import (
     KINDS,
     ORDER_KINDS,
-    PUBLIC_ORDER_KINDS,
     TRIGGER_KINDS,
     account_event,
     account_execution_element,
     element_uid,
     public_execution_element,
     public_order_event,
-    subject,
     text,
 )
 from .render.numbers import iso, price_out, size_out
@@ -43,7 +41,7 @@ async def trade_history(req: Request) -> Reply:
         raise ApiError(INVALID)
     before = optional_iso(req.params, "lastTime")
     out: list[dict[str, Any]] = []
-    for t in reversed(rt.exchange.market_data.trades[symbol]):
+    for t in reversed(rt.exchange.market_data.trades.get(symbol, ())):
         if before is not None and t.time >= before:
             continue
         out.append(
@@ -105,19 +103,13 @@ class Window:
         page = items[self.skip: self.skip + self.count]
         body: dict[str, Any] = {"elements": [render(i) for i in page], "len": len(page)}
         if self.skip + self.count < len(items):
-            body["continuationToken"] = base64.b64encode(str(self.skip + self.count).encode()).decode()
+            body["continuationToken"] = self.token(self.skip + self.count)
         return body
 
-
-def _numbered(events: Iterable[Event]) -> Iterator[tuple[Event, str, int]]:
-    """Each history event with its kind and how many identical (kind, time, order) events came before it."""
-    seen: dict[tuple[str, int, str], int] = {}
-    for e in events:
-        kind = KINDS[type(e)]
-        key = (kind, e.time, subject(e).order_id)
-        nth = seen.get(key, 0)
-        seen[key] = nth + 1
-        yield e, kind, nth
+    @staticmethod
+    def token(offset: int) -> str:
+        """The continuation token of the page starting at ``offset`` (an opaque offset)."""
+        return base64.b64encode(str(offset).encode()).decode()
 
 
 def _public_instrument(req: Request) -> Instrument:
@@ -130,14 +122,16 @@ def _public_instrument(req: Request) -> Instrument:
 
 # ---------------------------------------------------------------------- private
 async def _account_events(req: Request, kinds: tuple[str, ...]) -> Reply:
+    """The account's order or trigger events (at most the retention's latest: a bounded scan)."""
     w = Window(req)
     ex = req.rt.exchange
     rows: list[dict[str, Any]] = []
-    for e, kind, nth in _numbered(ex.history.of(req.account_id)):
+    for e, rank in ex.history.of(req.account_id):
+        kind = KINDS[type(e)]
         o = subject(e)
         if kind not in kinds or not w.holds(e.time) or (w.tradeable is not None and o.symbol != w.tradeable):
             continue
-        rows.append({"uid": element_uid(req.account_id, kind, e.time, o.order_id, nth), "timestamp": e.time,
+        rows.append({"uid": element_uid(req.account_id, kind, e.time, o.order_id, rank), "timestamp": e.time,
                      "event": account_event(req.instrument_of(o.symbol), e)})
     return _private_page(req, w, rows)
 
@@ -172,26 +166,32 @@ async def market_executions(req: Request) -> Reply:
     """GET /api/history/v{2,3}/market/{tradeable}/executions (public)."""
     inst = _public_instrument(req)
     w = Window(req, default=PAGE, cap=None)
-    trades = [t for t in req.rt.exchange.market_data.trades[inst.symbol] if w.holds(t.time)]
+    trades = [t for t in req.rt.exchange.market_data.trades.get(inst.symbol, ()) if w.holds(t.time)]
     return 200, w.page(trades, lambda t: public_execution_element(inst, t))
 
 
 async def market_orders(req: Request) -> Reply:
-    """GET /api/history/v{2,3}/market/{tradeable}/orders (public): every account's order events, anonymised."""
-    ex = req.rt.exchange
+    """GET /api/history/v{2,3}/market/{tradeable}/orders (public): every account's order events, anonymised.
+
+    Read from the market's index a page at a time: the cost is the page's, not the history's.
+    """
     inst = _public_instrument(req)
     w = Window(req)
-    rows: list[tuple[int, int, dict[str, Any]]] = []
-    for n, account_id in enumerate(sorted(ex.accounts)):
-        for i, (e, kind, nth) in enumerate(_numbered(ex.history.of(account_id))):
-            o = subject(e)
-            if kind not in PUBLIC_ORDER_KINDS or o.symbol != inst.symbol or not w.holds(e.time):
-                continue
-            element = {"uid": element_uid(account_id, kind, e.time, o.order_id, nth), "timestamp": e.time,
-                       "event": public_order_event(inst, e)}
-            rows.append((e.time, n * 1_000_000 + i, element))
-    rows.sort(key=lambda r: (r[0], r[1]))
-    return 200, w.page([r[2] for r in rows])
+    index, lo, hi = req.rt.exchange.history.public_window(inst.symbol, w.since, w.before)
+    start, stop = (lo + w.skip, min(hi, lo + w.skip + w.count)) if w.sort == "asc" else (
+        max(lo, hi - w.skip - w.count), hi - w.skip)
+    page = list(index.islice(start, max(start, stop), reverse=w.sort == "desc"))
+    body: dict[str, Any] = {
+        "elements": [
+            {"uid": element_uid(account_id, KINDS[type(e)], ts, subject(e).order_id, rank), "timestamp": ts,
+             "event": public_order_event(inst, e)}
+            for ts, account_id, _number, rank, e in page
+        ],
+        "len": len(page),
+    }
+    if w.skip + w.count < hi - lo:
+        body["continuationToken"] = w.token(w.skip + w.count)
+    return 200, body
 
 
 async def market_price(req: Request) -> Reply:
@@ -201,7 +201,7 @@ async def market_price(req: Request) -> Reply:
     rows = [
         {"uid": element_uid("mark", inst.symbol, ts, str(price), 0), "timestamp": ts,
          "event": {"price": text(price_out(inst, price))}}  # the spec: event is a MarkPriceChanged
-        for ts, price in req.rt.exchange.market_data.mark_changes[inst.symbol]
+        for ts, price in req.rt.exchange.market_data.mark_changes.get(inst.symbol, ())
         if w.holds(ts)
     ]
     return 200, w.page(rows)

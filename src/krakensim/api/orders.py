@@ -24,6 +24,8 @@ from .render.orders import (
 )
 from .request import Reply, Request, ok
 
+# Kraken charges a batch 9 + its size out of a budget of 500 per 10 s: no larger batch can ever pass
+MAX_BATCH = 491
 # sendStatus statuses that carry no order events (the order never existed)
 NO_EVENT_STATUSES = frozenset(
     {
@@ -217,6 +219,8 @@ async def batchorder(req: Request) -> Reply:
         raise ApiError(INVALID)
     rt = req.rt
     instructions = doc["batchOrder"]
+    if len(instructions) > MAX_BATCH:  # more than a whole rate-limit budget: refused as Kraken's limiter would
+        raise ApiError("apiLimitExceeded")
     # the whole batch is refused, before any instruction runs, when one is not an instruction
     for ins in instructions:
         if not isinstance(ins, dict) or ins.get("order") not in ("send", "edit", "cancel"):

@@ -22,7 +22,6 @@ from .units import bps_of
 
 MAKER_FEE_BPS = 2  # 0.02 %
 TAKER_FEE_BPS = 5  # 0.05 %
-FILLS_KEPT = 10_000  # fills kept per account
 MAX_FUNDS_USD = 10**10  # what one deposit may bring: a balance stays a 64-bit integer of usd8
 USD = "USD"
 
@@ -67,11 +66,11 @@ class Account:
     __slots__ = ("account_id", "balance", "positions", "fills", "orders", "triggers", "client_order_ids",
                  "order_margin", "self_trade_strategy", "small_orders")
 
-    def __init__(self, account_id: str, balance: int) -> None:
+    def __init__(self, account_id: str, balance: int, fills_kept: int) -> None:
         self.account_id = account_id
         self.balance = balance  # usd8
         self.positions: dict[str, Position] = {}
-        self.fills: deque[OrderFilled] = deque(maxlen=FILLS_KEPT)
+        self.fills: deque[OrderFilled] = deque(maxlen=fills_kept)
         self.orders: dict[str, Order] = {}  # open orders, in arrival order
         self.triggers: dict[str, Trigger] = {}  # open trigger orders, in arrival order
         self.client_order_ids: dict[str, str] = {}  # of open orders and of finished ones still remembered
@@ -95,15 +94,16 @@ class Account:
 class Accounts(dict[str, Account]):
     """Every account, by id (a dict: looking one up is the hot path of every command)."""
 
-    __slots__ = ("fees_collected", "emit")
+    __slots__ = ("fees_collected", "emit", "fills_kept")
 
-    def __init__(self, emit: Callable[[Event], None]) -> None:
+    def __init__(self, emit: Callable[[Event], None], fills_kept: int) -> None:
         super().__init__()
         self.fees_collected = 0  # usd8
         self.emit = emit
+        self.fills_kept = fills_kept
 
     def create(self, account_id: str, balance: int, now: int) -> Account:
-        account = self[account_id] = Account(account_id, balance)
+        account = self[account_id] = Account(account_id, balance, self.fills_kept)
         self.emit(AccountCreated(now, account_id, balance))
         return account
 

@@ -41,6 +41,7 @@ from .orders import (
 )
 from .pricing import Pricing
 from .result import Result
+from .retention import Retention
 from .risk import MAX_OPEN_ORDERS, Risk
 from .stream import EventStream
 from .trading import Trading
@@ -68,17 +69,19 @@ Check = Callable[["Exchange", c.Command], None]
 
 class Exchange:
     def __init__(
-        self, instruments: dict[str, Instrument], seed: int = 0, series: tuple[FixedSeries, ...] = ()
+        self, instruments: dict[str, Instrument], seed: int = 0, series: tuple[FixedSeries, ...] = (),
+        retention: Retention | None = None,
     ) -> None:
         self.seed = seed
+        self.retention = retention = retention or Retention()
         self.ids = IdGen(seed)
         self.stream = stream = EventStream()
         emit = stream.emit
         self.listings = Listings(emit)
         self.pricing = Pricing(emit)
-        self.accounts = Accounts(emit)
-        self.market_data = MarketData()
-        self.history = OrderHistory()
+        self.accounts = Accounts(emit, retention.fills_per_account)
+        self.market_data = MarketData(retention)
+        self.history = OrderHistory(retention)
         for event_type, handler in self.market_data.handlers():
             stream.subscribe(event_type, handler)
         for event_type in HISTORY_EVENTS:
@@ -86,9 +89,9 @@ class Exchange:
         stream.subscribe(OrderFilled, self.accounts.record_fill)
         self.matchers: dict[str, Matcher] = {}
         self.trigger_books: dict[str, TriggerBook] = {}
-        self.funding = Funding(self.listings.instruments, self.pricing, emit)
+        self.funding = Funding(self.listings.instruments, self.pricing, emit, retention.funding_rates_per_market)
         self.risk = Risk(self.listings.instruments, self.pricing, self.accounts)
-        self.finished = FinishedOrders(self.accounts)
+        self.finished = FinishedOrders(self.accounts, retention.finished_orders)
         self.trading = Trading(self.ids, self.listings, self.matchers, self.trigger_books, self.accounts, self.risk,
                                self.pricing, self.finished, emit)
         self.trigger_orders = TriggerOrders(self.trading, self.trigger_books, self.pricing, self.risk, self.finished,
@@ -327,7 +330,8 @@ class Exchange:
              self.listings.state(), self.maturities.next_expiry))
         for s in sorted(self.matchers):
             book = self.matchers[s].book
-            put((s, self.matchers[s].trades, self.pricing.state(s), self.market_data.state(s)))
+            put((s, self.matchers[s].trades, self.pricing.state(s),
+                 self.market_data.state(s) if self.market_data.has(s) else None))
             for side in (book.bids, book.asks):
                 for p in side.prices():
                     put([o.state() for o in side.levels[p].values()])

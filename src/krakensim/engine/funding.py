@@ -16,14 +16,15 @@ from .pricing import Pricing
 from .units import HOUR_MS
 
 FUNDING_PERIOD_MS = HOUR_MS  # perpetuals publish a funding rate every hour
-FUNDING_RATES_KEPT = 24 * 400  # about 400 days of hourly rates per perpetual
 RATE_SCALE = 10**12  # relative funding rates are integers of 1e-12
 
 
 class Funding:
-    __slots__ = ("rates", "next_time", "instruments", "pricing", "emit")
+    __slots__ = ("rates", "next_time", "instruments", "pricing", "emit", "kept")
 
-    def __init__(self, instruments: dict[str, Instrument], pricing: Pricing, emit: Callable[[Event], None]) -> None:
+    def __init__(self, instruments: dict[str, Instrument], pricing: Pricing, emit: Callable[[Event], None],
+                 kept: int) -> None:
+        self.kept = kept  # rates kept per perpetual
         # (period start, relative rate, mark ticks when published) per perpetual, oldest first
         self.rates: dict[str, deque[tuple[int, int, int]]] = {}
         self.next_time: int | None = None  # the next hour boundary, once the venue has opened
@@ -33,7 +34,7 @@ class Funding:
 
     def add(self, inst: Instrument) -> None:
         if inst.perpetual:
-            self.rates[inst.symbol] = deque(maxlen=FUNDING_RATES_KEPT)
+            self.rates[inst.symbol] = deque(maxlen=self.kept)
 
     def start(self, now: int) -> int:
         self.next_time = now - now % FUNDING_PERIOD_MS + FUNDING_PERIOD_MS

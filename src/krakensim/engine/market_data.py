@@ -1,29 +1,31 @@
 """Public market data, built from the events: trades, the 24 h tape, one-minute candles, mark
 price changes and open interest.
 
-A projection: nothing here decides anything. Candles are ``[open, high, low, close, volume]``
-in ticks and lots, one per minute that saw a price (``trade``: trades, ``mark``: every mark
-set, ``spot``: every index set), oldest first.
+A projection: nothing here decides anything. Candles (``candles.py``) are kept one per minute
+that saw a price (``trade``: trades, ``mark``: every mark set, ``spot``: every index set). What
+is kept is bounded by the retention policy; an expired contract's trades and candles go
+``expired_days`` after its settlement.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 
+from .candles import CandleSeries
 from .events import (
     ContractListed,
     ContractSettled,
     Event,
+    FundingRatePublished,
     IndexPriceUpdated,
     MarkPriceUpdated,
     PositionChanged,
     TradePrinted,
 )
+from .retention import Retention
 from .units import DAY_MS, MINUTE_MS
 
-PUBLIC_TRADES = 10_000  # public executions and mark changes remembered per symbol
-CANDLE_MINUTES = 20_160  # one-minute candles kept per symbol and tick type (14 days)
 TICK_TYPES = ("trade", "mark", "spot")
 
 
@@ -33,32 +35,35 @@ def candle_start(ms: int, width_ms: int, offset_ms: int = 0) -> int:
 
 
 class MarketData:
-    __slots__ = ("trades", "tape", "candles", "mark_changes", "open_interest")
+    __slots__ = ("trades", "tape", "candles", "mark_changes", "open_interest", "settled", "retention")
 
-    def __init__(self) -> None:
+    def __init__(self, retention: Retention) -> None:
+        self.retention = retention
         self.trades: dict[str, deque[TradePrinted]] = {}
         self.tape: dict[str, deque[tuple[int, int, int]]] = {}  # (time, ticks, lots) of the last 24 h
-        self.candles: dict[tuple[str, str], OrderedDict[int, list[int]]] = {}
+        self.candles: dict[tuple[str, str], CandleSeries] = {}
         self.mark_changes: dict[str, deque[tuple[int, int]]] = {}  # (time, ticks)
         self.open_interest: dict[str, int] = {}  # lots held long
+        self.settled: dict[str, int] = {}  # expired contracts whose data is still kept: when they settled
 
     def handlers(self) -> list[tuple[type[Event], Callable[[Event], None]]]:
         return [
             (ContractListed, self.on_listed), (TradePrinted, self.on_trade), (MarkPriceUpdated, self.on_mark),
             (IndexPriceUpdated, self.on_index), (PositionChanged, self.on_position),
-            (ContractSettled, self.on_settled),
+            (ContractSettled, self.on_settled), (FundingRatePublished, self.on_funding),
         ]
 
     # ------------------------------------------------------------------ projection
     def on_listed(self, e: Event) -> None:
         assert isinstance(e, ContractListed)
         s = e.symbol
-        self.trades[s] = deque(maxlen=PUBLIC_TRADES)
+        kept = self.retention.trades_per_market
+        self.trades[s] = deque(maxlen=kept)
         self.tape[s] = deque()
-        self.mark_changes[s] = deque(maxlen=PUBLIC_TRADES)
+        self.mark_changes[s] = deque(maxlen=kept)
         self.open_interest[s] = 0
         for kind in TICK_TYPES:
-            self.candles[(s, kind)] = OrderedDict()
+            self.candles[(s, kind)] = CandleSeries(self.retention.candle_days * DAY_MS // MINUTE_MS)
 
     def on_trade(self, e: Event) -> None:
         assert isinstance(e, TradePrinted)
@@ -87,50 +92,50 @@ class MarketData:
         assert isinstance(e, ContractSettled)
         if e.price != e.previous_mark:
             self.mark_changes[e.symbol].append((e.time, e.price))
+        self.settled[e.symbol] = e.time
+
+    def on_funding(self, e: Event) -> None:
+        """Once an hour: drop what is kept of contracts that expired ``expired_days`` ago."""
+        assert isinstance(e, FundingRatePublished)
+        for symbol, settled in list(self.settled.items()):
+            if e.time - settled >= self.retention.expired_ms:
+                del self.settled[symbol], self.trades[symbol], self.tape[symbol], self.mark_changes[symbol]
+                del self.open_interest[symbol]
+                for kind in TICK_TYPES:
+                    del self.candles[(symbol, kind)]
+
+    def has(self, symbol: str) -> bool:
+        """Is anything kept of ``symbol``? (An expired contract's data goes after a while.)"""
+        return symbol in self.trades
 
     def _candle(self, symbol: str, kind: str, now: int, price: int, lots: int) -> None:
-        book = self.candles[(symbol, kind)]
-        minute = now - now % MINUTE_MS
-        c = book.get(minute)
-        if c is None:
-            book[minute] = [price, price, price, price, lots]
-            if len(book) > CANDLE_MINUTES:
-                book.popitem(last=False)
-            return
-        if price > c[1]:
-            c[1] = price
-        if price < c[2]:
-            c[2] = price
-        c[3] = price
-        c[4] += lots
+        self.candles[(symbol, kind)].add(now - now % MINUTE_MS, price, lots)
 
     # ------------------------------------------------------------------ reads
     def candles_between(self, symbol: str, kind: str, start: int, end: int, width_ms: int,
                         offset_ms: int = 0) -> dict[int, list[int]]:
         """Candles of ``width_ms`` (starting at multiples of it, shifted by ``offset_ms``) from the
-        one-minute candles between ``start`` and ``end``, by start time.
+        one-minute candles between ``start`` and ``end``, by start time: [open, high, low, close, volume].
 
         Trade candles exist only where something traded. A mark or index price is defined
         between its changes, so its candles carry the last close through periods without one.
         """
         out: dict[int, list[int]] = {}
-        close_before: int | None = None
-        for minute, c in self.candles[(symbol, kind)].items():
-            if minute < start:
-                close_before = c[3]
-                continue
-            if minute > end:
-                break
+        series = self.candles.get((symbol, kind))
+        if series is None:  # an expired contract whose data is no longer kept
+            return out
+        for minute, o, h, low, c, v in series.between(start, end):
             b = candle_start(minute, width_ms, offset_ms)
             agg = out.get(b)
             if agg is None:
-                out[b] = list(c)
+                out[b] = [o, h, low, c, v]
             else:
-                agg[1] = max(agg[1], c[1])
-                agg[2] = min(agg[2], c[2])
-                agg[3] = c[3]
-                agg[4] += c[4]
+                agg[1] = max(agg[1], h)
+                agg[2] = min(agg[2], low)
+                agg[3] = c
+                agg[4] += v
         if kind != "trade":
+            close_before = series.close_before(start)
             first = start if close_before is not None else (min(out) if out else None)
             if first is not None:
                 last_close = close_before
@@ -163,5 +168,5 @@ class MarketData:
         return (
             list(self.tape[symbol]), self.open_interest[symbol],
             [(t.trade_id, t.time, t.price, t.lots) for t in self.trades[symbol]],
-            [list(self.candles[(symbol, k)].items()) for k in TICK_TYPES], list(self.mark_changes[symbol]),
+            [self.candles[(symbol, k)].rows() for k in TICK_TYPES], list(self.mark_changes[symbol]),
         )

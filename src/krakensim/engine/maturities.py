@@ -66,12 +66,13 @@ class Maturities:
             return self.pricing.index[symbol]
         candles = self.market_data.candles[(symbol, "spot")]
         start = ltt - ltt % MINUTE_MS - minutes * MINUTE_MS
-        price = next((c[3] for m, c in reversed(candles.items()) if m < start), self.pricing.index[symbol])
+        before = candles.close_before(start)
+        price = self.pricing.index[symbol] if before is None else before
         total = 0
         for i in range(minutes):
-            c = candles.get(start + i * MINUTE_MS)
-            if c is not None:
-                price = c[3]
+            close = candles.close_at(start + i * MINUTE_MS)
+            if close is not None:
+                price = close
             total += price
         return (total + minutes // 2) // minutes
 

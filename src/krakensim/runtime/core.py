@@ -23,6 +23,7 @@ from ..engine import Exchange, Result, default_instruments
 from ..engine.commands import Command, CommandCodec, Tick
 from ..engine.events import Event
 from ..engine.instruments import FixedSeries, Instrument, default_series
+from ..engine.retention import Retention
 from ..store.journal import Journal
 from . import snapshots
 from .bus import EventBus
@@ -81,12 +82,13 @@ class Runtime:
         instruments: dict[str, Instrument] | None = None,
         exit_on_fatal: bool = False,
         series: tuple[FixedSeries, ...] | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.exit_on_fatal = exit_on_fatal
         self.seed = seed
         self.clock = clock or WallClock()
         self.exchange = Exchange(
-            instruments or default_instruments(), seed, default_series() if series is None else series
+            instruments or default_instruments(), seed, default_series() if series is None else series, retention
         )
         self.keys = KeyStore()
         self.bus = EventBus()
@@ -109,7 +111,7 @@ class Runtime:
         self.snapshot_seq = 0  # the command the latest snapshot was taken after
         # a snapshot is loaded only by the same code with the same instruments, series and seed
         ex = self.exchange
-        config = repr((sorted(ex.instruments.items()), ex.maturities.series, seed)).encode()
+        config = repr((sorted(ex.instruments.items()), ex.maturities.series, seed, ex.retention)).encode()
         self.snapshot_tag = SNAPSHOT_TAG + hashlib.sha256(config).hexdigest()[:16]
 
     # ------------------------------------------------------------------ replay

@@ -11,6 +11,7 @@ from ..admin.routes import DEFAULT_FUNDS, admin, create_account
 from ..api.asgi import App
 from ..engine import default_instruments
 from ..engine.commands import Tick
+from ..engine.retention import Retention
 from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
 from ..runtime.clock import ManualClock, ScaledClock
@@ -40,6 +41,7 @@ class Settings:
     # by underlying ("XBT"): the market's price sources and where every contract's index starts
     sources: dict[str, PriceSource] = field(default_factory=dict)
     start_prices: dict[str, Decimal] = field(default_factory=dict)
+    retention: Retention = field(default_factory=Retention)  # how much of the past is kept ([retention])
 
 
 @dataclass
@@ -86,7 +88,8 @@ def build(s: Settings) -> Built:
             inst = instruments[symbol] = replace(inst, reference_price=max(on_grid, inst.tick_size))
         if inst.price_to_ticks(inst.reference_price) is None:
             raise ConfigError(f"{symbol}: the starting price {inst.reference_price} is not a usable price")
-    rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments)
+    rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments,
+                 retention=s.retention)
     replayed = rt.replay()
     if replayed > SNAPSHOT_AFTER_REPLAY:
         rt.snapshot_sync()  # the next start need not replay them again

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine.instruments import Instrument, default_instruments
+from ..engine.retention import Retention
 from ..market.sim import MarketConfig
 from ..market.sources import (
     FixedSource,
@@ -33,6 +34,7 @@ class Config:
     start_prices: dict[str, Decimal] = field(default_factory=dict)
     # by symbol: changes to a listed instrument, a new PF_ perpetual, or {"listed": False}
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    retention: Retention = field(default_factory=Retention)
 
 
 class ConfigError(ValueError):
@@ -153,10 +155,10 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
     """``root``: where relative paths in the file (price files) start, the file's directory."""
     cfg = Config()
     root = root or Path.cwd()
-    unknown = set(doc) - {"market", "instruments", "clock", "prices"}
+    unknown = set(doc) - {"market", "instruments", "clock", "prices", "retention"}
     if unknown:
         raise ConfigError(f"unknown sections or keys: {sorted(unknown)}")
-    for section in ("market", "clock", "instruments", "prices"):
+    for section in ("market", "clock", "instruments", "prices", "retention"):
         if not isinstance(doc.get(section, {}), dict):
             raise ConfigError(f"[{section}] must be a table")
     market = dict(doc.get("market", {}))
@@ -193,7 +195,19 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
         cfg.sources[base] = source
         if start is not None:
             cfg.start_prices[base] = start
+    cfg.retention = parse_retention(doc.get("retention", {}))
     return cfg
+
+
+def parse_retention(table: dict[str, Any]) -> Retention:
+    """``[retention]``: how much of the past the venue keeps (engine/retention.py; whole numbers ≥ 1)."""
+    known = Retention.__struct_fields__
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"unknown retention setting {key!r} (known: {', '.join(known)})")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**9:
+            raise ConfigError(f"retention.{key} must be a whole number from 1 to 1000000000")
+    return Retention(**table)
 
 
 def load_config(path: str) -> Config:

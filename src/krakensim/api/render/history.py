@@ -65,18 +65,6 @@ def account_number(account: str) -> int:
     return int(hashlib.blake2b(account.encode(), digest_size=4).hexdigest(), 16)
 
 
-def subject(e: Event) -> Order | Trigger:
-    """The order or trigger a history event is about (as the event shows it)."""
-    if isinstance(e, OrderFilled):
-        return e.order_after
-    if isinstance(e, (OrderEdited, TriggerEdited)):
-        return e.new
-    if isinstance(e, (TriggerPlaced, TriggerActivated, TriggerCancelled)):
-        return e.trigger
-    assert isinstance(e, (OrderPlaced, OrderCancelled, OrderRejected))
-    return e.order
-
-
 def public_order(inst: Instrument, o: Order) -> dict[str, Any]:
     return {
         "uid": o.order_id,
