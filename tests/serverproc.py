@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 import subprocess
 import sys
@@ -11,6 +12,9 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+# the control API's token of every server started here (``--admin-token``)
+ADMIN_TOKEN = secrets.token_urlsafe(24)
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def free_port() -> int:
@@ -21,8 +25,9 @@ def free_port() -> int:
 
 def start_server(port: int, keys: list[tuple[str, str]], *extra: str, stderr: int | None = subprocess.DEVNULL,
                  timeout: float = 20) -> subprocess.Popen[bytes]:
-    """``python -m krakensim serve`` with one account per (key, secret); returns once it answers."""
-    args = [sys.executable, "-m", "krakensim", "serve", "--port", str(port), *extra]
+    """``python -m krakensim serve`` with one account per (key, secret) and the control-API token
+    ``ADMIN_TOKEN``; returns once it answers."""
+    args = [sys.executable, "-m", "krakensim", "serve", "--port", str(port), "--admin-token", ADMIN_TOKEN, *extra]
     for k, s in keys:
         args += ["--api-key", k, "--api-secret", s]
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)

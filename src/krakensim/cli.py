@@ -16,7 +16,8 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind (loopback by default; any other needs an --admin-token).")
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--data", "data", default="krakensim-data/journal.sqlite", show_default=True,
               help="SQLite journal file: every accepted command is kept there and replayed on start.")
@@ -43,12 +44,16 @@ def main() -> None:
                    "and stays unless moved through the control API (repeatable).")
 @click.option("--http", "http", type=click.Choice(["uvicorn", "granian"]), default="uvicorn", show_default=True,
               help="HTTP server (granian must be installed; see docs/benchmarks.md).")
+@click.option("--admin-token", envvar="KRAKENSIM_ADMIN_TOKEN", show_envvar=True, default=None,
+              help="Token of the control API (/_krakensim/v1/, sent as 'Authorization: Bearer <token>'); "
+                   "without it one is made, kept with the data and printed. Required with a --host "
+                   "beyond loopback.")
 def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tuple[str, ...],
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
           http: str, market: bool, prices: tuple[str, ...], config_file: str | None,
-          speed: float | None) -> None:
+          speed: float | None, admin_token: str | None) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
-    from .serve.build import Settings
+    from .serve.build import Settings, check_exposure
     from .serve.http import serve as run
 
     keys = list(api_keys)
@@ -99,7 +104,11 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
     if speed is not None and speed <= 0:
         raise click.UsageError("--speed must be positive")
     try:
-        run(Settings(host=host, port=port, data=None if memory else data, seed=seed,
+        check_exposure(Settings(host=host, admin_token=admin_token))
+    except ConfigError as e:
+        raise click.UsageError(str(e)) from e
+    try:
+        run(Settings(host=host, admin_token=admin_token, port=port, data=None if memory else data, seed=seed,
                      keys=list(zip(keys, secrets, strict=True)), funds=funds_value, synchronous=synchronous,
                      manual_clock_start=manual_start, http=http,
                      market=market or (cfg is not None and cfg.market_enabled),

@@ -7,6 +7,8 @@ pointed at ``url`` cannot tell the difference::
 
     with ThreadedServer(Settings(manual_clock_start=...)) as sim:
         ccxt.krakenfutures({"urls": {"api": {"public": sim.url + "/derivatives/api/", ...}}})
+        requests.post(sim.url + "/_krakensim/v1/accounts", json={"usd": "50000"},
+                      headers={"Authorization": f"Bearer {sim.admin_token}"})   # the control API
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from types import TracebackType
 
 import uvicorn
 
-from .serve.build import Built, Settings, build
+from .serve.build import Built, Settings, build, check_exposure
 
 START_TIMEOUT_S = 30
 
@@ -39,6 +41,12 @@ class ThreadedServer:
         return f"http://{self.settings.host}:{self.port}"
 
     @property
+    def admin_token(self) -> str:
+        """The control API's token: send ``Authorization: Bearer <token>`` to ``url + "/_krakensim/v1/…"``."""
+        assert self.built is not None, "not started"
+        return self.built.admin_token
+
+    @property
     def demo(self) -> dict[str, str]:
         """The demo account: ``accountUid``, ``apiKey``, ``apiSecret``."""
         assert self.built is not None, "not started"
@@ -47,11 +55,17 @@ class ThreadedServer:
     def start(self) -> ThreadedServer:
         if self._thread is not None:
             raise RuntimeError("already started")
+        check_exposure(self.settings)  # before anything listens
         sock = socket.socket(socket.AF_INET6 if ":" in self.settings.host else socket.AF_INET, socket.SOCK_STREAM)
         sock.bind((self.settings.host, self.settings.port))
         sock.listen(2048)
         self.port = sock.getsockname()[1]
-        self.built = build(self.settings)
+        try:
+            self.built = build(self.settings)
+        except BaseException:
+            sock.close()
+            raise
+        self.built.control.gate.listen(self.settings.host, self.port)
         config = uvicorn.Config(self.built.app, http="httptools", lifespan="on", access_log=False,
                                 server_header=False, log_level="warning")
         self._server = uvicorn.Server(config)

@@ -61,6 +61,15 @@ def uid(prefix: str = "t") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:20]}"
 
 
+def new_admin_token() -> str:
+    """A control-API token for a test server (``--admin-token``)."""
+    return secrets.token_urlsafe(24)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -184,6 +193,7 @@ def validate_body(method: str, path: str, body: Any, status: int = 200) -> None:
 class Creds:
     key: str
     secret: str
+    account_uid: str = ""  # known when the control API made the account
 
 
 @dataclass
@@ -194,6 +204,7 @@ class ServerProcess:
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     extra_args: list[str] = field(default_factory=list)
+    admin_token: str = field(default_factory=new_admin_token)
     log_path: Path = field(init=False)
     _starts: int = 0
 
@@ -210,7 +221,7 @@ class ServerProcess:
             cmd.append("--memory")
         else:
             cmd += ["--data", str(self.data)]
-        cmd += ["--seed", "1"]
+        cmd += ["--seed", "1", "--admin-token", self.admin_token]
         for c in self.accounts:
             cmd += ["--api-key", c.key, "--api-secret", c.secret]
         return cmd + list(self.extra_args)
@@ -256,18 +267,25 @@ class ServerProcess:
         except OSError:
             return ""
 
-    def admin(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        r = requests.post(self.base + "/_krakensim/v1/" + path.lstrip("/"), json=body, timeout=10)
-        assert r.status_code in (200, 201), f"admin {path}: {r.status_code} {r.text[:500]}"
-        return r.json()
+    def admin(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A control-API call (POST with a JSON body, or GET without one) that must succeed."""
+        url = self.base + "/_krakensim/v1/" + path.lstrip("/")
+        if body is None:
+            r = requests.get(url, headers=bearer(self.admin_token), timeout=10)
+        else:
+            r = requests.post(url, json=body, headers=bearer(self.admin_token), timeout=10)
+        assert r.status_code == 200, f"admin {path}: {r.status_code} {r.text[:500]}"
+        out = r.json()
+        assert out.get("result") == "success", out
+        return out
 
     def new_account(self, usd: str = "100000") -> Creds:
         out = self.admin("accounts", {"usd": usd})
-        return Creds(out["apiKey"], out["apiSecret"])
+        return Creds(out["apiKey"], out["apiSecret"], out["accountUid"])
 
     def read_only_key(self, full_key: str) -> Creds:
         out = self.admin("keys", {"apiKey": full_key, "access": "read-only"})
-        return Creds(out["apiKey"], out["apiSecret"])
+        return Creds(out["apiKey"], out["apiSecret"], out["accountUid"])
 
 
 # --------------------------------------------------------------------------- #
@@ -460,9 +478,7 @@ class Venue:
         return out["now"]
 
     def now(self) -> str:
-        r = requests.get(self.base + "/_krakensim/v1/clock", timeout=10)
-        assert r.status_code == 200, r.text
-        return r.json()["now"]
+        return str(self.srv.admin("clock")["now"])
 
     def close(self) -> None:
         for s in self._sessions:

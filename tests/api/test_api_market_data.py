@@ -22,7 +22,6 @@ from typing import Any
 
 import ccxt
 import pytest
-import requests
 from kraken.futures import Market
 
 from apihelpers import (
@@ -662,7 +661,7 @@ def _run_market(workdir: Path, seed: int, recorder: HttpRecorder) -> dict[str, A
             marks = {s: ex.fetch_ticker(s)["info"]["markPrice"] for s in (BTC, ETH)}
         finally:
             ex.session.close()
-        digest = requests.get(srv.base + "/_krakensim/v1/digest", timeout=10).json()["digest"]
+        digest = srv.admin("digest")["digest"]
     finally:
         srv.stop()
     return {"history": history, "trades": trades, "books": books, "marks": marks, "digest": digest}

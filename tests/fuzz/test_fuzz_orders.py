@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schema_check import assert_valid
-from serverproc import free_port, start_server
+from serverproc import ADMIN_HEADERS, free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "fuzz-key"
@@ -78,7 +78,7 @@ def sign(message: bytes) -> str:
 
 
 def digest(base: str) -> str:
-    return str(SESSION.get(base + "/_krakensim/v1/digest", timeout=5).json()["digest"])
+    return str(SESSION.get(base + "/_krakensim/v1/digest", headers=ADMIN_HEADERS, timeout=5).json()["digest"])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,6 +1,10 @@
-"""The control API (loopback, unauthenticated): accounts, keys, prices, digest.
+"""The control API (``/_krakensim/v1/…``): accounts, keys, prices, market states, the clock, the digest.
 
-Everything it changes goes through the journal like any trading command.
+Every request passes the gate first (admin/gate.py: the token, Host, Origin, a JSON body). Everything
+it changes goes through the journal like any trading command. A refusal is Kraken's error envelope
+with an HTTP status that says what went wrong (never 200): 400 for a malformed or invalid body, 403
+for a key it may not make, 404 for an unknown path or account, 405 for a known path with another
+method, 409 for a clock that cannot be moved.
 """
 
 from __future__ import annotations
@@ -8,12 +12,13 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import orjson
 
-from ..api.errors import INVALID, ApiError
+from ..api.errors import INVALID, JSON_ERROR, REQUIRED, ApiError
 from ..api.render.numbers import iso
 from ..api.request import Reply, Request
 from ..engine.accounts import MAX_FUNDS_USD
@@ -23,16 +28,22 @@ from ..engine.units import USD8
 from ..runtime.clock import ManualClock
 from ..runtime.core import Runtime
 from ..runtime.keys import ACCESS_LEVELS, FULL, AddApiKey
+from .gate import AUTH_ERROR, Gate
 
 PREFIX = "/_krakensim/v1/"
 DEFAULT_FUNDS = Decimal("100000")
 MAX_FUNDS = Decimal(MAX_FUNDS_USD)
+BAD_REQUEST, FORBIDDEN, NOT_FOUND, NOT_ALLOWED, CONFLICT = 400, 403, 404, 405, 409
 
 
 def new_key_pair() -> tuple[str, str]:
     key = base64.b64encode(os.urandom(27)).decode().replace("/", "x").replace("+", "y")
     secret = base64.b64encode(secrets.token_bytes(64)).decode()
     return key, secret
+
+
+def new_admin_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def create_account_command(usd: Decimal) -> CreateAccount:
@@ -50,88 +61,153 @@ def create_account(rt: Runtime, usd: Decimal, key: str | None = None, secret: st
     return {"accountUid": account_id, "apiKey": key, "apiSecret": secret}
 
 
+def _bad(code: str = INVALID) -> ApiError:
+    return ApiError(code, BAD_REQUEST)
+
+
 def _json(body: bytes) -> dict[str, Any]:
     if not body:
         return {}
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as e:
-        raise ApiError("Json Parse Error") from e
+        raise _bad(JSON_ERROR) from e
     if not isinstance(doc, dict):
-        raise ApiError(INVALID)
+        raise _bad()
     return doc
 
 
-async def admin(req: Request, body: bytes) -> Reply:
-    rt = req.rt
-    path = req.path
-    if not path.startswith(PREFIX):
-        raise ApiError("notFound", 404)
-    name = path[len(PREFIX):]
-    await rt.barrier()
-    if name == "accounts" and req.method == "POST":
-        doc = _json(body)
-        try:
-            usd = Decimal(str(doc.get("usd", DEFAULT_FUNDS)))
-        except InvalidOperation as e:
-            raise ApiError(INVALID) from e
-        if not usd.is_finite() or usd < 0 or usd > MAX_FUNDS:
-            raise ApiError(INVALID)
-        account_id = (await rt.submit(create_account_command(usd))).account_id
-        assert account_id is not None
-        key, secret = new_key_pair()
-        await rt.submit(AddApiKey(key, secret, account_id, FULL))
-        return 200, {"result": "success", "accountUid": account_id, "apiKey": key, "apiSecret": secret,
-                     "serverTime": iso(rt.clock())}
-    if name == "keys" and req.method == "POST":
-        doc = _json(body)
-        existing = rt.keys.keys.get(str(doc.get("apiKey", "")))
-        access = str(doc.get("access", FULL))
-        if existing is None or access not in ACCESS_LEVELS:
-            raise ApiError(INVALID)
-        key, secret = new_key_pair()
-        await rt.submit(AddApiKey(key, secret, existing.account_id, access))
-        return 200, {"result": "success", "apiKey": key, "apiSecret": secret, "access": access,
-                     "serverTime": iso(rt.clock())}
-    if name == "digest" and req.method == "GET":
-        return 200, {"result": "success", "digest": rt.exchange.digest(), "journalSeq": rt.seq,
-                     "serverTime": iso(rt.clock())}
-    if name in ("mark", "prices") and req.method == "POST":
-        doc = _json(body)
-        inst = rt.exchange.listed.get(str(doc.get("symbol", "")))
-        if inst is None:
-            raise ApiError(INVALID)
-        prices: dict[str, int] = {}
-        for field, key in (("mark", "mark"), ("price", "mark"), ("index", "index")):
-            if field in doc:
-                try:
-                    ticks = inst.price_to_ticks(Decimal(str(doc[field])))
-                except InvalidOperation as e:
-                    raise ApiError(INVALID) from e
-                if ticks is None:
-                    raise ApiError(INVALID)
-                prices[key] = ticks
-        if not prices:
-            raise ApiError("requiredArgumentMissing")
-        await rt.submit(SetPrices(inst.symbol, **prices))
-        return 200, {"result": "success", "serverTime": iso(rt.clock())}
-    if name == "market-state" and req.method == "POST":
-        doc = _json(body)
-        symbol, state = str(doc.get("symbol", "")), str(doc.get("state", ""))
-        if symbol not in rt.exchange.listed or state not in MARKET_STATES:
-            raise ApiError(INVALID)
-        await rt.submit(SetMarketState(symbol, state))
-        return 200, {"result": "success", "serverTime": iso(rt.clock())}
-    if name == "clock" and req.method == "GET":
-        return 200, {"result": "success", "now": iso(rt.clock()), "manual": isinstance(rt.clock, ManualClock),
-                     "serverTime": iso(rt.clock())}
-    if name == "clock" and req.method == "POST":
-        doc = _json(body)
-        if not isinstance(rt.clock, ManualClock):
-            raise ApiError("Unavailable")
-        ms = doc.get("advanceMs")
-        if not isinstance(ms, int) or isinstance(ms, bool) or ms < 0:
-            raise ApiError(INVALID)
-        await rt.advance(ms)
-        return 200, {"result": "success", "now": iso(rt.clock()), "serverTime": iso(rt.clock())}
-    raise ApiError("notFound", 404)
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _bad()
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as e:
+        raise _bad() from e
+
+
+def _success(rt: Runtime, **payload: Any) -> Reply:
+    return 200, {"result": "success", **payload, "serverTime": iso(rt.clock())}
+
+
+async def _create_account(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    usd = _decimal(doc.get("usd", DEFAULT_FUNDS))
+    if not usd.is_finite() or usd < 0 or usd > MAX_FUNDS:
+        raise _bad()
+    account_id = (await rt.submit(create_account_command(usd))).account_id
+    assert account_id is not None
+    key, secret = new_key_pair()
+    await rt.submit(AddApiKey(key, secret, account_id, FULL))
+    return _success(rt, accountUid=account_id, apiKey=key, apiSecret=secret, access=FULL)
+
+
+async def _create_key(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """A key on an account named by ``accountUid``, or on the account of an existing ``apiKey``.
+
+    Named by account, the key has the access asked for: the token holder asks for it explicitly.
+    Derived from a key, it never has more access than that key (a read-only key makes no full one).
+    """
+    if "access" not in doc or ("accountUid" not in doc and "apiKey" not in doc):
+        raise _bad(REQUIRED)
+    access = doc["access"]
+    if access not in ACCESS_LEVELS or ("accountUid" in doc and "apiKey" in doc):
+        raise _bad()
+    if "accountUid" in doc:
+        account_id = doc["accountUid"]
+        if not isinstance(account_id, str) or account_id not in rt.exchange.accounts:
+            raise ApiError("notFound", NOT_FOUND)
+    else:
+        given = doc["apiKey"]
+        existing = rt.keys.keys.get(given) if isinstance(given, str) else None
+        if existing is None:
+            raise ApiError("notFound", NOT_FOUND)
+        if access == FULL and existing.access != FULL:
+            raise ApiError(AUTH_ERROR, FORBIDDEN)
+        account_id = existing.account_id
+    key, secret = new_key_pair()
+    await rt.submit(AddApiKey(key, secret, account_id, access))
+    return _success(rt, accountUid=account_id, apiKey=key, apiSecret=secret, access=access)
+
+
+async def _digest(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    return _success(rt, digest=rt.exchange.digest(), journalSeq=rt.seq)
+
+
+async def _set_prices(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    if "symbol" not in doc:
+        raise _bad(REQUIRED)
+    symbol = doc["symbol"]
+    inst = rt.exchange.listed.get(symbol) if isinstance(symbol, str) else None
+    if inst is None:
+        raise _bad()
+    prices: dict[str, int] = {}
+    for field, key in (("mark", "mark"), ("price", "mark"), ("index", "index")):
+        if field in doc:
+            ticks = inst.price_to_ticks(_decimal(doc[field]))
+            if ticks is None:
+                raise _bad()
+            prices[key] = ticks
+    if not prices:
+        raise _bad(REQUIRED)
+    res = await rt.submit(SetPrices(inst.symbol, **prices))
+    if res.status != "ok":  # the contract expired between the check and the command
+        raise _bad()
+    return _success(rt)
+
+
+async def _set_market_state(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    if "symbol" not in doc or "state" not in doc:
+        raise _bad(REQUIRED)
+    symbol, state = doc["symbol"], doc["state"]
+    if not isinstance(symbol, str) or symbol not in rt.exchange.listed or state not in MARKET_STATES:
+        raise _bad()
+    await rt.submit(SetMarketState(symbol, state))
+    return _success(rt)
+
+
+async def _clock(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    return _success(rt, now=iso(rt.clock()), manual=isinstance(rt.clock, ManualClock))
+
+
+async def _advance_clock(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    if "advanceMs" not in doc:
+        raise _bad(REQUIRED)
+    ms = doc["advanceMs"]
+    if not isinstance(ms, int) or isinstance(ms, bool) or ms < 0:
+        raise _bad()
+    if not isinstance(rt.clock, ManualClock):
+        raise ApiError("Unavailable", CONFLICT)  # only a manual clock (--clock manual) is moved by hand
+    await rt.advance(ms)
+    return _success(rt, now=iso(rt.clock()))
+
+
+Handler = Callable[[Runtime, dict[str, Any]], Awaitable[Reply]]
+HANDLERS: dict[str, dict[str, Handler]] = {
+    "accounts": {"POST": _create_account},
+    "keys": {"POST": _create_key},
+    "digest": {"GET": _digest},
+    "prices": {"POST": _set_prices},
+    "mark": {"POST": _set_prices},  # the first name of "prices"
+    "market-state": {"POST": _set_market_state},
+    "clock": {"GET": _clock, "POST": _advance_clock},
+}
+
+
+class ControlApi:
+    """The control API behind its gate; ``token`` is what ``Authorization: Bearer`` must carry."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.gate = Gate(token)
+
+    async def __call__(self, scope: dict[str, Any], req: Request, body: bytes) -> Reply:
+        self.gate.check(scope)
+        methods = HANDLERS.get(req.path[len(PREFIX):]) if req.path.startswith(PREFIX) else None
+        if methods is None:
+            raise ApiError("notFound", NOT_FOUND)
+        handler = methods.get(req.method)
+        if handler is None:
+            raise ApiError("notFound", NOT_ALLOWED)
+        doc = _json(body) if req.method == "POST" else {}
+        await req.rt.barrier()
+        return await handler(req.rt, doc)

@@ -26,7 +26,7 @@ MAX_BODY = 1 << 20
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-AdminHandler = Callable[[Request, bytes], Awaitable[Reply]]
+AdminHandler = Callable[[Scope, Request, bytes], Awaitable[Reply]]  # the scope: its gate reads the headers
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 EMPTY = Params({})
@@ -62,6 +62,7 @@ class App:
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         rt = self.rt
         status = 200
+        extra: tuple[tuple[bytes, bytes], ...] = ()
         try:
             body = b""
             more = True
@@ -73,7 +74,7 @@ class App:
                     raise ApiError(INVALID, 413)
             status, payload = await self.dispatch(scope, body)
         except ApiError as e:
-            status, payload = e.http_status, error_body(e.code, rt.clock())
+            status, payload, extra = e.http_status, error_body(e.code, rt.clock()), e.headers
         except Exception:  # never a traceback on the wire
             traceback.print_exc()
             status, payload = 500, error_body("Server Error", rt.clock())
@@ -82,7 +83,7 @@ class App:
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [*_JSON_HEADERS, (b"content-length", str(len(data)).encode())],
+                "headers": [*_JSON_HEADERS, (b"content-length", str(len(data)).encode()), *extra],
             }
         )
         await send({"type": "http.response.body", "body": data})
@@ -96,7 +97,7 @@ class App:
             if path.startswith(charts.PREFIX) or path == charts.PREFIX[:-1]:
                 route = CHARTS
             elif path.startswith(ADMIN_PREFIX):
-                return await self.admin(Request(method, path, EMPTY, self.rt), body)
+                return await self.admin(scope, Request(method, path, EMPTY, self.rt), body)
             else:
                 for prefix, suffix, r in PATTERNS:
                     if path.startswith(prefix) and path.endswith(suffix) and len(path) > len(prefix) + len(suffix):

@@ -10,7 +10,8 @@ JSON_ERROR = "Json Parse Error"
 class ApiError(Exception):
     """A request-level error, answered with Kraken's error envelope."""
 
-    def __init__(self, code: str, http_status: int = 200) -> None:
+    def __init__(self, code: str, http_status: int = 200, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
         super().__init__(code)
         self.code = code
         self.http_status = http_status
+        self.headers = headers  # sent with the answer (a 401's WWW-Authenticate)

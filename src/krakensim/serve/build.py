@@ -7,7 +7,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from ..admin.routes import DEFAULT_FUNDS, admin, create_account
+from ..admin.gate import is_loopback, token_problem
+from ..admin.routes import DEFAULT_FUNDS, ControlApi, create_account, new_admin_token
 from ..api.asgi import App
 from ..engine import default_instruments
 from ..engine.commands import Tick
@@ -42,6 +43,9 @@ class Settings:
     sources: dict[str, PriceSource] = field(default_factory=dict)
     start_prices: dict[str, Decimal] = field(default_factory=dict)
     retention: Retention = field(default_factory=Retention)  # how much of the past is kept ([retention])
+    # the control API's token (--admin-token, KRAKENSIM_ADMIN_TOKEN); None: one kept with the data,
+    # or made for this run in memory mode. Required to listen beyond loopback.
+    admin_token: str | None = None
 
 
 @dataclass
@@ -50,9 +54,42 @@ class Built:
     app: App
     demo: dict[str, str]
     replayed: int
+    control: ControlApi
+    admin_token_source: str  # where the token came from, for the banner
+
+    @property
+    def admin_token(self) -> str:
+        return self.control.token
+
+
+def check_exposure(s: Settings) -> None:
+    """Refuse a token that is no good, and a listener beyond loopback whose token nobody chose."""
+    if s.admin_token is not None:
+        problem = token_problem(s.admin_token)
+        if problem is not None:
+            raise ConfigError(f"the control API's token (--admin-token, KRAKENSIM_ADMIN_TOKEN) {problem}")
+    elif not is_loopback(s.host):
+        raise ConfigError(
+            f"--host {s.host} is not a loopback address: the trading API and the control API would be "
+            "reachable from the network. Choose the control API's token with --admin-token or "
+            "KRAKENSIM_ADMIN_TOKEN to listen there")
+
+
+def _admin_token(s: Settings, journal: Journal | None) -> tuple[str, str]:
+    """The control API's token and where it came from."""
+    if s.admin_token is not None:
+        return s.admin_token, "given with --admin-token or KRAKENSIM_ADMIN_TOKEN"
+    if journal is None:
+        return new_admin_token(), "made for this run: in memory, nothing is kept"
+    stored = journal.get_meta("admin_token")
+    if stored is None:
+        stored = new_admin_token()
+        journal.set_meta("admin_token", stored)
+    return stored, f"kept with the data in {s.data}"
 
 
 def build(s: Settings) -> Built:
+    check_exposure(s)
     journal = None
     seed = s.seed
     if s.data:
@@ -65,6 +102,7 @@ def build(s: Settings) -> Built:
             journal.set_meta("seed", str(seed))
         else:
             seed = int(stored)
+    token, token_source = _admin_token(s, journal)
     clock: Any = None
     if s.speed != 1.0 and s.manual_clock_start is None:
         last = journal.last_ts() if journal is not None else None
@@ -118,15 +156,29 @@ def build(s: Settings) -> Built:
             attach_to_manual_clock(rt, sim, s.market_interval_ms)
         else:
             rt.background.append(lambda: run_market(rt, sim, s.market_interval_ms, s.speed))
-    return Built(rt, App(rt, admin), demo, replayed)
+    control = ControlApi(token)
+    control.gate.listen(s.host, s.port)  # the port again once the socket is bound (port 0)
+    return Built(rt, App(rt, control), demo, replayed, control, token_source)
 
 
-def banner(base: str, demo: dict[str, str], replayed: int, data: str | None) -> str:
+def exposure_warning(host: str) -> str:
+    return (f"WARNING: listening on {host}, beyond loopback: the trading API and the control API "
+            "(token required) are reachable from the network.\n")
+
+
+def banner(base: str, built: Built, data: str | None, host: str = "127.0.0.1") -> str:
+    demo, replayed, token = built.demo, built.replayed, built.admin_token
     k, sec = demo["apiKey"], demo["apiSecret"]
-    return f"""krakensim listening on {base}
+    warning = "" if is_loopback(host) else exposure_warning(host)
+    return f"""{warning}krakensim listening on {base}
   data:   {data or 'in memory (nothing is kept)'}{f' ({replayed} journaled commands replayed)' if replayed else ''}
   demo account API key:    {k}
   demo account API secret: {sec}
+  control API token:       {token}
+                           ({built.admin_token_source})
+
+control API (every request: Authorization: Bearer <token>; POST bodies: Content-Type: application/json):
+  curl -H 'Authorization: Bearer {token}' {base}/_krakensim/v1/digest
 
 ccxt:
   import ccxt

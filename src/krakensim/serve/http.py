@@ -7,7 +7,8 @@ import sys
 
 import uvicorn
 
-from .build import Built, Settings, banner, build
+from ..admin.gate import is_loopback
+from .build import Built, Settings, banner, build, exposure_warning
 
 
 def serve(s: Settings) -> None:
@@ -18,8 +19,11 @@ def serve(s: Settings) -> None:
     sock.listen(2048)
     sock.set_inheritable(True)
     port = sock.getsockname()[1]
+    built.control.gate.listen(s.host, port)
     host = f"[{s.host}]" if ":" in s.host else s.host
-    print(banner(f"http://{host}:{port}", built.demo, built.replayed, s.data), flush=True)
+    if not is_loopback(s.host):
+        sys.stderr.write(exposure_warning(s.host))
+    print(banner(f"http://{host}:{port}", built, s.data, s.host), flush=True)
     if s.http == "granian":
         sock.close()
         _serve_granian(built, s.host, port)

@@ -97,6 +97,17 @@ def account_order(inst: Instrument, o: Order) -> dict[str, Any]:
     }
 
 
+# what a counterparty's order carries in place of its account and client id: the nil UUID and ""
+NO_ACCOUNT = "00000000-0000-0000-0000-000000000000"
+
+
+def counterparty_order(inst: Instrument, o: Order) -> dict[str, Any]:
+    """Another account's order in an account's execution: what the public history shows of it
+    (HistoricalOrderSanitized, plus ``filled``, which the public order events give away too), and
+    in the fields HistoricalOrder requires, nothing that names its account or its client."""
+    return {**account_order(inst, o), "accountUid": NO_ACCOUNT, "clientId": ""}
+
+
 def account_trigger(inst: Instrument, t: Trigger) -> dict[str, Any]:
     limit = t.limit_when_fired()
     options: dict[str, Any] = {
@@ -192,8 +203,13 @@ def public_execution_element(inst: Instrument, t: TradePrinted) -> dict[str, Any
     return {"uid": t.trade_id, "timestamp": t.time, "event": {"Execution": {"execution": e, "takerReducedQuantity": ""}}}
 
 
+def _seen_by(account_id: str, inst: Instrument, o: Order) -> dict[str, Any]:
+    return account_order(inst, o) if o.account_id == account_id else counterparty_order(inst, o)
+
+
 def account_execution_element(inst: Instrument, f: OrderFilled) -> dict[str, Any]:
-    """The account's side of one execution."""
+    """The account's side of one execution: its own order in full, the counterparty's without its
+    account or client order id."""
     t = f.trade
     mine = {
         "fee": text(usd_out(f.fee)),
@@ -202,7 +218,7 @@ def account_execution_element(inst: Instrument, f: OrderFilled) -> dict[str, Any
                                 "marketShareRebateCredited": None}],
     }
     maker = f.fill_type == "maker"
-    e = execution(inst, t, account_order(inst, t.maker_order), account_order(inst, t.taker_order))
+    e = execution(inst, t, _seen_by(f.account_id, inst, t.maker_order), _seen_by(f.account_id, inst, t.taker_order))
     e["makerOrderData"] = mine if maker else None
     e["takerOrderData"] = None if maker else mine
     return {"uid": f.fill_id, "timestamp": f.time, "event": {"Execution": {"execution": e, "takerReducedQuantity": ""}}}
