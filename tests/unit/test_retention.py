@@ -140,3 +140,29 @@ def test_an_expired_contracts_market_data_goes_after_expired_days() -> None:
     assert (symbol, "trade") not in ex.market_data.candles and symbol not in ex.market_data.trades
     assert ex.market_data.candles_between(symbol, "trade", T0, ltt, 60_000) == {}
     assert ex.digest()  # the digest copes with a contract whose data is gone
+
+
+def naive_stats(trades: list[tuple[int, int, int]], now: int) -> tuple[int, int, int | None, int | None, int | None]:
+    """The 24 h statistics as they were computed: a scan of every trade of the last day."""
+    window = [(p, n) for ts, p, n in trades if ts > now - DAY_MS]
+    if not window:
+        return 0, 0, None, None, None
+    return (sum(n for _p, n in window), sum(p * n for p, n in window), window[0][0], max(p for p, _n in window),
+            min(p for p, _n in window))
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=st.lists(st.tuples(st.integers(0, 9 * HOUR_MS), st.integers(1, 50), st.integers(1, 9),
+                                st.lists(st.integers(0, 30 * HOUR_MS), max_size=3)), min_size=1, max_size=60))
+def test_the_24h_statistics_kept_as_trades_come_equal_a_scan(
+    steps: list[tuple[int, int, int, list[int]]],
+) -> None:
+    from krakensim.engine.tape import Tape
+
+    tape, trades, now = Tape(), [], T0
+    for dt, price, lots, reads in steps:
+        now += dt
+        tape.add(now, price, lots)
+        trades.append((now, price, lots))
+        for later in [0, *reads]:  # reads at the trade and later, with trades ageing out meanwhile
+            assert tape.stats(now + later) == naive_stats(trades, now + later)

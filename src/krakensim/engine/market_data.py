@@ -24,6 +24,7 @@ from .events import (
     TradePrinted,
 )
 from .retention import Retention
+from .tape import Tape
 from .units import DAY_MS, MINUTE_MS
 
 TICK_TYPES = ("trade", "mark", "spot")
@@ -40,7 +41,7 @@ class MarketData:
     def __init__(self, retention: Retention) -> None:
         self.retention = retention
         self.trades: dict[str, deque[TradePrinted]] = {}
-        self.tape: dict[str, deque[tuple[int, int, int]]] = {}  # (time, ticks, lots) of the last 24 h
+        self.tape: dict[str, Tape] = {}  # the last 24 h of trades, with their statistics
         self.candles: dict[tuple[str, str], CandleSeries] = {}
         self.mark_changes: dict[str, deque[tuple[int, int]]] = {}  # (time, ticks)
         self.open_interest: dict[str, int] = {}  # lots held long
@@ -59,7 +60,7 @@ class MarketData:
         s = e.symbol
         kept = self.retention.trades_per_market
         self.trades[s] = deque(maxlen=kept)
-        self.tape[s] = deque()
+        self.tape[s] = Tape()
         self.mark_changes[s] = deque(maxlen=kept)
         self.open_interest[s] = 0
         for kind in TICK_TYPES:
@@ -69,10 +70,7 @@ class MarketData:
         assert isinstance(e, TradePrinted)
         self.trades[e.symbol].append(e)
         self._candle(e.symbol, "trade", e.time, e.price, e.lots)
-        tape = self.tape[e.symbol]
-        tape.append((e.time, e.price, e.lots))
-        while tape[0][0] <= e.time - DAY_MS:
-            tape.popleft()
+        self.tape[e.symbol].add(e.time, e.price, e.lots)
 
     def on_mark(self, e: Event) -> None:
         assert isinstance(e, MarkPriceUpdated)
@@ -151,22 +149,11 @@ class MarketData:
 
     def stats_24h(self, symbol: str, now: int) -> tuple[int, int, int | None, int | None, int | None]:
         """(volume lots, volume lots×ticks, open, high, low) of the trades in the last 24 h."""
-        vol = quote = 0
-        first = high = low = None
-        for ts, p, n in self.tape[symbol]:
-            if ts <= now - DAY_MS:
-                continue
-            vol += n
-            quote += n * p
-            if first is None:
-                first = p
-            high = p if high is None or p > high else high
-            low = p if low is None or p < low else low
-        return vol, quote, first, high, low
+        return self.tape[symbol].stats(now)
 
     def state(self, symbol: str) -> tuple[object, ...]:
         return (
-            list(self.tape[symbol]), self.open_interest[symbol],
+            self.tape[symbol].state(), self.open_interest[symbol],
             [(t.trade_id, t.time, t.price, t.lots) for t in self.trades[symbol]],
             [self.candles[(symbol, k)].rows() for k in TICK_TYPES], list(self.mark_changes[symbol]),
         )
