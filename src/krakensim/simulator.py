@@ -48,10 +48,14 @@ class ThreadedServer:
         if self._thread is not None:
             raise RuntimeError("already started")
         sock = socket.socket(socket.AF_INET6 if ":" in self.settings.host else socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind((self.settings.host, self.settings.port))
+        try:
+            sock.bind((self.settings.host, self.settings.port))
+            self.built = build(self.settings)  # takes the data file's lock (if any) until stop()
+        except BaseException:
+            sock.close()
+            raise
         sock.listen(2048)
         self.port = sock.getsockname()[1]
-        self.built = build(self.settings)
         config = uvicorn.Config(self.built.app, http="httptools", lifespan="on", access_log=False,
                                 server_header=False, log_level="warning")
         self._server = uvicorn.Server(config)
@@ -87,6 +91,8 @@ class ThreadedServer:
         if self._thread is not None:
             self._thread.join(timeout=START_TIMEOUT_S)
         self._thread = None
+        if self.built is not None and self.built.lock is not None:
+            self.built.lock.release()
 
     def __enter__(self) -> ThreadedServer:
         return self.start()

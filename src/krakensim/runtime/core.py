@@ -23,6 +23,7 @@ from ..engine import Exchange, Result, default_instruments
 from ..engine.commands import Command, CommandCodec, Tick
 from ..engine.events import Event
 from ..engine.instruments import FixedSeries, Instrument, default_series
+from ..store.integrity import WHAT_TO_DO, JournalError
 from ..store.journal import Journal
 from . import snapshots
 from .bus import EventBus
@@ -63,13 +64,30 @@ def stamp_of(body: bytes) -> Stamp | None:
     return None if fields.k is None or fields.n is None else (fields.k, fields.n)
 
 
+class GroupFuture(asyncio.Future[None]):
+    """Resolves when a group is durable. Many requests wait on it: none may cancel it for the others.
+
+    ``cancel`` refuses, so a cancelled waiter (a client gone, a shut-down) is cancelled only once the
+    group is durable, and the writer never finds its group cancelled. (Cheaper than ``asyncio.shield``
+    around every wait: one object per group instead of one more future per request.)"""
+
+    def cancel(self, msg: Any = None) -> bool:
+        return False
+
+
+def _fail(future: asyncio.Future[None], e: BaseException) -> None:
+    if not future.done():
+        future.set_exception(e)
+        future.exception()  # retrieved: nobody may be waiting for it, and that is no error
+
+
 class _Group:
     __slots__ = ("records", "events", "future")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.records: list[bytes] = []
         self.events: list[Event] = []
-        self.future: asyncio.Future[None] = loop.create_future()
+        self.future: asyncio.Future[None] = GroupFuture(loop=loop)
 
 
 class Runtime:
@@ -99,6 +117,7 @@ class Runtime:
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._timer: asyncio.Task[None] | None = None
         self._started = False
+        self._stopped = False
         # coroutine factories started with the server (the simulated market)
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -114,11 +133,15 @@ class Runtime:
 
     # ------------------------------------------------------------------ replay
     def replay(self, use_snapshot: bool = True) -> int:
-        """Load the latest snapshot (if any) and re-apply the journaled commands after it; returns how many."""
+        """Load the latest snapshot (if any) and re-apply the journaled commands after it; returns how many.
+
+        ``JournalError`` (naming the seq) when a journaled command cannot be read or applied."""
         if self.journal is None:
             return 0
         after = 0
         snap = self.journal.latest_snapshot(self.snapshot_tag) if use_snapshot else None
+        if self.journal.snapshot_problem is not None:
+            print(f"krakensim: {self.journal.snapshot_problem}; replaying the whole journal", file=sys.stderr)
         if snap is not None:
             try:
                 exchange, keys = snapshots.load_state(snap[1])
@@ -128,8 +151,18 @@ class Runtime:
                 self.exchange, self.keys, after = exchange, keys, snap[0]
         self.snapshot_seq = after
         n = 0
-        for _seq, ts, body in self.journal.replay(after):
-            self._apply(CODEC.decode(body), ts, stamp_of(body))
+        for seq, ts, body in self.journal.replay(after):
+            try:
+                command = CODEC.decode(body)
+            except (msgspec.DecodeError, msgspec.ValidationError) as e:
+                raise JournalError(f"journal {self.journal.path}: command {seq} is not one this krakensim knows "
+                                   f"({e}). " + WHAT_TO_DO.format(path=self.journal.path)) from None
+            try:
+                self._apply(command, ts, stamp_of(body))
+            except Exception as e:  # noqa: BLE001 - named with its seq instead of a bare traceback
+                raise JournalError(f"journal {self.journal.path}: replaying command {seq} failed ({e!r}); it was "
+                                   "written by another version of krakensim, or this is a bug. "
+                                   + WHAT_TO_DO.format(path=self.journal.path)) from e
             n += 1
         return n
 
@@ -198,7 +231,7 @@ class Runtime:
     async def submit(self, command: Command, stamp: Stamp | None = None) -> Result:
         res, fut = self.apply_now(command, stamp)
         if fut is not None:
-            await fut
+            await fut  # (a GroupFuture: shared by the group, not cancelled by a cancelled waiter)
         return res
 
     def submit_sync(self, command: Command) -> Result:
@@ -218,7 +251,7 @@ class Runtime:
             raise RuntimeError("the journal failed") from self.fatal
         g = self._group if self._group is not None and self._group.records else self._inflight
         if g is not None:
-            await asyncio.shield(g.future)
+            await g.future  # a GroupFuture: waiting here never cancels it
 
     # ------------------------------------------------------------------ writer
     async def start(self) -> None:
@@ -286,10 +319,10 @@ class Runtime:
                     await loop.run_in_executor(self._pool, self.journal.append_many, g.records)
                 except BaseException as e:  # the disk failed: memory is ahead of the journal
                     self.fatal = e
-                    g.future.set_exception(e)
+                    _fail(g.future, e)
                     waiting = self._gathering()  # (the next group gathered while this one was written)
                     if waiting is not None:
-                        waiting.future.set_exception(e)
+                        _fail(waiting.future, e)
                     if self.exit_on_fatal:
                         # nothing unjournaled may be answered or kept: stop, and let a restart replay
                         print(f"krakensim: journal write failed ({e!r}); exiting", file=sys.stderr, flush=True)
@@ -297,29 +330,33 @@ class Runtime:
                     raise
                 finally:
                     self._inflight = None
-                g.future.set_result(None)
+                if not g.future.done():  # (nothing can cancel it, but a done future must never stop the writer)
+                    g.future.set_result(None)
                 self.bus.publish(g.events)  # durable now: subscribers may see it
 
     def _gathering(self) -> _Group | None:
         return self._group
 
-    async def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        for t in self._tasks:
+    async def stop(self, final_snapshot: bool = True) -> None:
+        """Stop the timer and the background tasks, drain the groups, write the final snapshot (unless
+        told not to: tests that want a start to replay), close."""
+        if self._stopped:
+            return
+        self._stopped = True
+        tasks = [t for t in (self._timer, *self._tasks) if t is not None]
+        for t in tasks:
             t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # each ends (and reaps its children) first
         if self._writer is not None:
-            # drain what is pending
-            while self._group is not None and self._group.records and self.fatal is None:
-                assert self._wake is not None
+            assert self._wake is not None
+            while self.fatal is None and (self._inflight is not None or (self._group and self._group.records)):
                 self._wake.set()
                 await asyncio.sleep(0.001)
-            if self._inflight is not None:
-                await asyncio.shield(self._inflight.future)
             self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         if self.journal is not None:
-            if self.fatal is None and self.seq - self.snapshot_seq >= SNAPSHOT_AFTER_REPLAY:
+            if self.fatal is None and final_snapshot:
                 self.snapshot_sync()  # the next start replays nothing
             self.journal.close()

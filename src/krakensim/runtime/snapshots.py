@@ -13,6 +13,7 @@ import gc
 import hashlib
 import os
 import pickle
+import signal
 import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -86,6 +87,9 @@ async def dump_when_durable(state: object, path_prefix: str, durable: Callable[[
         try:
             await durable()
             os.write(w, b"1")
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)  # no longer wanted (shut-down, or the journal failed): do not wait for it
+            raise
         finally:
             os.close(w)  # without the word the child leaves without writing
             _, status = await asyncio.shield(loop.run_in_executor(None, os.waitpid, pid, 0))

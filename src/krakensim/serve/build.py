@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from ..market.sources import PriceSource
 from ..runtime.clock import ManualClock, ScaledClock
 from ..runtime.core import SNAPSHOT_AFTER_REPLAY, Runtime
 from ..store.journal import Journal
+from ..store.lock import DataLock
 from .config import ConfigError, apply_instruments
 from .market import attach_to_manual_clock, make_sim, run_market
 
@@ -40,6 +42,7 @@ class Settings:
     # by underlying ("XBT"): the market's price sources and where every contract's index starts
     sources: dict[str, PriceSource] = field(default_factory=dict)
     start_prices: dict[str, Decimal] = field(default_factory=dict)
+    init: bool = False  # an empty --data file (0 bytes, or a SQLite database without tables) may become a journal
 
 
 @dataclass
@@ -48,21 +51,38 @@ class Built:
     app: App
     demo: dict[str, str]
     replayed: int
+    lock: DataLock | None = None  # held while the server runs (released with the process, or by release())
 
 
-def build(s: Settings) -> Built:
+def lock_data(path: str) -> DataLock:
+    """Take the data file's lock (its folder is created if need be); ``DataInUse`` if another server has it."""
+    d = os.path.dirname(path)
+    if d:
+        os.makedirs(d, exist_ok=True)
+    return DataLock(path).acquire()
+
+
+def build(s: Settings, lock: DataLock | None = None) -> Built:
+    """Open (and check) the journal under ``lock`` (taken here if not given), replay it, and build the app.
+
+    ``JournalError`` when the journal cannot be used, ``DataInUse`` when another server holds it."""
     journal = None
     seed = s.seed
     if s.data:
-        d = os.path.dirname(s.data)
-        if d:
-            os.makedirs(d, exist_ok=True)
-        journal = Journal(s.data, s.synchronous)
-        stored = journal.get_meta("seed")
-        if stored is None:
-            journal.set_meta("seed", str(seed))
-        else:
-            seed = int(stored)
+        lock = lock or lock_data(s.data)
+        try:
+            journal = Journal(s.data, s.synchronous, seed=s.seed, init=s.init)
+        except BaseException:
+            lock.release()
+            raise
+        if journal.adopted is not None:
+            groups, up_to = journal.adopted
+            print(f"krakensim: journal {s.data}: {groups} groups (up to seq {up_to}) were written by an earlier "
+                  "release without a checksum; their sequence and records were checked and they are chained "
+                  "from now on", file=sys.stderr, flush=True)
+        stored_seed = journal.seed
+        if stored_seed is not None:
+            seed = stored_seed
     clock: Any = None
     if s.speed != 1.0 and s.manual_clock_start is None:
         last = journal.last_ts() if journal is not None else None
@@ -87,7 +107,14 @@ def build(s: Settings) -> Built:
         if inst.price_to_ticks(inst.reference_price) is None:
             raise ConfigError(f"{symbol}: the starting price {inst.reference_price} is not a usable price")
     rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments)
-    replayed = rt.replay()
+    try:
+        replayed = rt.replay()
+    except BaseException:
+        if journal is not None:
+            journal.close()
+        if lock is not None:
+            lock.release()
+        raise
     if replayed > SNAPSHOT_AFTER_REPLAY:
         rt.snapshot_sync()  # the next start need not replay them again
     if rt.exchange.funding.next_time is None:  # a new exchange: start its clocks and list the maturities
@@ -115,7 +142,7 @@ def build(s: Settings) -> Built:
             attach_to_manual_clock(rt, sim, s.market_interval_ms)
         else:
             rt.background.append(lambda: run_market(rt, sim, s.market_interval_ms, s.speed))
-    return Built(rt, App(rt, admin), demo, replayed)
+    return Built(rt, App(rt, admin), demo, replayed, lock)
 
 
 def banner(base: str, demo: dict[str, str], replayed: int, data: str | None) -> str:
