@@ -117,3 +117,4 @@ def test_a_busy_port_is_refused_before_the_journal_is_touched(tmp_path: Path) ->
     finally:
         blocker.terminate()
         blocker.wait(20)
+

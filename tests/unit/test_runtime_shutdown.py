@@ -56,8 +56,8 @@ def test_stop_cancels_waiters_drains_and_writes_the_final_snapshot(tmp_path: Pat
     async def go() -> None:
         await rt.start()
         rt._tasks.append(asyncio.create_task(waiter()))  # like the market: cancelled by stop mid-wait
-        for _ in range(3):
-            await asyncio.sleep(0.01)
+        while rt.seq < 4:  # a few commands durable, the next one waiting
+            await asyncio.sleep(0.005)
         await rt.stop()
 
     asyncio.run(go())

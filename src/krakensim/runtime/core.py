@@ -14,6 +14,7 @@ import concurrent.futures
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -30,8 +31,16 @@ from .bus import EventBus
 from .clock import ManualClock, WallClock
 from .keys import AddApiKey, KeyStore
 
-SNAPSHOT_EVERY = 1_000_000  # journaled commands between snapshots while running
-SNAPSHOT_AFTER_REPLAY = 100_000  # a start that replayed more than this writes one at once
+# Snapshot cadence (docs/journal.md): a restart after a crash replays what was applied since the latest
+# snapshot, and replaying a command costs about what applying it did, so the runtime adds up the time
+# spent applying journaled commands and takes a snapshot once it reaches REPLAY_BUDGET_S, whatever the
+# commands are (the market's are far heavier than a user's cancel). Checked every SNAPSHOT_CHECK_S; a
+# snapshot starts no sooner than SNAPSHOT_MIN_GAP_S, nor than the previous one took, after the previous
+# one (the forked child pickles at most half the time however big the state).
+REPLAY_BUDGET_S = 2.0
+SNAPSHOT_CHECK_S = 1.0
+SNAPSHOT_MIN_GAP_S = 5.0
+SNAPSHOT_RETRY_S = 60.0  # after a failed snapshot (it costs only replay time)
 SNAPSHOT_TAG = snapshots.code_tag()
 CODEC = CommandCodec(extra=(AddApiKey,))
 
@@ -126,6 +135,8 @@ class Runtime:
         self.market_step: Callable[[int], Coroutine[Any, Any, None]] | None = None
         self.fatal: BaseException | None = None
         self.snapshot_seq = 0  # the command the latest snapshot was taken after
+        self.unsnapshotted_s = 0.0  # seconds spent applying the journaled commands after it (≈ their replay)
+        self.snapshots_taken = 0  # by the snapshot loop of this process
         # a snapshot is loaded only by the same code with the same instruments, series and seed
         ex = self.exchange
         config = repr((sorted(ex.instruments.items()), ex.maturities.series, seed)).encode()
@@ -151,6 +162,7 @@ class Runtime:
                 self.exchange, self.keys, after = exchange, keys, snap[0]
         self.snapshot_seq = after
         n = 0
+        started = time.perf_counter()
         for seq, ts, body in self.journal.replay(after):
             try:
                 command = CODEC.decode(body)
@@ -164,6 +176,7 @@ class Runtime:
                                    "written by another version of krakensim, or this is a bug. "
                                    + WHAT_TO_DO.format(path=self.journal.path)) from e
             n += 1
+        self.unsnapshotted_s = time.perf_counter() - started  # what a crash now would replay again
         return n
 
     def snapshot_sync(self) -> None:
@@ -171,26 +184,35 @@ class Runtime:
         if self.journal is not None and self.seq > self.snapshot_seq:
             self.journal.write_snapshot(self.seq, self.snapshot_tag, snapshots.dump((self.exchange, self.keys)))
             self.snapshot_seq = self.seq
+            self.unsnapshotted_s = 0.0
 
     async def snapshot(self) -> None:
         """Write a snapshot of the state after the last applied command, once that command is durable."""
         if self.journal is None or self._pool is None:
             return
-        seq = self.seq
+        seq, covered = self.seq, self.unsnapshotted_s
         blob = await snapshots.dump_when_durable((self.exchange, self.keys), self.journal.path, self.barrier)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._pool, self.journal.write_snapshot, seq, self.snapshot_tag, blob)
         self.snapshot_seq = seq
+        self.unsnapshotted_s = max(0.0, self.unsnapshotted_s - covered)  # what was applied meanwhile remains
 
     async def _snapshot_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        not_before = 0.0
         while True:
-            await asyncio.sleep(5)
-            if self.seq - self.snapshot_seq >= SNAPSHOT_EVERY and self.fatal is None:
-                try:
-                    await self.snapshot()
-                except Exception as e:  # noqa: BLE001 - a failed snapshot costs only replay time
-                    print(f"krakensim: snapshot failed ({e!r})", file=sys.stderr)
-                    self.snapshot_seq = self.seq  # try again a million commands later, not every 5 s
+            await asyncio.sleep(SNAPSHOT_CHECK_S)
+            if self.unsnapshotted_s < REPLAY_BUDGET_S or self.fatal is not None or loop.time() < not_before:
+                continue
+            started = loop.time()
+            try:
+                await self.snapshot()
+            except Exception as e:  # noqa: BLE001 - a failed snapshot costs only replay time
+                print(f"krakensim: snapshot failed ({e!r})", file=sys.stderr)
+                not_before = loop.time() + SNAPSHOT_RETRY_S
+            else:
+                self.snapshots_taken += 1
+                not_before = loop.time() + max(SNAPSHOT_MIN_GAP_S, loop.time() - started)
 
     def _apply(self, command: Command, now: int, stamp: Stamp | None) -> Result:
         if stamp is not None:
@@ -210,7 +232,9 @@ class Runtime:
         now = self.clock()
         # serialised before it is applied: a command the journal could not hold changes nothing
         body = encode(command, stamp) if self.journal is not None else b""
+        started = time.perf_counter()
         res = self._apply(command, now, stamp)
+        took = time.perf_counter() - started
         if not res.events and not isinstance(command, AddApiKey):
             # it changed nothing: nothing to keep; but the answer must not run ahead of what it observed
             g = self._group if self._group is not None and self._group.records else self._inflight
@@ -219,6 +243,7 @@ class Runtime:
             self.bus.publish(res.events)
             return res, None
         self.seq += 1
+        self.unsnapshotted_s += took
         g = self._group
         if g is None:
             g = self._group = _Group(asyncio.get_running_loop())

@@ -15,7 +15,7 @@ from ..engine.commands import Tick
 from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
 from ..runtime.clock import ManualClock, ScaledClock
-from ..runtime.core import SNAPSHOT_AFTER_REPLAY, Runtime
+from ..runtime.core import Runtime
 from ..store.journal import Journal
 from ..store.lock import DataLock
 from .config import ConfigError, apply_instruments
@@ -115,8 +115,7 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
         if lock is not None:
             lock.release()
         raise
-    if replayed > SNAPSHOT_AFTER_REPLAY:
-        rt.snapshot_sync()  # the next start need not replay them again
+    # (a long replay leaves rt.unsnapshotted_s high: the snapshot loop takes one soon after the start)
     if rt.exchange.funding.next_time is None:  # a new exchange: start its clocks and list the maturities
         rt.submit_sync(Tick())
     demo: dict[str, str] = {}

@@ -33,8 +33,9 @@ class StartError(Exception):
 START_ERRORS: tuple[type[Exception], ...] = (StartError, JournalError, DataInUse)
 
 
-class StartInterrupted(Exception):
-    """SIGINT or SIGTERM arrived while the server was starting."""
+class StartInterrupted(BaseException):
+    """SIGINT or SIGTERM arrived while the server was starting (a BaseException, like KeyboardInterrupt:
+    no ``except Exception`` on the way, such as the replay's, may take it for a failure)."""
 
 
 def _abandon_start(sig: int, frame: FrameType | None) -> None:

@@ -199,6 +199,7 @@ class Journal:
             db.execute("ROLLBACK")
             raise
         self.head = chain
+        self.seq = last
 
     def replay(self, after: int = 0) -> Iterator[tuple[int, int, bytes]]:
         """Every journaled command after ``after`` as (seq, time, JSON), in order (a snapshot may fall
