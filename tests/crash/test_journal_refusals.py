@@ -24,13 +24,18 @@ def serve_once(data: Path, *extra: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60, check=False)
 
 
-def a_journal(tmp_path: Path) -> Path:
-    """A small journal, written by a real server and stopped cleanly."""
+def a_journal(tmp_path: Path, clean: bool = False) -> Path:
+    """A small journal written by a real server, killed (a start replays it all: every row is checked)
+    or stopped cleanly (the final snapshot covers it: a start checks from the snapshot's group on)."""
     data = tmp_path / "journal.sqlite"
     port = free_port()
     proc = start_server(port, KEYS, "--data", str(data))
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(20) == 0
+    if clean:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    else:
+        proc.kill()
+        proc.wait(20)
     return data
 
 
@@ -84,6 +89,23 @@ def test_a_damaged_file_stops_the_start(tmp_path: Path) -> None:
     assert run_cli("verify", "--data", str(data)).returncode == 1
 
 
+def test_an_edit_before_the_latest_snapshot_is_found_by_verify(tmp_path: Path) -> None:
+    """The start loads the snapshot and checks the chain from its group on: what came before has no
+    effect on the state any more, and verify (or a start that has to replay everything) finds it."""
+    data = a_journal(tmp_path, clean=True)
+    db = sqlite3.connect(data)
+    db.execute("UPDATE journal SET records = CAST(replace(records, '100000', '900000') AS BLOB) "
+               "WHERE last_seq < (SELECT max(last_seq) FROM journal)")
+    db.commit()
+    db.close()
+    port = free_port()
+    proc = start_server(port, KEYS, "--data", str(data))
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(20) == 0
+    check = run_cli("verify", "--data", str(data))
+    assert check.returncode == 1 and "does not match its checksum" in check.stderr
+
+
 def test_an_empty_file_needs_init(tmp_path: Path) -> None:
     data = tmp_path / "journal.sqlite"
     data.write_bytes(b"")
@@ -113,7 +135,7 @@ def test_a_foreign_file_is_refused_even_with_init(tmp_path: Path) -> None:
 
 
 def test_verify_says_what_an_intact_journal_holds(tmp_path: Path) -> None:
-    data = a_journal(tmp_path)
+    data = a_journal(tmp_path, clean=True)
     db = sqlite3.connect(data)
     last = db.execute("SELECT max(last_seq) FROM journal").fetchone()[0]
     head = db.execute("SELECT chain FROM journal WHERE last_seq = ?", (last,)).fetchone()[0].hex()

@@ -18,6 +18,7 @@ from krakensim.runtime.clock import ManualClock
 from krakensim.runtime.core import Runtime
 from krakensim.store.integrity import JournalError, genesis, link
 from krakensim.store.journal import Journal
+from krakensim.store.verify import inspect
 
 T0 = 1_700_000_000_000
 LEGACY = Path(__file__).resolve().parents[1] / "fixtures" / "legacy_journal" / "journal.sqlite"
@@ -46,8 +47,9 @@ def digest(path: Path) -> str:
 
 
 def refused(path: Path, *words: str, **kw: bool) -> str:
+    """Opening and replaying the whole journal (a start without a snapshot) fails with these words."""
     with pytest.raises(JournalError) as e:
-        Journal(str(path), **kw)  # type: ignore[arg-type]
+        list(Journal(str(path), **kw).replay())  # type: ignore[arg-type]
     message = str(e.value)
     for w in words:
         assert w in message, message
@@ -68,7 +70,7 @@ def test_every_row_is_chained_and_a_reopen_checks_it(tmp_path: Path) -> None:
         assert chain == head
     assert any(blob[:1] != b"[" for _, _, blob, _ in rows)  # the big group is stored compressed
     j = Journal(str(path))
-    assert j.seq == 412 and j.head == head and j.scan.groups == len(GROUPS) and j.adopted is None
+    assert j.seq == 412 and j.head == head and j.adopted is None
     assert [s for s, _, _ in j.replay()] == list(range(1, 413))
 
 
@@ -132,6 +134,33 @@ def test_deleting_the_tail_after_a_snapshot_is_caught(tmp_path: Path) -> None:
     j.close()
     edit(path, "DELETE FROM journal WHERE last_seq > 11")
     refused(path, "ends at seq 11 but a snapshot was taken after seq 412")
+
+
+def test_a_start_after_a_snapshot_checks_from_the_group_it_was_taken_in(tmp_path: Path) -> None:
+    """Bounded: the rows before the snapshot's group are not read (the snapshot holds their effect);
+    from that group to the end every row is checked. A full replay, and verify, check them all."""
+    path = tmp_path / "j.sqlite"
+    write(path, GROUPS)
+    pristine = path.read_bytes()
+    j = Journal(str(path))
+    assert [s for s, _, _ in j.replay(6)] == list(range(7, 413))  # from inside the group 4-8
+    j.close()
+    for edited, caught_after_6 in ((11, True), (8, True), (3, False)):
+        path.write_bytes(pristine)
+        edit(path, "UPDATE journal SET records = CAST(replace(records, ?, ?) AS BLOB) WHERE last_seq = ?",
+             b",17000000000", b",17000000070", edited)  # the times: same length, still framed
+        assert path.read_bytes() != pristine
+        j = Journal(str(path))
+        if caught_after_6:
+            with pytest.raises(JournalError, match="does not match its checksum"):
+                list(j.replay(6))
+        else:
+            assert [s for s, _, _ in j.replay(6)] == list(range(7, 413))  # before the snapshot's group
+        with pytest.raises(JournalError, match="does not match its checksum"):
+            list(j.replay())
+        j.close()
+        with pytest.raises(JournalError, match="does not match its checksum"):
+            inspect(str(path), lambda seq, ts, body: None)
 
 
 def test_a_damaged_file_is_named_not_a_traceback(tmp_path: Path) -> None:

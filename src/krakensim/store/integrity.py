@@ -3,12 +3,14 @@
 Every row (one group of commands ``first_seq``..``last_seq``) stores ``chain``: the SHA-256 of the
 previous row's chain, the row's two sequence numbers and its bytes as stored (compressed or not).
 The first row chains from a value derived from the journal's seed, so an edited seed breaks the
-chain too. A check reads every row in order and stops at the first one that does not follow:
+chain too. A check walks the rows in order (``Walk``) and stops at the first one that does not follow:
 
 - a gap (``first_seq`` is not the previous ``last_seq`` + 1: a group was deleted, or the first one);
 - an edit (the stored chain differs from the one computed: bytes, sequence numbers or seed changed);
 - an undecodable group (not the framed records it claims, or records not consecutive inside it).
 
+A start walks from the group its snapshot was taken in (or from the first row) to the end: every row
+whose commands it replays, bounded however long the journal; ``krakensim verify`` walks them all.
 Rows written by earlier releases have no chain: they are checked for continuity and decoded, and
 then given one (``unchained``); from then on they are protected like the others. The chain is a
 check against accidents and hand edits, not against an adversary (it has no secret: someone who
@@ -21,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import msgspec
@@ -82,17 +84,19 @@ class Scan:
     unchained: list[tuple[int, bytes]] = field(default_factory=list)
 
 
-def scan(db: sqlite3.Connection, path: str, seed: str | None, decode_all: bool = False,
-         on_record: Callable[[int, int, bytes], None] | None = None) -> Scan:
-    """Check every row's continuity and chain (and decode the unchained ones, or all with ``decode_all``,
-    handing each record to ``on_record``); ``JournalError`` at the first row that does not follow."""
-    out = Scan(head=genesis(seed))
-    prev_last = 0
-    chain_column = "CAST(chain AS BLOB)" if "chain" in tables(db)["journal"] else "NULL"  # earlier releases: none
-    # CASTs: a hand edit may have left text (or a text number) where the writer put bytes (or an integer)
-    rows = db.execute(f"SELECT last_seq, CAST(first_seq AS INTEGER), CAST(records AS BLOB), {chain_column} "
-                      "FROM journal ORDER BY last_seq")
-    for last, first, blob, chain in rows:
+class Walk:
+    """Rows in order, each checked against the one before: continuity, then the chain.
+
+    ``chained``: every row must have a chain (the file says it was chained all through); otherwise a
+    row without one is an earlier release's, and gets the chain computed here (``unchained``)."""
+
+    def __init__(self, path: str, head: bytes, prev_last: int, chained: bool) -> None:
+        self.path, self.chained = path, chained
+        self.scan = Scan(head=head, last_seq=prev_last)
+
+    def row(self, last: int, first: int, blob: bytes, chain: bytes | None) -> None:
+        path, out = self.path, self.scan
+        prev_last = out.last_seq
         if first != prev_last + 1:
             missing = f"{prev_last + 1}-{first - 1}" if first > prev_last + 1 else f"{first}-{prev_last}"
             how = "are missing" if first > prev_last + 1 else "appear twice"
@@ -102,25 +106,44 @@ def scan(db: sqlite3.Connection, path: str, seed: str | None, decode_all: bool =
         if last < first:
             raise JournalError(f"journal {path}: the group ending at seq {last} starts after it ({first}). "
                                + WHAT_TO_DO.format(path=path))
-        blob = bytes(blob)
         out.head = link(out.head, first, last, blob)
         if chain is None:
+            if self.chained:
+                raise JournalError(f"journal {path}: the group of commands {first}-{last} has no checksum although "
+                                   "the file was chained all through (its checksum was removed, or an older "
+                                   "release wrote to it). " + WHAT_TO_DO.format(path=path))
             out.unchained.append((last, out.head))
-        elif bytes(chain) != out.head:
+        elif chain != out.head:
             raise JournalError(f"journal {path}: the group of commands {first}-{last} does not match its checksum: "
                                f"it (or an earlier group, or the seed) was changed after it was written. "
                                + WHAT_TO_DO.format(path=path))
+        if out.groups == 0:
+            out.first_seq = first
+        out.groups += 1
+        out.last_seq = last
+
+
+def rows(db: sqlite3.Connection, from_last_seq: int = 0) -> Iterator[tuple[int, int, bytes, bytes | None]]:
+    """(last_seq, first_seq, records, chain) of the rows from the one ending at ``from_last_seq`` on."""
+    chain_column = "CAST(chain AS BLOB)" if "chain" in tables(db)["journal"] else "NULL"  # earlier releases: none
+    # CASTs: a hand edit may have left text (or a text number) where the writer put bytes (or an integer)
+    yield from db.execute(f"SELECT last_seq, CAST(first_seq AS INTEGER), CAST(records AS BLOB), {chain_column} "
+                          "FROM journal WHERE last_seq >= ? ORDER BY last_seq", (from_last_seq,))
+
+
+def scan(db: sqlite3.Connection, path: str, seed: str | None, chained: bool = False, decode_all: bool = False,
+         on_record: Callable[[int, int, bytes], None] | None = None) -> Scan:
+    """Check every row from the first (and decode the unchained ones, or all with ``decode_all``, handing
+    each record to ``on_record``); ``JournalError`` at the first row that does not follow."""
+    walk = Walk(path, genesis(seed), 0, chained)
+    for last, first, blob, chain in rows(db):
+        walk.row(last, first, blob, chain)
         if decode_all or chain is None:
             records = check_group(path, first, last, blob)
             if on_record is not None:
                 for seq, ts, body in records:
                     on_record(seq, ts, bytes(body))
-        if out.groups == 0:
-            out.first_seq = first
-        out.groups += 1
-        prev_last = last
-    out.last_seq = prev_last
-    return out
+    return walk.scan
 
 
 def classify(path: str) -> str:

@@ -29,12 +29,13 @@ from .integrity import (
     WHAT_TO_DO,
     JournalError,
     Record,
-    Scan,
+    Walk,
     check_group,
     classify,
     genesis,
     is_journal,
     link,
+    rows,
     scan,
     tables,
     unpack,
@@ -44,6 +45,7 @@ __all__ = ["COMPRESS_FROM", "FORMAT", "Journal", "JournalError", "Record"]
 
 COMPRESS_FROM = 4096  # bytes: smaller groups are stored as they are
 FORMAT = "krakensim-journal 2"  # meta "format"; files of earlier releases have none (and no chain)
+CHAINED = "chained"  # meta: "1" once every row has its chain (new files, and earlier ones once checked)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
@@ -88,11 +90,9 @@ class Journal:
         self.snapshot_problem: str | None = None  # why the latest snapshot was not usable, if it was not
         try:
             self.db = self._open(path, synchronous, seed, init)
-            self.scan: Scan = self._check(seed)
+            self.seq, self.head = self._check(seed)
         except sqlite3.DatabaseError as e:
             raise _damaged(path, e) from None
-        self.seq: int = self.scan.last_seq
-        self.head: bytes = self.scan.head  # the chain of the last row: the next one links to it
 
     # ------------------------------------------------------------------ opening
     def _open(self, path: str, synchronous: str, seed: int | None, init: bool) -> sqlite3.Connection:
@@ -130,35 +130,48 @@ class Journal:
             raise
         return db
 
-    def _check(self, seed: int | None) -> Scan:
-        """Check every row (integrity.scan) and the snapshots' extent; then bring the file to this
-        release's schema and chain the rows of earlier releases (nothing is written to a file refused)."""
-        found = scan(self.db, self.path, self.get_meta("seed"))
-        schema = tables(self.db)
+    def _check(self, seed: int | None) -> tuple[int, bytes]:
+        """The last seq and the chain of the last row (the next row links to it).
+
+        A file of an earlier release (not ``chained`` all through yet) is checked row by row first
+        (integrity.scan: continuity, and every row decoded), then brought to this release's schema and
+        chained, once; nothing is written to a file refused. Any file: a snapshot beyond its end means
+        groups were deleted from the end. The chain of a chained file is checked by ``replay``, from
+        the group the snapshot was taken in (or from the first) to the end."""
+        db = self.db
+        schema = tables(db)
+        last = int(db.execute("SELECT coalesce(max(last_seq), 0) FROM journal").fetchone()[0])
         if "snapshots" in schema:
-            row = self.db.execute("SELECT max(seq) FROM snapshots").fetchone()
-            if row[0] is not None and row[0] > found.last_seq:
-                raise JournalError(f"journal {self.path} ends at seq {found.last_seq} but a snapshot was taken "
-                                   f"after seq {row[0]}: the groups after {found.last_seq} were deleted. "
-                                   + WHAT_TO_DO.format(path=self.path))
-        _migrate(self.db, schema)
+            snap = db.execute("SELECT max(seq) FROM snapshots").fetchone()[0]
+            if snap is not None and snap > last:
+                raise JournalError(f"journal {self.path} ends at seq {last} but a snapshot was taken after seq "
+                                   f"{snap}: the groups after {last} were deleted. " + WHAT_TO_DO.format(path=self.path))
+        if self.get_meta(CHAINED) == "1":
+            _migrate(db, schema)
+            if last == 0:
+                if seed is not None and self.get_meta("seed") is None:
+                    self.set_meta("seed", str(seed))  # kept before the first command: the chain starts from it
+                return 0, genesis(self.get_meta("seed"))
+            row = db.execute("SELECT CAST(chain AS BLOB) FROM journal WHERE last_seq = ?", (last,)).fetchone()
+            return last, row[0] if row[0] is not None else b""  # (no chain: replay will say so)
+        found = scan(db, self.path, self.get_meta("seed"))
+        _migrate(db, schema)
+        db.execute("BEGIN")
+        try:
+            db.executemany("UPDATE journal SET chain = ? WHERE last_seq = ?",
+                           [(chain, row_last) for row_last, chain in found.unchained])
+            if self.get_meta("seed") is None and seed is not None and found.last_seq == 0:
+                db.execute("INSERT INTO meta(key, value) VALUES ('seed', ?)", (str(seed),))
+                found.head = genesis(str(seed))  # kept before the first command: the chain starts from it
+            for key, value in (("format", FORMAT), (CHAINED, "1")):
+                db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
         if found.unchained:
-            db = self.db
-            db.execute("BEGIN")
-            try:
-                db.executemany("UPDATE journal SET chain = ? WHERE last_seq = ?",
-                               [(chain, last) for last, chain in found.unchained])
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
             self.adopted = (len(found.unchained), found.unchained[-1][0])
-        if self.get_meta("format") != FORMAT:
-            self.set_meta("format", FORMAT)
-        if seed is not None and found.last_seq == 0 and self.get_meta("seed") is None:
-            self.set_meta("seed", str(seed))  # kept before the first command: the chain starts from it
-            found.head = genesis(str(seed))
-        return found
+        return found.last_seq, found.head
 
     # ------------------------------------------------------------------ meta
     def get_meta(self, key: str) -> str | None:
@@ -203,13 +216,22 @@ class Journal:
 
     def replay(self, after: int = 0) -> Iterator[tuple[int, int, bytes]]:
         """Every journaled command after ``after`` as (seq, time, JSON), in order (a snapshot may fall
-        inside a group); ``JournalError`` at a group that cannot be read."""
+        inside a group). Each row from the one holding ``after`` to the last is checked first
+        (continuity, chain, records: integrity.Walk): ``JournalError`` at the first that fails."""
         try:
-            rows = self.db.execute(
-                "SELECT CAST(first_seq AS INTEGER), last_seq, CAST(records AS BLOB) FROM journal WHERE last_seq > ? "
-                "ORDER BY last_seq", (after,))
-            for first, last, blob in rows:
-                records = check_group(self.path, first, last, bytes(blob))
+            db = self.db
+            row = db.execute("SELECT min(last_seq) FROM journal WHERE last_seq >= ?", (max(after, 1),)).fetchone()
+            if row[0] is None:
+                return
+            start = int(row[0])
+            prev = db.execute("SELECT last_seq, CAST(chain AS BLOB) FROM journal WHERE last_seq < ? "
+                              "ORDER BY last_seq DESC LIMIT 1", (start,)).fetchone()
+            # the row before is trusted as stored: the prefix is covered by the snapshot (verify checks it all)
+            walk = Walk(self.path, genesis(self.get_meta("seed")), 0, chained=True) if prev is None else \
+                Walk(self.path, prev[1] or b"", int(prev[0]), chained=True)
+            for last, first, blob, chain in rows(db, start):
+                walk.row(last, first, blob, chain)
+                records = check_group(self.path, first, last, blob)
                 yield from ((seq, ts, bytes(cmd)) for seq, ts, cmd in records if seq > after)
         except sqlite3.DatabaseError as e:
             raise _damaged(self.path, e) from None
@@ -264,6 +286,7 @@ class Journal:
 
 def _set_new(db: sqlite3.Connection, seed: int | None) -> None:
     db.execute("INSERT INTO meta(key, value) VALUES ('format', ?)", (FORMAT,))
+    db.execute("INSERT INTO meta(key, value) VALUES (?, '1')", (CHAINED,))
     if seed is not None:
         db.execute("INSERT INTO meta(key, value) VALUES ('seed', ?)", (str(seed),))
 

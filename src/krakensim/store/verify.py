@@ -64,7 +64,7 @@ def _inspect(db: sqlite3.Connection, path: str, on_record: Callable[[int, int, b
         last[0] = ts
 
     last: list[int | None] = [None]
-    found = scan(db, path, meta.get("seed"), decode_all=True, on_record=record)
+    found = scan(db, path, meta.get("seed"), chained=meta.get("chained") == "1", decode_all=True, on_record=record)
     snap = db.execute("SELECT max(seq) FROM snapshots").fetchone()[0] if "snapshots" in schema else None
     if snap is not None and snap > found.last_seq:
         raise JournalError(f"journal {path} ends at seq {found.last_seq} but a snapshot was taken after seq {snap}: "
