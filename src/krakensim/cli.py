@@ -22,6 +22,10 @@ def main() -> None:
 @click.option("--data", "data", default="krakensim-data/journal.sqlite", show_default=True,
               help="SQLite journal file: every accepted command is kept there and replayed on start.")
 @click.option("--memory", is_flag=True, help="Keep nothing: no journal.")
+@click.option("--init", "init", is_flag=True,
+              help="Start a new exchange in an empty --data file (0 bytes, or a SQLite database without tables); "
+                   "without it such a file is refused. Never needed for a path that does not exist, and never "
+                   "applied to a file that holds anything.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed for ids (stored with the data).")
 @click.option("--api-key", "api_keys", multiple=True, help="API key of a funded account (repeatable).")
 @click.option("--api-secret", "api_secrets", multiple=True, help="Base64 secret for the --api-key at the same position.")
@@ -51,9 +55,10 @@ def main() -> None:
 def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tuple[str, ...],
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
           http: str, market: bool, prices: tuple[str, ...], config_file: str | None,
-          speed: float | None, admin_token: str | None) -> None:
+          speed: float | None, admin_token: str | None, init: bool) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
     from .serve.build import Settings, check_exposure
+    from .serve.http import START_ERRORS, StartInterrupted
     from .serve.http import serve as run
 
     keys = list(api_keys)
@@ -116,9 +121,32 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
                      market_interval_ms=cfg.market_interval_ms if cfg else 1000,
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
                      instruments=cfg.instruments if cfg else {}, sources=sources,
-                     start_prices=start_prices, **({"retention": cfg.retention} if cfg else {})))
+                     start_prices=start_prices, init=init,
+                     **({"retention": cfg.retention} if cfg else {})))
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
+    except START_ERRORS as e:
+        raise click.ClickException(str(e)) from None
+    except StartInterrupted as e:
+        click.echo(f"krakensim: stopped by {e} during start-up; nothing was served", err=True)
+
+
+@main.command()
+@click.option("--data", "data", default="krakensim-data/journal.sqlite", show_default=True,
+              help="The journal file to check.")
+def verify(data: str) -> None:
+    """Check a journal without starting anything (read-only; safe while a server runs on it).
+
+    The same check a start makes (sequence continuity, the hash chain, every group's records), plus
+    every command decoded and SQLite's own integrity check. Exit status 0 when it is intact, 1 if not.
+    """
+    from .serve.verify import verify_journal
+
+    ok, lines = verify_journal(data)
+    for line in lines:
+        click.echo(line, err=not ok and line is lines[-1])
+    if not ok:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

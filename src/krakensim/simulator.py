@@ -57,14 +57,14 @@ class ThreadedServer:
             raise RuntimeError("already started")
         check_exposure(self.settings)  # before anything listens
         sock = socket.socket(socket.AF_INET6 if ":" in self.settings.host else socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind((self.settings.host, self.settings.port))
-        sock.listen(2048)
-        self.port = sock.getsockname()[1]
         try:
-            self.built = build(self.settings)
+            sock.bind((self.settings.host, self.settings.port))
+            self.built = build(self.settings)  # takes the data file's lock (if any) until stop()
         except BaseException:
             sock.close()
             raise
+        sock.listen(2048)
+        self.port = sock.getsockname()[1]
         self.built.control.gate.listen(self.settings.host, self.port)
         config = uvicorn.Config(self.built.app, http="httptools", lifespan="on", access_log=False,
                                 server_header=False, log_level="warning")
@@ -101,6 +101,8 @@ class ThreadedServer:
         if self._thread is not None:
             self._thread.join(timeout=START_TIMEOUT_S)
         self._thread = None
+        if self.built is not None and self.built.lock is not None:
+            self.built.lock.release()
 
     def __enter__(self) -> ThreadedServer:
         return self.start()

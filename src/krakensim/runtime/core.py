@@ -14,6 +14,7 @@ import concurrent.futures
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -24,14 +25,23 @@ from ..engine.commands import Command, CommandCodec, Tick
 from ..engine.events import Event
 from ..engine.instruments import FixedSeries, Instrument, default_series
 from ..engine.retention import Retention
+from ..store.integrity import WHAT_TO_DO, JournalError
 from ..store.journal import Journal
 from . import snapshots
 from .bus import EventBus
 from .clock import ManualClock, WallClock
 from .keys import AddApiKey, KeyStore
 
-SNAPSHOT_EVERY = 1_000_000  # journaled commands between snapshots while running
-SNAPSHOT_AFTER_REPLAY = 100_000  # a start that replayed more than this writes one at once
+# Snapshot cadence (docs/journal.md): a restart after a crash replays what was applied since the latest
+# snapshot, and replaying a command costs about what applying it did, so the runtime adds up the time
+# spent applying journaled commands and takes a snapshot once it reaches REPLAY_BUDGET_S, whatever the
+# commands are (the market's are far heavier than a user's cancel). Checked every SNAPSHOT_CHECK_S; a
+# snapshot starts no sooner than SNAPSHOT_MIN_GAP_S, nor than the previous one took, after the previous
+# one (the forked child pickles at most half the time however big the state).
+REPLAY_BUDGET_S = 2.0
+SNAPSHOT_CHECK_S = 1.0
+SNAPSHOT_MIN_GAP_S = 5.0
+SNAPSHOT_RETRY_S = 60.0  # after a failed snapshot (it costs only replay time)
 SNAPSHOT_TAG = snapshots.code_tag()
 CODEC = CommandCodec(extra=(AddApiKey,))
 
@@ -64,13 +74,30 @@ def stamp_of(body: bytes) -> Stamp | None:
     return None if fields.k is None or fields.n is None else (fields.k, fields.n)
 
 
+class GroupFuture(asyncio.Future[None]):
+    """Resolves when a group is durable. Many requests wait on it: none may cancel it for the others.
+
+    ``cancel`` refuses, so a cancelled waiter (a client gone, a shut-down) is cancelled only once the
+    group is durable, and the writer never finds its group cancelled. (Cheaper than ``asyncio.shield``
+    around every wait: one object per group instead of one more future per request.)"""
+
+    def cancel(self, msg: Any = None) -> bool:
+        return False
+
+
+def _fail(future: asyncio.Future[None], e: BaseException) -> None:
+    if not future.done():
+        future.set_exception(e)
+        future.exception()  # retrieved: nobody may be waiting for it, and that is no error
+
+
 class _Group:
     __slots__ = ("records", "events", "future")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.records: list[bytes] = []
         self.events: list[Event] = []
-        self.future: asyncio.Future[None] = loop.create_future()
+        self.future: asyncio.Future[None] = GroupFuture(loop=loop)
 
 
 class Runtime:
@@ -101,6 +128,7 @@ class Runtime:
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._timer: asyncio.Task[None] | None = None
         self._started = False
+        self._stopped = False
         # coroutine factories started with the server (the simulated market)
         self.background: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -109,6 +137,8 @@ class Runtime:
         self.market_step: Callable[[int], Coroutine[Any, Any, None]] | None = None
         self.fatal: BaseException | None = None
         self.snapshot_seq = 0  # the command the latest snapshot was taken after
+        self.unsnapshotted_s = 0.0  # seconds spent applying the journaled commands after it (≈ their replay)
+        self.snapshots_taken = 0  # by the snapshot loop of this process
         # a snapshot is loaded only by the same code with the same instruments, series and seed
         ex = self.exchange
         config = repr((sorted(ex.instruments.items()), ex.maturities.series, seed, ex.retention)).encode()
@@ -116,11 +146,15 @@ class Runtime:
 
     # ------------------------------------------------------------------ replay
     def replay(self, use_snapshot: bool = True) -> int:
-        """Load the latest snapshot (if any) and re-apply the journaled commands after it; returns how many."""
+        """Load the latest snapshot (if any) and re-apply the journaled commands after it; returns how many.
+
+        ``JournalError`` (naming the seq) when a journaled command cannot be read or applied."""
         if self.journal is None:
             return 0
         after = 0
         snap = self.journal.latest_snapshot(self.snapshot_tag) if use_snapshot else None
+        if self.journal.snapshot_problem is not None:
+            print(f"krakensim: {self.journal.snapshot_problem}; replaying the whole journal", file=sys.stderr)
         if snap is not None:
             try:
                 exchange, keys = snapshots.load_state(snap[1])
@@ -130,9 +164,21 @@ class Runtime:
                 self.exchange, self.keys, after = exchange, keys, snap[0]
         self.snapshot_seq = after
         n = 0
-        for _seq, ts, body in self.journal.replay(after):
-            self._apply(CODEC.decode(body), ts, stamp_of(body))
+        started = time.perf_counter()
+        for seq, ts, body in self.journal.replay(after):
+            try:
+                command = CODEC.decode(body)
+            except (msgspec.DecodeError, msgspec.ValidationError) as e:
+                raise JournalError(f"journal {self.journal.path}: command {seq} is not one this krakensim knows "
+                                   f"({e}). " + WHAT_TO_DO.format(path=self.journal.path)) from None
+            try:
+                self._apply(command, ts, stamp_of(body))
+            except Exception as e:  # noqa: BLE001 - named with its seq instead of a bare traceback
+                raise JournalError(f"journal {self.journal.path}: replaying command {seq} failed ({e!r}); it was "
+                                   "written by another version of krakensim, or this is a bug. "
+                                   + WHAT_TO_DO.format(path=self.journal.path)) from e
             n += 1
+        self.unsnapshotted_s = time.perf_counter() - started  # what a crash now would replay again
         return n
 
     def snapshot_sync(self) -> None:
@@ -140,26 +186,35 @@ class Runtime:
         if self.journal is not None and self.seq > self.snapshot_seq:
             self.journal.write_snapshot(self.seq, self.snapshot_tag, snapshots.dump((self.exchange, self.keys)))
             self.snapshot_seq = self.seq
+            self.unsnapshotted_s = 0.0
 
     async def snapshot(self) -> None:
         """Write a snapshot of the state after the last applied command, once that command is durable."""
         if self.journal is None or self._pool is None:
             return
-        seq = self.seq
+        seq, covered = self.seq, self.unsnapshotted_s
         blob = await snapshots.dump_when_durable((self.exchange, self.keys), self.journal.path, self.barrier)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._pool, self.journal.write_snapshot, seq, self.snapshot_tag, blob)
         self.snapshot_seq = seq
+        self.unsnapshotted_s = max(0.0, self.unsnapshotted_s - covered)  # what was applied meanwhile remains
 
     async def _snapshot_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        not_before = 0.0
         while True:
-            await asyncio.sleep(5)
-            if self.seq - self.snapshot_seq >= SNAPSHOT_EVERY and self.fatal is None:
-                try:
-                    await self.snapshot()
-                except Exception as e:  # noqa: BLE001 - a failed snapshot costs only replay time
-                    print(f"krakensim: snapshot failed ({e!r})", file=sys.stderr)
-                    self.snapshot_seq = self.seq  # try again a million commands later, not every 5 s
+            await asyncio.sleep(SNAPSHOT_CHECK_S)
+            if self.unsnapshotted_s < REPLAY_BUDGET_S or self.fatal is not None or loop.time() < not_before:
+                continue
+            started = loop.time()
+            try:
+                await self.snapshot()
+            except Exception as e:  # noqa: BLE001 - a failed snapshot costs only replay time
+                print(f"krakensim: snapshot failed ({e!r})", file=sys.stderr)
+                not_before = loop.time() + SNAPSHOT_RETRY_S
+            else:
+                self.snapshots_taken += 1
+                not_before = loop.time() + max(SNAPSHOT_MIN_GAP_S, loop.time() - started)
 
     def _apply(self, command: Command, now: int, stamp: Stamp | None) -> Result:
         if stamp is not None:
@@ -179,7 +234,9 @@ class Runtime:
         now = self.clock()
         # serialised before it is applied: a command the journal could not hold changes nothing
         body = encode(command, stamp) if self.journal is not None else b""
+        started = time.perf_counter()
         res = self._apply(command, now, stamp)
+        took = time.perf_counter() - started
         if not res.events and not isinstance(command, AddApiKey):
             # it changed nothing: nothing to keep; but the answer must not run ahead of what it observed
             g = self._group if self._group is not None and self._group.records else self._inflight
@@ -188,6 +245,7 @@ class Runtime:
             self.bus.publish(res.events)
             return res, None
         self.seq += 1
+        self.unsnapshotted_s += took
         g = self._group
         if g is None:
             g = self._group = _Group(asyncio.get_running_loop())
@@ -200,7 +258,7 @@ class Runtime:
     async def submit(self, command: Command, stamp: Stamp | None = None) -> Result:
         res, fut = self.apply_now(command, stamp)
         if fut is not None:
-            await fut
+            await fut  # (a GroupFuture: shared by the group, not cancelled by a cancelled waiter)
         return res
 
     def submit_sync(self, command: Command) -> Result:
@@ -220,7 +278,7 @@ class Runtime:
             raise RuntimeError("the journal failed") from self.fatal
         g = self._group if self._group is not None and self._group.records else self._inflight
         if g is not None:
-            await asyncio.shield(g.future)
+            await g.future  # a GroupFuture: waiting here never cancels it
 
     # ------------------------------------------------------------------ writer
     async def start(self) -> None:
@@ -288,10 +346,10 @@ class Runtime:
                     await loop.run_in_executor(self._pool, self.journal.append_many, g.records)
                 except BaseException as e:  # the disk failed: memory is ahead of the journal
                     self.fatal = e
-                    g.future.set_exception(e)
+                    _fail(g.future, e)
                     waiting = self._gathering()  # (the next group gathered while this one was written)
                     if waiting is not None:
-                        waiting.future.set_exception(e)
+                        _fail(waiting.future, e)
                     if self.exit_on_fatal:
                         # nothing unjournaled may be answered or kept: stop, and let a restart replay
                         print(f"krakensim: journal write failed ({e!r}); exiting", file=sys.stderr, flush=True)
@@ -299,29 +357,33 @@ class Runtime:
                     raise
                 finally:
                     self._inflight = None
-                g.future.set_result(None)
+                if not g.future.done():  # (nothing can cancel it, but a done future must never stop the writer)
+                    g.future.set_result(None)
                 self.bus.publish(g.events)  # durable now: subscribers may see it
 
     def _gathering(self) -> _Group | None:
         return self._group
 
-    async def stop(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        for t in self._tasks:
+    async def stop(self, final_snapshot: bool = True) -> None:
+        """Stop the timer and the background tasks, drain the groups, write the final snapshot (unless
+        told not to: tests that want a start to replay), close."""
+        if self._stopped:
+            return
+        self._stopped = True
+        tasks = [t for t in (self._timer, *self._tasks) if t is not None]
+        for t in tasks:
             t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # each ends (and reaps its children) first
         if self._writer is not None:
-            # drain what is pending
-            while self._group is not None and self._group.records and self.fatal is None:
-                assert self._wake is not None
+            assert self._wake is not None
+            while self.fatal is None and (self._inflight is not None or (self._group and self._group.records)):
                 self._wake.set()
                 await asyncio.sleep(0.001)
-            if self._inflight is not None:
-                await asyncio.shield(self._inflight.future)
             self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
         if self._pool is not None:
             self._pool.shutdown(wait=True)
         if self.journal is not None:
-            if self.fatal is None and self.seq - self.snapshot_seq >= SNAPSHOT_AFTER_REPLAY:
+            if self.fatal is None and final_snapshot:
                 self.snapshot_sync()  # the next start replays nothing
             self.journal.close()

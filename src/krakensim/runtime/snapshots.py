@@ -9,16 +9,41 @@ command in it is durable.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import hashlib
 import os
 import pickle
+import signal
 import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from ..engine import Exchange
 from .keys import KeyStore
+
+
+def _find_prctl() -> Callable[..., int] | None:
+    """Linux's prctl, looked up once here: loading a library in a forked child of a threaded process
+    can deadlock."""
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+    return prctl
+
+
+_PRCTL = _find_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """In the snapshot child: be killed when the server dies (its snapshot is worthless then, and it
+    must not compete with the restart for the CPU)."""
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
 
 
 def code_tag() -> str:
@@ -63,6 +88,7 @@ async def dump_when_durable(state: object, path_prefix: str, durable: Callable[[
         await durable()
         return blob
     tmp = f"{path_prefix}.snapshot-{os.getpid()}-{id(state)}"
+    parent = os.getpid()
     r, w = os.pipe()
     gc.freeze()  # the collector must not touch (and so copy) every page in the child
     try:
@@ -72,7 +98,12 @@ async def dump_when_durable(state: object, path_prefix: str, durable: Callable[[
     if pid == 0:  # the child: pickle, wait for the word, write, and leave without cleaning up
         code = 1
         try:
+            _die_with(parent)
             os.close(w)
+            # nothing inherited stays open in the child (the listening socket, the journal, its lock): a
+            # child outliving a killed server must not keep its port or its files busy
+            os.closerange(3, r)
+            os.closerange(r + 1, os.sysconf("SC_OPEN_MAX"))
             data = dump(state)
             if os.read(r, 1) == b"1":
                 with open(tmp, "wb") as f:
@@ -86,6 +117,9 @@ async def dump_when_durable(state: object, path_prefix: str, durable: Callable[[
         try:
             await durable()
             os.write(w, b"1")
+        except BaseException:
+            os.kill(pid, signal.SIGKILL)  # no longer wanted (shut-down, or the journal failed): do not wait for it
+            raise
         finally:
             os.close(w)  # without the word the child leaves without writing
             _, status = await asyncio.shield(loop.run_in_executor(None, os.waitpid, pid, 0))

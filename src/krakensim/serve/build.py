@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -16,8 +17,9 @@ from ..engine.retention import Retention
 from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
 from ..runtime.clock import ManualClock, ScaledClock
-from ..runtime.core import SNAPSHOT_AFTER_REPLAY, Runtime
+from ..runtime.core import Runtime
 from ..store.journal import Journal
+from ..store.lock import DataLock
 from .config import ConfigError, apply_instruments
 from .market import attach_to_manual_clock, make_sim, run_market
 
@@ -46,6 +48,7 @@ class Settings:
     # the control API's token (--admin-token, KRAKENSIM_ADMIN_TOKEN); None: one kept with the data,
     # or made for this run in memory mode. Required to listen beyond loopback.
     admin_token: str | None = None
+    init: bool = False  # an empty --data file (0 bytes, or a SQLite database without tables) may become a journal
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Built:
     replayed: int
     control: ControlApi
     admin_token_source: str  # where the token came from, for the banner
+    lock: DataLock | None = None  # held while the server runs (released with the process, or by release())
 
     @property
     def admin_token(self) -> str:
@@ -88,31 +92,20 @@ def _admin_token(s: Settings, journal: Journal | None) -> tuple[str, str]:
     return stored, f"kept with the data in {s.data}"
 
 
-def build(s: Settings) -> Built:
+def lock_data(path: str) -> DataLock:
+    """Take the data file's lock (its folder is created if need be); ``DataInUse`` if another server has it."""
+    d = os.path.dirname(path)
+    if d:
+        os.makedirs(d, exist_ok=True)
+    return DataLock(path).acquire()
+
+
+def build(s: Settings, lock: DataLock | None = None) -> Built:
+    """Open (and check) the journal under ``lock`` (taken here if not given), replay it, and build the app.
+
+    ``JournalError`` when the journal cannot be used, ``DataInUse`` when another server holds it."""
     check_exposure(s)
-    journal = None
-    seed = s.seed
-    if s.data:
-        d = os.path.dirname(s.data)
-        if d:
-            os.makedirs(d, exist_ok=True)
-        journal = Journal(s.data, s.synchronous)
-        stored = journal.get_meta("seed")
-        if stored is None:
-            journal.set_meta("seed", str(seed))
-        else:
-            seed = int(stored)
-    token, token_source = _admin_token(s, journal)
-    clock: Any = None
-    if s.speed != 1.0 and s.manual_clock_start is None:
-        last = journal.last_ts() if journal is not None else None
-        clock = ScaledClock(s.speed, resume_from=last or 0)
-    if s.manual_clock_start is not None:
-        start = s.manual_clock_start
-        if journal is not None:  # a manual clock resumes where the journal stopped
-            start = max(start, journal.last_ts() or 0)
-        clock = ManualClock(start)
-    instruments = default_instruments()
+    instruments = default_instruments()  # checked before the data file is locked or opened
     apply_instruments(instruments, s.instruments)
     bases = {i.base for i in instruments.values()}
     for base in set(s.start_prices) | set(s.sources):
@@ -126,11 +119,44 @@ def build(s: Settings) -> Built:
             inst = instruments[symbol] = replace(inst, reference_price=max(on_grid, inst.tick_size))
         if inst.price_to_ticks(inst.reference_price) is None:
             raise ConfigError(f"{symbol}: the starting price {inst.reference_price} is not a usable price")
+    journal = None
+    seed = s.seed
+    if s.data:
+        lock = lock or lock_data(s.data)
+        try:
+            journal = Journal(s.data, s.synchronous, seed=s.seed, init=s.init)
+        except BaseException:
+            lock.release()
+            raise
+        if journal.adopted is not None:
+            groups, up_to = journal.adopted
+            print(f"krakensim: journal {s.data}: {groups} groups (up to seq {up_to}) were written by an earlier "
+                  "release without a checksum; their sequence and records were checked and they are chained "
+                  "from now on", file=sys.stderr, flush=True)
+        stored_seed = journal.seed
+        if stored_seed is not None:
+            seed = stored_seed
+    token, token_source = _admin_token(s, journal)
+    clock: Any = None
+    if s.speed != 1.0 and s.manual_clock_start is None:
+        last = journal.last_ts() if journal is not None else None
+        clock = ScaledClock(s.speed, resume_from=last or 0)
+    if s.manual_clock_start is not None:
+        start = s.manual_clock_start
+        if journal is not None:  # a manual clock resumes where the journal stopped
+            start = max(start, journal.last_ts() or 0)
+        clock = ManualClock(start)
     rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments,
                  retention=s.retention)
-    replayed = rt.replay()
-    if replayed > SNAPSHOT_AFTER_REPLAY:
-        rt.snapshot_sync()  # the next start need not replay them again
+    try:
+        replayed = rt.replay()
+    except BaseException:
+        if journal is not None:
+            journal.close()
+        if lock is not None:
+            lock.release()
+        raise
+    # (a long replay leaves rt.unsnapshotted_s high: the snapshot loop takes one soon after the start)
     if rt.exchange.funding.next_time is None:  # a new exchange: start its clocks and list the maturities
         rt.submit_sync(Tick())
     demo: dict[str, str] = {}
@@ -158,7 +184,7 @@ def build(s: Settings) -> Built:
             rt.background.append(lambda: run_market(rt, sim, s.market_interval_ms, s.speed))
     control = ControlApi(token)
     control.gate.listen(s.host, s.port)  # the port again once the socket is bound (port 0)
-    return Built(rt, App(rt, control), demo, replayed, control, token_source)
+    return Built(rt, App(rt, control), demo, replayed, control, token_source, lock)
 
 
 def exposure_warning(host: str) -> str:

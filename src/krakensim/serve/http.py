@@ -1,21 +1,65 @@
-"""Serving the application over HTTP: the socket, uvicorn (or granian), the banner."""
+"""Serving the application over HTTP: the lock, the socket, uvicorn (or granian), the banner.
+
+The order matters: the data file's lock first (a second server on the same file stops here and
+touches nothing), then the socket is bound (a busy port stops here, before the journal is opened),
+and only then is the journal opened, checked and replayed (build). The socket listens once the
+exchange is ready, so a client is refused rather than kept waiting while the journal replays.
+SIGINT and SIGTERM stop the server cleanly: during start-up they abandon it (nothing has been
+acknowledged yet); once it serves, uvicorn drains the requests and the runtime drains its groups
+and writes the final snapshot.
+"""
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
+from types import FrameType
 
 import uvicorn
 
 from ..admin.gate import is_loopback
-from .build import Built, Settings, banner, build, exposure_warning
+from ..store.integrity import JournalError
+from ..store.lock import DataInUse
+from .build import Built, Settings, banner, build, check_exposure, exposure_warning, lock_data
+
+GRACE_S = 10  # requests still running this long after the signal are cancelled (nothing durable is lost)
+
+
+class StartError(Exception):
+    """The server could not start (the message says why)."""
+
+
+# why a start is refused, each with a message for the operator (no traceback)
+START_ERRORS: tuple[type[Exception], ...] = (StartError, JournalError, DataInUse)
+
+
+class StartInterrupted(BaseException):
+    """SIGINT or SIGTERM arrived while the server was starting (a BaseException, like KeyboardInterrupt:
+    no ``except Exception`` on the way, such as the replay's, may take it for a failure)."""
+
+
+def _abandon_start(sig: int, frame: FrameType | None) -> None:
+    raise StartInterrupted(signal.Signals(sig).name)
+
+
+def _noted(sig: int, frame: FrameType | None) -> None:
+    """uvicorn raises the signal that stopped it again once it has shut down: it has been dealt with."""
 
 
 def serve(s: Settings) -> None:
-    built = build(s)
+    check_exposure(s)  # before anything is locked, bound or opened
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _abandon_start)
+    lock = lock_data(s.data) if s.data else None
     sock = socket.socket(socket.AF_INET6 if ":" in s.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((s.host, s.port))
+    try:
+        sock.bind((s.host, s.port))
+    except OSError as e:
+        sock.close()
+        raise StartError(f"cannot listen on {s.host}:{s.port} ({e.strerror or e}); nothing was opened") from None
+    built = build(s, lock)
     sock.listen(2048)
     sock.set_inheritable(True)
     port = sock.getsockname()[1]
@@ -24,6 +68,8 @@ def serve(s: Settings) -> None:
     if not is_loopback(s.host):
         sys.stderr.write(exposure_warning(s.host))
     print(banner(f"http://{host}:{port}", built, s.data, s.host), flush=True)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _noted)  # uvicorn (or granian) installs its own while it runs
     if s.http == "granian":
         sock.close()
         _serve_granian(built, s.host, port)
@@ -38,6 +84,7 @@ def serve(s: Settings) -> None:
         proxy_headers=False,
         log_level="warning",
         backlog=2048,
+        timeout_graceful_shutdown=GRACE_S,
     )
     server = uvicorn.Server(config)
     try:

@@ -45,7 +45,7 @@ async def step(rt: Runtime, sim: MarketSim, dt_ms: int) -> None:
             if i % CHUNK == 0:
                 await asyncio.sleep(0)
         if durable is not None:
-            await durable
+            await durable  # a group's future: cancelling this step (at shut-down) does not cancel it
     except Exception as e:  # noqa: BLE001 - the market must not take the server down
         print(f"krakensim: market step failed: {e!r}", file=sys.stderr)
 
