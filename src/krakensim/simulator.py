@@ -19,6 +19,7 @@ from types import TracebackType
 import uvicorn
 
 from .serve.build import Built, Settings, build
+from .serve.http import uvicorn_config
 
 START_TIMEOUT_S = 30
 
@@ -52,9 +53,7 @@ class ThreadedServer:
         sock.listen(2048)
         self.port = sock.getsockname()[1]
         self.built = build(self.settings)
-        config = uvicorn.Config(self.built.app, http="httptools", lifespan="on", access_log=False,
-                                server_header=False, log_level="warning")
-        self._server = uvicorn.Server(config)
+        self._server = uvicorn.Server(uvicorn_config(self.built, log_level="warning"))
         ready = threading.Event()
 
         def run() -> None:

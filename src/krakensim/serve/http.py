@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import socket
 import sys
+from typing import Any
 
 import uvicorn
 
 from .build import Built, Settings, banner, build
+from .protocol import protocol_class
+
+
+def uvicorn_config(built: Built, **options: Any) -> uvicorn.Config:
+    """uvicorn serving ``built``'s app with Kraken's envelope for HTTP-level errors (serve/protocol.py).
+
+    No WebSocket support yet (``ws="none"``): an upgrade request is answered as plain HTTP, by the
+    app, instead of by a WebSocket handshake the app would leave unfinished (a 500 page).
+    """
+    return uvicorn.Config(built.app, http=protocol_class(built.runtime.clock), ws="none", lifespan="on",
+                          access_log=False, server_header=False, **options)
 
 
 def serve(s: Settings) -> None:
@@ -24,17 +36,7 @@ def serve(s: Settings) -> None:
         sock.close()
         _serve_granian(built, s.host, port)
         return
-    config = uvicorn.Config(
-        built.app,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-        log_level="warning",
-        backlog=2048,
-    )
+    config = uvicorn_config(built, loop="uvloop", proxy_headers=False, log_level="warning", backlog=2048)
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
