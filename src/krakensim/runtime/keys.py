@@ -28,7 +28,7 @@ NONCE_WINDOW_DIVISOR = 10**7
 NONCE_WINDOW_MIN = 1000
 
 # A nonce must not be ahead of the server's clock read in nanoseconds (the finest unit clients
-# count in: ccxt-style and the guide's milliseconds, microseconds, the SDK's 10^-8 s, time_ns)
+# count in: the guide's milliseconds, microseconds, the SDK's 10^-8 s, time_ns)
 # by more than a day: anything larger is a bug that would lock the key out (its threshold would
 # leave every later nonce behind), so it is refused without moving the threshold.
 NONCE_UNITS_PER_MS = 1_000_000
