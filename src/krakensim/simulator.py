@@ -21,6 +21,7 @@ from types import TracebackType
 import uvicorn
 
 from .serve.build import Built, Settings, build, check_exposure
+from .serve.http import uvicorn_config
 
 START_TIMEOUT_S = 30
 
@@ -66,9 +67,7 @@ class ThreadedServer:
         sock.listen(2048)
         self.port = sock.getsockname()[1]
         self.built.control.gate.listen(self.settings.host, self.port)
-        config = uvicorn.Config(self.built.app, http="httptools", lifespan="on", access_log=False,
-                                server_header=False, log_level="warning")
-        self._server = uvicorn.Server(config)
+        self._server = uvicorn.Server(uvicorn_config(self.built, log_level="warning"))
         ready = threading.Event()
 
         def run() -> None:

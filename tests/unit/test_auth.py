@@ -84,17 +84,20 @@ def test_signed_path_drops_derivatives_prefix_only() -> None:
     assert signed_path("/api/history/v2/orders") == "/api/history/v2/orders"
 
 
+NOW_MS = 1_795_574_219_037  # the server's clock when the SDK nonce below was made
+
+
 def test_nonce_duplicate_and_threshold() -> None:
     n = NonceState()
     base = 179_557_421_903_705_440  # the SDK's 1e-8 s nonces
-    assert n.check(base) is None
+    assert n.check(base, NOW_MS) is None
     n.accept(base)
-    assert n.check(base) == "nonceDuplicate"
-    assert n.check(base - 1_000_000_000) is None  # 10 s out of order: tolerated
+    assert n.check(base, NOW_MS) == "nonceDuplicate"
+    assert n.check(base - 1_000_000_000, NOW_MS) is None  # 10 s out of order: tolerated
     n.accept(base - 1_000_000_000)
-    assert n.check(base - 1_000_000_000) == "nonceDuplicate"
-    assert n.check(base - 100_000_000_000) == "nonceBelowThreshold"  # 1000 s behind
+    assert n.check(base - 1_000_000_000, NOW_MS) == "nonceDuplicate"
+    assert n.check(base - 100_000_000_000, NOW_MS) == "nonceBelowThreshold"  # 1000 s behind
     ms = NonceState()
     ms.accept(1_415_957_147_987)
-    assert ms.check(1_415_957_147_987 - 10_000) is None
-    assert ms.check(1_415_957_147_987 - 1_000_000) == "nonceBelowThreshold"
+    assert ms.check(1_415_957_147_987 - 10_000, NOW_MS) is None
+    assert ms.check(1_415_957_147_987 - 1_000_000, NOW_MS) == "nonceBelowThreshold"

@@ -22,6 +22,9 @@ from .request import Reply, Request
 from .routes import ADMIN_PREFIX, CHARTS, PATTERNS, ROUTES
 
 MAX_BODY = 1 << 20
+# The History and Charts APIs answer bare data, no result/error envelope, and the spec gives
+# their 200 only that shape: an error there is HTTP 400 (401 for authentication, 404 for a path).
+BARE_APIS = ("/api/history/", "/api/charts/")
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -68,6 +71,8 @@ class App:
             more = True
             while more:
                 msg = await receive()
+                if msg["type"] == "http.disconnect":  # the client left: nothing to answer, nothing to run
+                    return
                 body += msg.get("body", b"")
                 more = msg.get("more_body", False)
                 if len(body) > MAX_BODY:
@@ -75,6 +80,8 @@ class App:
             status, payload = await self.dispatch(scope, body)
         except ApiError as e:
             status, payload, extra = e.http_status, error_body(e.code, rt.clock()), e.headers
+            if status == 200 and scope["path"].startswith(BARE_APIS):
+                status = 400  # their 200 is only ever their data (see BARE_APIS)
         except Exception:  # never a traceback on the wire
             traceback.print_exc()
             status, payload = 500, error_body("Server Error", rt.clock())

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..runtime.keys import FULL, signed_path
+from ..runtime.clock import wall_ms
+from ..runtime.keys import FULL, parse_nonce, signed_path
 from .errors import ApiError
 from .request import Request
 
@@ -38,13 +39,14 @@ def authenticate(scope: dict[str, Any], req: Request, level: str, query: bytes, 
     if level == FULL and k.access != FULL:
         raise ApiError("authenticationError", status)
     if nonce:
-        try:
-            n = int(nonce)
-        except ValueError as e:
-            raise ApiError("authenticationError") from e
-        err = k.nonces.check(n)
+        n = parse_nonce(nonce)
+        if n is None:
+            raise ApiError("authenticationError", status)
+        # against the later of the exchange's clock and the wall clock: a manual or scaled clock
+        # may be anywhere, the client's nonce counts the client's own time
+        err = k.nonces.check(n, max(req.rt.clock(), wall_ms()))
         if err is not None:
-            raise ApiError(err)
+            raise ApiError(err, status if err == "authenticationError" else 200)
         k.nonces.accept(n)
         req.nonce = n
     req.key = key

@@ -7,6 +7,7 @@ from ..engine.instruments import Instrument
 from ..engine.market_data import TICK_TYPES, candle_start
 from ..engine.units import MINUTE_MS
 from .errors import INVALID, ApiError
+from .params import INT64_MAX, optional_unsigned, parse_decimal
 from .render.numbers import price_out, size_out
 from .request import Reply, Request
 
@@ -28,14 +29,14 @@ def _dec(inst: Instrument, ticks: int) -> str:
 
 
 def _seconds(req: Request, name: str) -> int | None:
+    """``from``/``to``: epoch seconds (the spec's type is number), as epoch milliseconds."""
     v = req.params.get(name)
-    if v in (None, ""):
+    if v is None or v == "":
         return None
-    assert v is not None
-    try:
-        return int(float(v) * 1000)
-    except ValueError as e:
-        raise ApiError(INVALID) from e
+    ms = int(parse_decimal(v) * 1000)
+    if not 0 <= ms <= INT64_MAX:
+        raise ApiError(INVALID)
+    return ms
 
 
 async def charts(req: Request) -> Reply:
@@ -60,16 +61,8 @@ async def charts(req: Request) -> Reply:
     now = rt.clock()
     to = _seconds(req, "to")
     frm = _seconds(req, "from")
-    count_text = req.params.get("count")
-    count = MAX_CANDLES
-    if count_text not in (None, ""):
-        assert count_text is not None
-        try:
-            count = min(MAX_CANDLES, int(count_text))
-        except ValueError as e:
-            raise ApiError(INVALID) from e
-        if count < 0:
-            raise ApiError(INVALID)
+    asked = optional_unsigned(req.params, "count")
+    count = MAX_CANDLES if asked is None else min(MAX_CANDLES, asked)
     end = min(now if to is None else to, now)
     start = bucket(frm, res_ms) if frm is not None else bucket(end, res_ms) - (count - 1) * res_ms
     out = ex.market_data.candles_between(inst.symbol, kind, start, end, res_ms, WEEK_OFFSET_MS if res_ms == WEEK_MS

@@ -14,7 +14,7 @@ from ..engine.instruments import Instrument
 from ..engine.order_history import subject
 from ..engine.units import side_name
 from .errors import INVALID, ApiError
-from .params import optional_iso
+from .params import optional_iso, optional_unsigned, parse_unsigned
 from .render.history import (
     KINDS,
     ORDER_KINDS,
@@ -61,27 +61,18 @@ async def trade_history(req: Request) -> Reply:
 
 
 # ---------------------------------------------------------------------- windows and pages
-def _int_param(req: Request, name: str) -> int | None:
-    v = req.params.get(name)
-    if v is None or v == "":
-        return None
-    try:
-        return int(v)
-    except ValueError as e:
-        raise ApiError(INVALID) from e
-
-
 class Window:
     """since, before, count, sort, skip (from continuation_token) and tradeable of a History request."""
 
     __slots__ = ("since", "before", "count", "sort", "skip", "tradeable")
 
     def __init__(self, req: Request, default: int = 500, cap: int | None = 1000) -> None:
-        self.since = _int_param(req, "since")
-        self.before = _int_param(req, "before")
-        count = _int_param(req, "count") or default
+        self.since = optional_unsigned(req.params, "since")
+        self.before = optional_unsigned(req.params, "before")
+        asked = optional_unsigned(req.params, "count")
+        count = default if asked is None else asked
         self.sort = req.params.get("sort") or "desc"
-        if self.sort not in ("asc", "desc") or count < 1:
+        if self.sort not in ("asc", "desc") or count < 1:  # the spec's minimum
             raise ApiError(INVALID)
         self.count = count if cap is None else min(count, cap)
         self.tradeable = req.params.get("tradeable") or None
@@ -89,9 +80,10 @@ class Window:
         token = req.params.get("continuation_token")
         if token:
             try:
-                self.skip = int(base64.b64decode(token).decode())
-            except ValueError as e:
+                offset = base64.b64decode(token, validate=True).decode("ascii")
+            except ValueError as e:  # binascii.Error and UnicodeDecodeError are ValueErrors
                 raise ApiError(INVALID) from e
+            self.skip = parse_unsigned(offset)
 
     def holds(self, ts: int) -> bool:
         return (self.since is None or ts >= self.since) and (self.before is None or ts < self.before)

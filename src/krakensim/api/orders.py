@@ -189,7 +189,7 @@ async def cancelallordersafter(req: Request) -> Reply:
     text = req.params.get("timeout")
     timeout = 0
     if text not in (None, ""):
-        d = parse_decimal(str(text))
+        d = parse_decimal(str(text))  # the spec's type is number (format uint32): 60, 60.0 and 6e1 alike
         if d < 0 or d != d.to_integral_value() or d >= 2**32:
             raise ApiError(INVALID)
         timeout = int(d)
@@ -210,6 +210,8 @@ async def self_trade_strategy(req: Request) -> Reply:
 
 
 # ---------------------------------------------------------------------- batchorder
+SCALARS = (str, int, float, bool, type(None))  # what an instruction's fields may hold (ccxt's order_tag is an int)
+
 async def batchorder(req: Request) -> Reply:
     raw = req.params.get("json")
     if raw is None:
@@ -221,9 +223,12 @@ async def batchorder(req: Request) -> Reply:
     instructions = doc["batchOrder"]
     if len(instructions) > MAX_BATCH:  # more than a whole rate-limit budget: refused as Kraken's limiter would
         raise ApiError("apiLimitExceeded")
-    # the whole batch is refused, before any instruction runs, when one is not an instruction
+    # the whole batch is refused, before any instruction runs, when one is not an instruction:
+    # not an object, a value that is not a scalar, an unknown kind, an unknown symbol
     for ins in instructions:
-        if not isinstance(ins, dict) or ins.get("order") not in ("send", "edit", "cancel"):
+        if not isinstance(ins, dict) or not all(isinstance(v, SCALARS) for v in ins.values()):
+            raise ApiError(INVALID)
+        if ins.get("order") not in ("send", "edit", "cancel"):
             raise ApiError(INVALID)
         if ins["order"] == "send" and ins.get("symbol") not in rt.exchange.listed:
             raise ApiError(INVALID)

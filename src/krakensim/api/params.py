@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import unquote_plus
 
 import orjson
@@ -11,6 +12,16 @@ import orjson
 from .errors import INVALID, JSON_ERROR, REQUIRED, ApiError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# The number grammar: ASCII digits only (Python's Decimal and int would also take '٣', '1_0',
+# ' 5' and '+5'), an optional minus, an optional fraction, an optional exponent. What the clients
+# send (str(float): '0.001', '1e-05', '0.30000000000000004') always fits.
+_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?([0-9]+))?")
+_UNSIGNED = re.compile(r"[0-9]+")
+MAX_NUMBER_CHARS = 64  # far beyond any price or size, short enough to parse in no time
+MAX_EXPONENT = 99  # so |value| < 10^163 and every Decimal operation stays far from overflow
+INT64_MAX = 2**63 - 1
+MAX_JSON_DEPTH = 16  # a batch is three levels deep; deeper nesting is nobody's instruction
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -67,14 +78,31 @@ class Params:
 
 
 def parse_decimal(text: str) -> Decimal:
-    """A finite decimal (exponents accepted, e.g. ``1e-05``) or ``invalidArgument``."""
-    try:
-        d = Decimal(text.strip())
-    except (InvalidOperation, ValueError) as e:
-        raise ApiError(INVALID) from e
-    if not d.is_finite():
+    """A decimal in the strict number grammar (``0.001``, ``-5``, ``1e-05``) or ``invalidArgument``.
+
+    No whitespace, no ``+``, no underscores, no digits other than ASCII, no NaN or Infinity,
+    at most 64 characters and an exponent of at most two digits' worth.
+    """
+    m = _DECIMAL.fullmatch(text) if len(text) <= MAX_NUMBER_CHARS else None
+    if m is None or (m[1] is not None and int(m[1]) > MAX_EXPONENT):
         raise ApiError(INVALID)
-    return d
+    return Decimal(text)
+
+
+def parse_unsigned(text: str, maximum: int = INT64_MAX) -> int:
+    """A non-negative integer of ASCII digits, at most ``maximum``, or ``invalidArgument``."""
+    if len(text) > len(str(maximum)) or not _UNSIGNED.fullmatch(text):
+        raise ApiError(INVALID)
+    n = int(text)
+    if n > maximum:
+        raise ApiError(INVALID)
+    return n
+
+
+def optional_unsigned(params: Params, name: str, maximum: int = INT64_MAX) -> int | None:
+    """An optional integer parameter (``count``, ``since``, ``before``…): absent or empty is None."""
+    text = params.get(name)
+    return None if text is None or text == "" else parse_unsigned(text, maximum)
 
 
 def parse_bool(text: str) -> bool:
@@ -87,18 +115,36 @@ def parse_bool(text: str) -> bool:
 
 
 def parse_json_field(raw: str) -> object:
-    """The value of a ``json=`` form field, raw (ccxt) or form-encoded (SDK)."""
+    """The value of a ``json=`` form field, raw (ccxt) or form-encoded (SDK), at most 16 levels deep."""
     text = raw[5:] if raw.startswith("json=") else raw
     try:
-        return orjson.loads(text)
+        doc = orjson.loads(text)
     except orjson.JSONDecodeError:
-        pass
-    # the SDK form-encodes the JSON (and other fields may follow after '&')
-    first = text.split("&", 1)[0]
-    try:
-        return orjson.loads(unquote_plus(first))
-    except orjson.JSONDecodeError as e:
-        raise ApiError(JSON_ERROR) from e
+        # the SDK form-encodes the JSON (and other fields may follow after '&')
+        first = text.split("&", 1)[0]
+        try:
+            doc = orjson.loads(unquote_plus(first))
+        except orjson.JSONDecodeError as e:
+            raise ApiError(JSON_ERROR) from e
+    if json_depth(doc) > MAX_JSON_DEPTH:
+        raise ApiError(INVALID)
+    return doc
+
+
+def json_depth(doc: object) -> int:
+    """How deeply ``doc``'s arrays and objects nest (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(doc, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if depth <= MAX_JSON_DEPTH:  # no need to look further down
+                stack.extend((child, depth) for child in node)
+    return deepest
 
 
 def parse_iso(text: str) -> int | None:

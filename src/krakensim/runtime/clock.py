@@ -5,6 +5,11 @@ from __future__ import annotations
 import time
 
 
+def wall_ms() -> int:
+    """Epoch milliseconds from the wall clock (what clients' nonces count, whatever the exchange's clock)."""
+    return time.time_ns() // 1_000_000
+
+
 class WallClock:
     """Epoch milliseconds from the wall clock, never going backwards."""
 

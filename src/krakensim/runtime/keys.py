@@ -27,6 +27,27 @@ ACCESS_LEVELS = (FULL, READ_ONLY)
 NONCE_WINDOW_DIVISOR = 10**7
 NONCE_WINDOW_MIN = 1000
 
+# A nonce must not be ahead of the server's clock read in nanoseconds (the finest unit clients
+# count in: the guide's milliseconds, microseconds, the SDK's 10^-8 s, time_ns)
+# by more than a day: anything larger is a bug that would lock the key out (its threshold would
+# leave every later nonce behind), so it is refused without moving the threshold.
+NONCE_UNITS_PER_MS = 1_000_000
+NONCE_MAX_AHEAD_MS = 86_400_000
+NONCE_MAX_DIGITS = 19  # the ceiling stays below 2^63 (the journal's integers) until the year 2262
+FAR_AHEAD = "authenticationError"
+
+
+def nonce_ceiling(now_ms: int) -> int:
+    """The largest nonce accepted when the server's clock reads ``now_ms``."""
+    return (now_ms + NONCE_MAX_AHEAD_MS) * NONCE_UNITS_PER_MS
+
+
+def parse_nonce(text: str) -> int | None:
+    """The Nonce header's value: 1 to 19 ASCII digits, no sign, no spaces; None otherwise."""
+    if not 0 < len(text) <= NONCE_MAX_DIGITS or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
 
 def sign(secret_b64: str, message: bytes) -> str:
     """The Authent a client computes for ``message`` (postData + nonce + endpointPath)."""
@@ -48,8 +69,11 @@ class NonceState:
     def threshold(self) -> int:
         return self.highest - max(NONCE_WINDOW_MIN, self.highest // NONCE_WINDOW_DIVISOR)
 
-    def check(self, nonce: int) -> str | None:
-        """None if ``nonce`` is acceptable, otherwise Kraken's error string."""
+    def check(self, nonce: int, now_ms: int) -> str | None:
+        """None if ``nonce`` is acceptable when the server's clock reads ``now_ms``, otherwise
+        Kraken's error string. Checking changes nothing; only ``accept`` moves the window."""
+        if nonce > nonce_ceiling(now_ms):
+            return FAR_AHEAD
         if nonce in self.seen:
             return "nonceDuplicate"
         if self.highest >= 0 and nonce < self.threshold():

@@ -15,6 +15,7 @@ import signal
 import socket
 import sys
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -22,6 +23,7 @@ from ..admin.gate import is_loopback
 from ..store.integrity import JournalError
 from ..store.lock import DataInUse
 from .build import Built, Settings, banner, build, check_exposure, exposure_warning, lock_data
+from .protocol import protocol_class
 
 GRACE_S = 10  # requests still running this long after the signal are cancelled (nothing durable is lost)
 
@@ -45,6 +47,16 @@ def _abandon_start(sig: int, frame: FrameType | None) -> None:
 
 def _noted(sig: int, frame: FrameType | None) -> None:
     """uvicorn raises the signal that stopped it again once it has shut down: it has been dealt with."""
+
+
+def uvicorn_config(built: Built, **options: Any) -> uvicorn.Config:
+    """uvicorn serving ``built``'s app with Kraken's envelope for HTTP-level errors (serve/protocol.py).
+
+    No WebSocket support yet (``ws="none"``): an upgrade request is answered as plain HTTP, by the
+    app, instead of by a WebSocket handshake the app would leave unfinished (a 500 page).
+    """
+    return uvicorn.Config(built.app, http=protocol_class(built.runtime.clock), ws="none", lifespan="on",
+                          access_log=False, server_header=False, **options)
 
 
 def serve(s: Settings) -> None:
@@ -74,18 +86,8 @@ def serve(s: Settings) -> None:
         sock.close()
         _serve_granian(built, s.host, port)
         return
-    config = uvicorn.Config(
-        built.app,
-        loop="uvloop",
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,
-        log_level="warning",
-        backlog=2048,
-        timeout_graceful_shutdown=GRACE_S,
-    )
+    config = uvicorn_config(built, loop="uvloop", proxy_headers=False, log_level="warning", backlog=2048,
+                            timeout_graceful_shutdown=GRACE_S)
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])

@@ -1,0 +1,111 @@
+"""HTTP faults below the application, answered in Kraken's error envelope, and limits on a request's head.
+
+uvicorn's httptools protocol answers whatever its parser refuses (a malformed request line, an
+unknown method, bad header bytes, a bad Content-Length or chunk) with its own text/plain 400 page,
+and httptools sets no limit on the request line or the headers. This subclass answers those
+faults with ``{"result":"error","serverTime":…,"error":"invalidArgument"}`` and refuses a request
+target over 16 KiB (414), a head over 64 KiB or with more than 100 header fields (431), and any
+HTTP version but 1.0 and 1.1 (400). The connection is closed after such an answer, as uvicorn does.
+"""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from ..api.asgi import error_body
+from ..api.errors import INVALID
+
+MAX_TARGET = 16 << 10  # bytes of the request target (path and query): ccxt sends its parameters there
+MAX_HEAD = 64 << 10  # bytes of the request line and the headers together
+MAX_FIELDS = 100  # header fields
+VERSIONS = ("1.0", "1.1")
+
+
+class HeadRefused(Exception):
+    """Raised inside a parser callback to stop the parser; the protocol's ``refused`` says the status."""
+
+
+def error_response(status: int, now_ms: int, extra_headers: list[tuple[bytes, bytes]]) -> bytes:
+    """A whole HTTP/1.1 response carrying Kraken's error envelope; the connection closes after it."""
+    body = orjson.dumps(error_body(INVALID, now_ms))
+    lines = [b"HTTP/1.1 %d %s\r\n" % (status, http.HTTPStatus(status).phrase.encode())]
+    lines += [b"%s: %s\r\n" % (name, value) for name, value in extra_headers]
+    lines.append(b"content-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n" % len(body))
+    return b"".join(lines) + body
+
+
+class KrakenHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with Kraken's envelope for its own errors and bounded heads.
+
+    ``clock`` (epoch ms, for ``serverTime``) is set on the subclass ``protocol_class`` makes.
+    """
+
+    clock: Callable[[], int]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refused = 400  # the status of the next refusal: 400 unless a limit says otherwise
+        self.in_head = True  # from the end of one message to the end of the next one's headers
+        self.received = 0  # bytes received while in a head
+        self.head_size = 0  # bytes of the current head's target and fields, as parsed
+        self.fields = 0
+
+    def refuse(self, status: int) -> None:
+        self.refused = status
+        raise HeadRefused(status)
+
+    def data_received(self, data: bytes) -> None:
+        if self.in_head:
+            self.received += len(data)
+        super().data_received(data)
+        # the parser holds an unfinished head in memory: one that keeps growing is refused here
+        if self.in_head and self.received > MAX_HEAD and not self.transport.is_closing():
+            self.refused = 431
+            self.send_400_response("")
+
+    # parser callbacks: an exception raised in one stops the parser, and uvicorn calls send_400_response
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.head_size = self.fields = 0
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self.head_size += len(url)
+        if len(self.url) > MAX_TARGET:
+            self.refuse(414)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.fields += 1
+        self.head_size += len(name) + len(value)
+        if self.fields > MAX_FIELDS or self.head_size > MAX_HEAD:
+            self.refuse(431)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        if self.parser.get_http_version() not in VERSIONS:
+            self.refuse(400)
+        self.in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self.in_head = True
+        self.received = 0
+
+    def _unsupported_upgrade_warning(self) -> None:
+        """An upgrade request (WebSocket, h2c) is answered as the plain HTTP request it also is."""
+
+    def send_400_response(self, msg: str) -> None:
+        """Every refusal ends here (uvicorn calls it for any parser error): Kraken's envelope, then close."""
+        self.transport.write(error_response(self.refused, self.clock(), list(self.server_state.default_headers)))
+        self.transport.close()
+
+
+def protocol_class(clock: Callable[[], int]) -> type[KrakenHttpProtocol]:
+    """The protocol uvicorn should use (``uvicorn.Config(http=…)``), dating its errors by ``clock``."""
+    return type("KrakenHttpProtocolWithClock", (KrakenHttpProtocol,), {"clock": staticmethod(clock)})
