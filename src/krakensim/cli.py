@@ -70,6 +70,7 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
     if len(keys) != len(secrets):
         raise click.UsageError("give one --api-secret for each --api-key")
     from .engine.accounts import MAX_FUNDS_USD
+    from .engine.retention import Retention
 
     try:
         funds_value = Decimal(funds)
@@ -121,8 +122,7 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
                      market_interval_ms=cfg.market_interval_ms if cfg else 1000,
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
                      instruments=cfg.instruments if cfg else {}, sources=sources,
-                     start_prices=start_prices, init=init,
-                     **({"retention": cfg.retention} if cfg else {})))
+                     start_prices=start_prices, init=init, retention=cfg.retention if cfg else Retention()))
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     except START_ERRORS as e:

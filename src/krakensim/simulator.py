@@ -67,7 +67,7 @@ class ThreadedServer:
         sock.listen(2048)
         self.port = sock.getsockname()[1]
         self.built.control.gate.listen(self.settings.host, self.port)
-        self._server = uvicorn.Server(uvicorn_config(self.built, log_level="warning"))
+        self._server = uvicorn.Server(uvicorn_config(self.built, self.settings.connection_limits, log_level="warning"))
         ready = threading.Event()
 
         def run() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 REQUIRED = "requiredArgumentMissing"
 INVALID = "invalidArgument"
 JSON_ERROR = "Json Parse Error"
+RATE_LIMITED = "apiLimitExceeded"
 
 
 class ApiError(Exception):

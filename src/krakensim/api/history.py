@@ -7,11 +7,11 @@ execution of a market, its order events without their accounts, and its mark pri
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Reversible
+from typing import Any, TypeVar
 
 from ..engine.instruments import Instrument
-from ..engine.order_history import subject
+from ..engine.order_history import Entry, subject
 from ..engine.units import side_name
 from .errors import INVALID, ApiError
 from .params import optional_iso, optional_unsigned, parse_unsigned
@@ -30,6 +30,7 @@ from .render.numbers import iso, price_out, size_out
 from .request import Reply, Request, ok
 
 PAGE = 100
+T = TypeVar("T")
 
 
 async def trade_history(req: Request) -> Reply:
@@ -85,16 +86,31 @@ class Window:
                 raise ApiError(INVALID) from e
             self.skip = parse_unsigned(offset)
 
-    def holds(self, ts: int) -> bool:
-        return (self.since is None or ts >= self.since) and (self.before is None or ts < self.before)
+    def page(self, items: Reversible[T], time_of: Callable[[T], int], render: Callable[[T], dict[str, Any]],
+             match: Callable[[T], bool] | None = None) -> dict[str, Any]:
+        """One page of ``items`` (oldest first, by time): elements, len and, when more remain, the token.
 
-    def page(self, items: list[Any], render: Callable[[Any], dict[str, Any]] = lambda e: e) -> dict[str, Any]:
-        """One page of ``items`` (oldest first): elements, len and, when more remain, the token."""
-        if self.sort == "desc":
-            items.reverse()
-        page = items[self.skip: self.skip + self.count]
-        body: dict[str, Any] = {"elements": [render(i) for i in page], "len": len(page)}
-        if self.skip + self.count < len(items):
+        Only the page is rendered, and the scan stops one item past the page: a request costs its page
+        and cheap comparisons of what it passes over (at most the retention's), not rendering history.
+        Items are not assumed to be in time order (a wall clock may step back), only kept in apply order."""
+        since, before, desc = self.since, self.before, self.sort == "desc"
+        skipped, more = 0, False
+        out: list[dict[str, Any]] = []
+        for item in reversed(items) if desc else items:
+            ts = time_of(item)
+            if (since is not None and ts < since) or (before is not None and ts >= before):
+                continue
+            if match is not None and not match(item):
+                continue
+            if skipped < self.skip:
+                skipped += 1
+            elif len(out) == self.count:
+                more = True
+                break
+            else:
+                out.append(render(item))
+        body: dict[str, Any] = {"elements": out, "len": len(out)}
+        if more:
             body["continuationToken"] = self.token(self.skip + self.count)
         return body
 
@@ -116,20 +132,24 @@ def _public_instrument(req: Request) -> Instrument:
 async def _account_events(req: Request, kinds: tuple[str, ...]) -> Reply:
     """The account's order or trigger events (at most the retention's latest: a bounded scan)."""
     w = Window(req)
-    ex = req.rt.exchange
-    rows: list[dict[str, Any]] = []
-    for e, rank in ex.history.of(req.account_id):
-        kind = KINDS[type(e)]
+    account_id, tradeable = req.account_id, w.tradeable
+
+    def match(entry: Entry) -> bool:
+        e = entry[0]
+        return KINDS[type(e)] in kinds and (tradeable is None or subject(e).symbol == tradeable)
+
+    def render(entry: Entry) -> dict[str, Any]:
+        e, rank = entry
         o = subject(e)
-        if kind not in kinds or not w.holds(e.time) or (w.tradeable is not None and o.symbol != w.tradeable):
-            continue
-        rows.append({"uid": element_uid(req.account_id, kind, e.time, o.order_id, rank), "timestamp": e.time,
-                     "event": account_event(req.instrument_of(o.symbol), e)})
-    return _private_page(req, w, rows)
+        return {"uid": element_uid(account_id, KINDS[type(e)], e.time, o.order_id, rank), "timestamp": e.time,
+                "event": account_event(req.instrument_of(o.symbol), e)}
+
+    return _private_page(req, w.page(req.rt.exchange.history.of(account_id), lambda entry: entry[0].time, render,
+                                     match))
 
 
-def _private_page(req: Request, w: Window, rows: list[dict[str, Any]]) -> Reply:
-    return 200, {"accountUid": req.account_id, **w.page(rows), "serverTime": iso(req.rt.clock())}
+def _private_page(req: Request, page: dict[str, Any]) -> Reply:
+    return 200, {"accountUid": req.account_id, **page, "serverTime": iso(req.rt.clock())}
 
 
 async def account_orders(req: Request) -> Reply:
@@ -145,12 +165,11 @@ async def account_triggers(req: Request) -> Reply:
 async def account_executions(req: Request) -> Reply:
     """GET /api/history/v{2,3}/executions (signed): the account's side of each execution."""
     w = Window(req)
-    rows = [
-        account_execution_element(req.instrument_of(f.symbol), f)
-        for f in req.rt.exchange.accounts[req.account_id].fills
-        if w.holds(f.time) and (w.tradeable is None or f.symbol == w.tradeable)
-    ]
-    return _private_page(req, w, rows)
+    tradeable = w.tradeable
+    fills = req.rt.exchange.accounts[req.account_id].fills
+    return _private_page(req, w.page(fills, lambda f: f.time,
+                                     lambda f: account_execution_element(req.instrument_of(f.symbol), f),
+                                     None if tradeable is None else lambda f: f.symbol == tradeable))
 
 
 # ---------------------------------------------------------------------- public market history
@@ -158,8 +177,8 @@ async def market_executions(req: Request) -> Reply:
     """GET /api/history/v{2,3}/market/{tradeable}/executions (public)."""
     inst = _public_instrument(req)
     w = Window(req, default=PAGE, cap=None)
-    trades = [t for t in req.rt.exchange.market_data.trades.get(inst.symbol, ()) if w.holds(t.time)]
-    return 200, w.page(trades, lambda t: public_execution_element(inst, t))
+    trades = req.rt.exchange.market_data.trades.get(inst.symbol, ())
+    return 200, w.page(trades, lambda t: t.time, lambda t: public_execution_element(inst, t))
 
 
 async def market_orders(req: Request) -> Reply:
@@ -190,10 +209,7 @@ async def market_price(req: Request) -> Reply:
     """GET /api/history/v{2,3}/market/{tradeable}/price (public): mark price changes."""
     inst = _public_instrument(req)
     w = Window(req)
-    rows = [
-        {"uid": element_uid("mark", inst.symbol, ts, str(price), 0), "timestamp": ts,
-         "event": {"price": text(price_out(inst, price))}}  # the spec: event is a MarkPriceChanged
-        for ts, price in req.rt.exchange.market_data.mark_changes.get(inst.symbol, ())
-        if w.holds(ts)
-    ]
-    return 200, w.page(rows)
+    changes = req.rt.exchange.market_data.mark_changes.get(inst.symbol, ())
+    return 200, w.page(changes, lambda change: change[0], lambda change: {
+        "uid": element_uid("mark", inst.symbol, change[0], str(change[1]), 0), "timestamp": change[0],
+        "event": {"price": text(price_out(inst, change[1]))}})  # the spec: event is a MarkPriceChanged

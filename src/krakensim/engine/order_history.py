@@ -12,7 +12,7 @@ decides with (a cancel of a filled order, a client order id still taken).
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Reversible
 
 import msgspec
 from sortedcontainers import SortedList
@@ -102,7 +102,7 @@ class OrderHistory:
                 index = self.public[order.symbol] = SortedList()
             index.add((event.time, account_id, h.count, rank, event))
 
-    def of(self, account_id: str) -> Iterable[Entry]:
+    def of(self, account_id: str) -> Reversible[Entry]:
         """The account's events (the latest kept), oldest first, each with its rank."""
         h = self.by_account.get(account_id)
         return h.entries if h is not None else ()

@@ -22,6 +22,7 @@ from ..store.journal import Journal
 from ..store.lock import DataLock
 from .config import ConfigError, apply_instruments
 from .market import attach_to_manual_clock, make_sim, run_market
+from .protocol import ConnectionLimits
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Settings:
     # the control API's token (--admin-token, KRAKENSIM_ADMIN_TOKEN); None: one kept with the data,
     # or made for this run in memory mode. Required to listen beyond loopback.
     admin_token: str | None = None
+    connection_limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # timeouts, the cap
     init: bool = False  # an empty --data file (0 bytes, or a SQLite database without tables) may become a journal
 
 

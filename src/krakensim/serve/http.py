@@ -11,6 +11,7 @@ and writes the final snapshot.
 
 from __future__ import annotations
 
+import resource
 import signal
 import socket
 import sys
@@ -23,7 +24,7 @@ from ..admin.gate import is_loopback
 from ..store.integrity import JournalError
 from ..store.lock import DataInUse
 from .build import Built, Settings, banner, build, check_exposure, exposure_warning, lock_data
-from .protocol import protocol_class
+from .protocol import ConnectionLimits, protocol_class
 
 GRACE_S = 10  # requests still running this long after the signal are cancelled (nothing durable is lost)
 
@@ -49,13 +50,21 @@ def _noted(sig: int, frame: FrameType | None) -> None:
     """uvicorn raises the signal that stopped it again once it has shut down: it has been dealt with."""
 
 
-def uvicorn_config(built: Built, **options: Any) -> uvicorn.Config:
+def raise_fd_limit(limits: ConnectionLimits) -> None:
+    """Let the process hold ``max_connections`` sockets and its own files: the soft limit is often 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = limits.max_connections + 256  # the journal, snapshots, the listener, the event loop's own
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want if hard == resource.RLIM_INFINITY else min(want, hard), hard))
+
+
+def uvicorn_config(built: Built, limits: ConnectionLimits | None = None, **options: Any) -> uvicorn.Config:
     """uvicorn serving ``built``'s app with Kraken's envelope for HTTP-level errors (serve/protocol.py).
 
     No WebSocket support yet (``ws="none"``): an upgrade request is answered as plain HTTP, by the
     app, instead of by a WebSocket handshake the app would leave unfinished (a 500 page).
     """
-    return uvicorn.Config(built.app, http=protocol_class(built.runtime.clock), ws="none", lifespan="on",
+    return uvicorn.Config(built.app, http=protocol_class(built.runtime.clock, limits), ws="none", lifespan="on",
                           access_log=False, server_header=False, **options)
 
 
@@ -86,7 +95,8 @@ def serve(s: Settings) -> None:
         sock.close()
         _serve_granian(built, s.host, port)
         return
-    config = uvicorn_config(built, loop="uvloop", proxy_headers=False, log_level="warning", backlog=2048,
+    raise_fd_limit(s.connection_limits)
+    config = uvicorn_config(built, s.connection_limits, loop="uvloop", proxy_headers=False, log_level="warning", backlog=2048,
                             timeout_graceful_shutdown=GRACE_S)
     server = uvicorn.Server(config)
     try:
