@@ -4,7 +4,7 @@ The simulated market (the heaviest steady writer: ~90 commands a second of excha
 defaults) runs in-process on a manual clock through a real journal (group commit), for several
 stretches of exchange time; after each stretch a fresh start is measured: opening the journal (the
 chain check over every row), replaying it all, pickling and loading a snapshot of the state.
-These figures choose the snapshot cadence (runtime/core.py) and are quoted in docs/journal.md.
+These figures choose the snapshot cadence (runtime/core.py) and are quoted in docs/benchmarks.md.
 """
 
 from __future__ import annotations
