@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,16 +156,26 @@ def naive_stats(trades: list[tuple[int, int, int]], now: int) -> tuple[int, int,
 
 @settings(max_examples=200, deadline=None)
 @given(steps=st.lists(st.tuples(st.integers(0, 9 * HOUR_MS), st.integers(1, 50), st.integers(1, 9),
-                                st.lists(st.integers(0, 30 * HOUR_MS), max_size=3)), min_size=1, max_size=60))
+                                st.lists(st.integers(0, 30 * HOUR_MS), max_size=3)), min_size=1, max_size=60),
+       compact_after=st.sampled_from([1, 2, 4096]))  # the columns shifted after every few trades, or rarely
 def test_the_24h_statistics_kept_as_trades_come_equal_a_scan(
-    steps: list[tuple[int, int, int, list[int]]],
+    steps: list[tuple[int, int, int, list[int]]], compact_after: int,
 ) -> None:
+    from krakensim.engine import tape as tape_module
     from krakensim.engine.tape import Tape
 
-    tape, trades, now = Tape(), [], T0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tape_module, "COMPACT_AFTER", compact_after)
+        check_tape(Tape(), steps)
+
+
+def check_tape(tape: Any, steps: list[tuple[int, int, int, list[int]]]) -> None:
+    trades: list[tuple[int, int, int]] = []
+    now = T0
     for dt, price, lots, reads in steps:
         now += dt
         tape.add(now, price, lots)
         trades.append((now, price, lots))
         for later in [0, *reads]:  # reads at the trade and later, with trades ageing out meanwhile
             assert tape.stats(now + later) == naive_stats(trades, now + later)
+        assert list(tape.trades) == [(*t, n) for n, t in enumerate(trades, 1) if t[0] > now - DAY_MS]
