@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 from .units import DAY_MS
 
-
 COMPACT_AFTER = 4096  # trades gone from the front before the columns are shifted (amortised O(1) a trade)
 
 
