@@ -272,6 +272,18 @@ class Runtime:
         self.bus.publish(res.events)
         return res
 
+    def applied_events(self) -> int:
+        """The state's position in the event stream: every event the bus has published, plus those of the
+        groups not yet committed (the one in flight, the one gathering), which it will publish next, in
+        this order. A reader that takes the state now and skips the bus's events up to this count sees
+        each event once; what it took is durable once the bus has published that many."""
+        n = self.bus.published
+        if self._inflight is not None:
+            n += len(self._inflight.events)
+        if self._group is not None:
+            n += len(self._group.events)
+        return n
+
     async def barrier(self) -> None:
         """Wait until every command applied so far is durable."""
         if self.fatal is not None:

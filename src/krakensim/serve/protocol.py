@@ -24,6 +24,7 @@ MAX_TARGET = 16 << 10  # bytes of the request target (path and query): ccxt send
 MAX_HEAD = 64 << 10  # bytes of the request line and the headers together
 MAX_FIELDS = 100  # header fields
 VERSIONS = ("1.0", "1.1")
+WS_PATH = b"/ws/v1"  # the WebSocket endpoint (handed to ws/protocol.py)
 
 
 class HeadRefused(Exception):
@@ -99,6 +100,10 @@ class KrakenHttpProtocol(HttpToolsProtocol):
 
     def _unsupported_upgrade_warning(self) -> None:
         """An upgrade request (WebSocket, h2c) is answered as the plain HTTP request it also is."""
+
+    def _should_upgrade(self) -> bool:
+        """Only ``/ws/v1`` is a WebSocket endpoint: an upgrade request for any other path is plain HTTP."""
+        return super()._should_upgrade() and self.url.split(b"?", 1)[0] == WS_PATH
 
     def send_400_response(self, msg: str) -> None:
         """Every refusal ends here (uvicorn calls it for any parser error): Kraken's envelope, then close."""

@@ -1,0 +1,546 @@
+"""The fan-out: the runtime's committed events to every WebSocket subscriber, in apply order.
+
+One subscription to the event bus feeds every connection. Each event is turned into the
+messages it causes (a ``book`` delta, a ``trade``, an ``open_orders`` update, a ``fills``
+entry…), each message serialised and framed once and the same bytes appended to the output of
+every connection subscribed to it; at the end of each committed group every connection written
+to is flushed with one write. Nothing here waits for a connection: a consumer whose unsent bytes
+pass its limit is closed (1011) by its connection, never waited for.
+
+Positions in the event stream. ``position`` counts the events the hub has handled (the bus's
+count when it subscribed, plus every event since). The engine's state is always at
+``Runtime.applied_events()`` ≥ ``position``: commands applied but not yet committed have events
+the hub has not seen. What is read from the state (a snapshot on subscribe, a ticker, balances,
+positions) is read at once and *sent* only when the hub reaches that position: by then it is
+durable, and every event before it has been sent, none after. A subscription starts receiving
+events only from there, so its snapshot and its updates neither miss nor double an event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import orjson
+
+from ..engine import events as ev
+from ..engine.exchange import Exchange
+from ..runtime.bus import Closed, Overflowed, Subscription
+from ..runtime.core import Runtime
+from . import frames, private, public
+from .frames import message
+
+PRODUCT_FEEDS = ("book", "ticker", "ticker_lite", "trade")
+HEARTBEAT = "heartbeat"
+PUBLIC_FEEDS = (*PRODUCT_FEEDS, HEARTBEAT)
+ORDER_FEEDS = ("open_orders", "open_orders_verbose")
+STATE_FEEDS = ("open_positions", "balances", "account_balances_and_margins")  # rendered from state, numbered
+PRIVATE_FEEDS = (*ORDER_FEEDS, "fills", "open_positions", "balances", "account_log", "notifications_auth",
+                 "deposits_withdrawals", "account_balances_and_margins")
+TICKER_FEEDS = ("ticker", "ticker_lite")
+
+BUS_LIMIT = 1_000_000  # events the hub may fall behind the bus before every connection is cut off
+HEARTBEAT_MS = 5_000  # exchange time between heartbeats (the spec leaves it open)
+TICK_S = 0.25  # the periodic work's cadence (heartbeats)
+THROTTLE_S = 1.0  # tickers, and positions and balances moved by the mark: at most once a second
+LATENCY_SAMPLES = 200_000  # commit → socket write samples kept when measuring
+
+# why an order left the book (engine) → the open_orders reason (spec private-feeds.md §1.4)
+CANCEL_REASONS = {
+    "cancelled_by_user": "cancelled_by_user",
+    "dead_man_switch": "dead_man_switch",
+    "contract_expired": "contract_expired",
+    "self_trade": "would_execute_self",
+    "would_not_reduce_position": "would_not_reduce_position",
+}
+# an order refused with an order event (engine's OrderError) → the verbose feed's reason
+REJECT_REASONS = {
+    "POST_WOULD_EXECUTE": "post_order_failed_because_it_would_filled",
+    "IOC_WOULD_NOT_EXECUTE": "ioc_order_failed_because_it_would_not_be_executed",
+    "WOULD_EXECUTE_SELF": "would_execute_self",
+    "WOULD_NOT_REDUCE_POSITION": "would_not_reduce_position",
+    "INSUFFICIENT_MARGIN": "not_enough_margin",
+}
+
+Key = tuple[str, str]  # (feed, product id | account id | "")
+Message = dict[str, Any]
+
+
+class Peer(Protocol):
+    """A connection as the hub sees it: frames are appended to ``out`` and written by ``flush``."""
+
+    out: list[bytes]
+    subs: dict[Key, Sub]
+
+    def flush(self) -> None: ...
+
+    def drop(self, code: int, reason: str) -> None: ...
+
+
+class Sub:
+    """One subscription of one connection (per feed and product, or per feed and account)."""
+
+    __slots__ = ("peer", "key", "seq", "products", "cancelled")
+
+    def __init__(self, peer: Peer, key: Key, products: frozenset[str] | None = None) -> None:
+        self.peer = peer
+        self.key = key
+        self.seq = 0  # messages of a numbered feed sent so far (balances, open_positions)
+        self.products = products  # fills: only these products (None: all)
+        self.cancelled = False
+
+
+class _Feed(Subscription):
+    """The hub's bus subscription: it also notes when each committed group was published."""
+
+    __slots__ = ("groups",)
+
+    def __init__(self, bus: Any, limit: int) -> None:
+        super().__init__(bus, limit)
+        self.groups: deque[tuple[int, float]] = deque()  # (events, perf_counter when published)
+
+    def _deliver(self, events: Sequence[ev.Event]) -> bool:
+        if not super()._deliver(events):
+            self.groups.clear()
+            return False
+        self.groups.append((len(events), time.perf_counter()))
+        return True
+
+
+class Stats:
+    __slots__ = ("frames", "bytes", "dropped", "latencies", "measure")
+
+    def __init__(self) -> None:
+        self.frames = 0  # frames written to sockets
+        self.bytes = 0
+        self.dropped = 0  # connections closed for falling behind
+        self.latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)  # seconds, commit → write
+        self.measure = False  # keep latencies (bench/ws_fanout.py turns it on)
+
+
+class Hub:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.channels: dict[Key, dict[Peer, Sub]] = {}
+        self.peers: dict[Peer, None] = {}
+        self.addresses: dict[str, int] = {}  # open connections per client address (when limits apply)
+        self.deferred: deque[tuple[int, Callable[[], None]]] = deque()
+        self.dirty_peers: list[Peer] = []
+        self.dirty_accounts: set[str] = set()  # accounts whose numbered feeds must be sent again
+        self.dirty_tickers: set[str] = set()
+        self.state_subs: dict[str, int] = {}  # account → subscriptions of its numbered feeds
+        self.rendering: dict[Key, int] = {}  # numbered feed → position its next message is due at
+        self.last_state: dict[Key, bytes] = {}  # what the latest message of a numbered feed said
+        self.stats = Stats()
+        self.feed = self._subscribe()
+        self.position = rt.bus.published
+        self._stop = False
+        self.handlers: dict[type[ev.Event], Callable[[Any], None]] = {
+            ev.BookLevelChanged: self._on_level, ev.TradePrinted: self._on_trade,
+            ev.MarkPriceUpdated: self._on_market, ev.IndexPriceUpdated: self._on_market,
+            ev.FundingRatePublished: self._on_market, ev.MarketStateChanged: self._on_market,
+            ev.OrderEnteredBook: self._on_entered, ev.OrderFilled: self._on_filled, ev.OrderEdited: self._on_edited,
+            ev.OrderCancelled: self._on_cancelled, ev.OrderRejected: self._on_rejected,
+            ev.OrderPlaced: self._on_placed,
+            ev.TriggerPlaced: self._on_trigger_placed, ev.TriggerEdited: self._on_trigger_edited,
+            ev.TriggerCancelled: self._on_trigger_cancelled, ev.TriggerActivated: self._on_trigger_activated,
+            ev.AccountLogged: self._on_logged, ev.BalanceChanged: self._on_account, ev.PositionChanged: self._on_account,
+        }
+        self.arriving: set[str] = set()  # orders placed whose arrival is not over (they never rested yet)
+
+    def _subscribe(self) -> _Feed:
+        sub = self.rt.bus.subscribe(BUS_LIMIT, _Feed)
+        assert isinstance(sub, _Feed)
+        return sub
+
+    @property
+    def ex(self) -> Exchange:
+        return self.rt.exchange
+
+    # ------------------------------------------------------------------ connections and subscriptions
+    def attach(self, peer: Peer) -> None:
+        self.peers[peer] = None
+
+    def detach(self, peer: Peer) -> None:
+        """The connection is gone: its subscriptions end."""
+        self.peers.pop(peer, None)
+        for key in list(peer.subs):
+            self.unsubscribe(peer, key)
+
+    def subscribe(self, peer: Peer, key: Key, products: frozenset[str] | None = None) -> Sub:
+        """Start ``key`` for ``peer``: its snapshot is read now and sent, with the updates after it, once
+        the hub reaches the state's position (the caller has checked the feed, product or account)."""
+        sub = Sub(peer, key, products)
+        peer.subs[key] = sub
+        feed, name = key
+        if feed in STATE_FEEDS:
+            self.state_subs[name] = self.state_subs.get(name, 0) + 1
+        snapshot = self._snapshot(sub)
+        at = self.rt.applied_events()
+
+        def activate() -> None:
+            if sub.cancelled:
+                return
+            self.channels.setdefault(key, {})[peer] = sub
+            if snapshot is not None:
+                self.push(peer, snapshot)
+
+        self._defer(at, activate)
+        return sub
+
+    def unsubscribe(self, peer: Peer, key: Key) -> bool:
+        """Stop ``key`` for ``peer``; False when it was not subscribed."""
+        sub = peer.subs.pop(key, None)
+        if sub is None:
+            return False
+        sub.cancelled = True
+        channel = self.channels.get(key)
+        if channel is not None and channel.get(peer) is sub:
+            del channel[peer]
+            if not channel:
+                del self.channels[key]
+                self.last_state.pop(key, None)
+        feed, name = key
+        if feed in STATE_FEEDS:
+            left = self.state_subs[name] - 1
+            if left:
+                self.state_subs[name] = left
+            else:
+                del self.state_subs[name]
+        return True
+
+    def _snapshot(self, sub: Sub) -> bytes | None:
+        """The first message of a subscription, read from the state now (None: the heartbeat has none)."""
+        feed, name = sub.key
+        ex = self.ex
+        now = self.rt.clock()
+        if feed in PRODUCT_FEEDS:
+            inst = ex.instruments[name]
+            if feed == "book":
+                return message(public.book_snapshot(inst, ex.book(name), now))
+            if feed == "trade":
+                return message(public.trade_snapshot(inst, ex))
+            if feed == "ticker":
+                return message(public.ticker(ex, inst, now))
+            return message(public.ticker_lite(ex, inst, now))
+        if feed == HEARTBEAT:
+            return None
+        account = ex.accounts[name]
+        if feed in ORDER_FEEDS:
+            return message(private.open_orders_snapshot(feed, ex, account))
+        if feed == "fills":
+            return message(private.fills_snapshot(ex, account, sub.products))
+        if feed == "account_log":
+            return message(private.account_log_snapshot(self._instrument, account))
+        if feed == "notifications_auth":
+            return message(private.notifications())
+        if feed == "deposits_withdrawals":
+            return message(private.deposits_withdrawals())
+        body = (private.balances(ex, account, now, snapshot=True) if feed == "balances"
+                else self._state_body(feed, name, now))
+        return self._numbered(sub, orjson.dumps(body)[:-1])
+
+    def _instrument(self, symbol: str) -> Any:
+        return self.ex.instruments[symbol]
+
+    # ------------------------------------------------------------------ output
+    def push(self, peer: Peer, frame: bytes) -> None:
+        out = peer.out
+        if not out:
+            self.dirty_peers.append(peer)
+        out.append(frame)
+
+    def _fan(self, subs: dict[Peer, Sub], frame: bytes) -> None:
+        """The same frame to every subscriber (the hot path: one append per connection)."""
+        dirty = self.dirty_peers
+        for peer in subs:
+            out = peer.out
+            if not out:
+                dirty.append(peer)
+            out.append(frame)
+
+    def flush(self, published: float | None = None) -> None:
+        """Write what each connection has waiting (one write each). ``published``: when the group
+        these messages come from was committed (for the commit → write latency)."""
+        peers = self.dirty_peers
+        if not peers:
+            return
+        self.dirty_peers = []
+        stats = self.stats
+        measure = stats.measure and published is not None
+        samples = stats.latencies
+        frames_n = bytes_n = 0
+        for peer in peers:
+            out = peer.out
+            frames_n += len(out)
+            if measure:
+                bytes_n += sum(map(len, out))
+            peer.flush()
+            if measure:
+                samples.append(time.perf_counter() - published)  # type: ignore[operator]
+        stats.frames += frames_n
+        stats.bytes += bytes_n
+
+    def _defer(self, at: int, action: Callable[[], None]) -> None:
+        """Run ``action`` once the hub has handled ``at`` events (now, if it has)."""
+        if at <= self.position:
+            action()
+        else:
+            self.deferred.append((at, action))
+
+    # ------------------------------------------------------------------ the event loop's side
+    async def run(self) -> None:
+        """Handle each committed group's events as they are published; the periodic work beside it."""
+        periodic = asyncio.create_task(self._periodic())
+        try:
+            while True:
+                try:
+                    events = await self.feed.get()
+                except Overflowed:
+                    self._fell_behind()
+                    continue
+                except Closed:
+                    return
+                self.handle(events)
+        finally:
+            periodic.cancel()
+
+    def handle(self, events: Sequence[ev.Event]) -> None:
+        """Every event of the groups published since the last call, group by group."""
+        handlers = self.handlers
+        deferred = self.deferred
+        groups = self.feed.groups
+        i = 0
+        while groups:
+            n, published = groups.popleft()
+            for e in events[i:i + n]:
+                handler = handlers.get(type(e))
+                if handler is not None:
+                    handler(e)
+                self.position += 1
+                while deferred and deferred[0][0] <= self.position:
+                    deferred.popleft()[1]()
+            i += n
+            self._end_group()
+            self.flush(published)
+
+    def _fell_behind(self) -> None:
+        """The bus cut the hub off (it fell a million events behind): every connection is closed, as
+        any that falls behind; clients re-subscribe and start again from snapshots."""
+        for peer in list(self.peers):
+            peer.drop(1011, "the server fell behind")
+            self.detach(peer)
+        self.deferred.clear()
+        self.rendering.clear()
+        self.feed = self._subscribe()
+        self.position = self.rt.bus.published
+
+    def _end_group(self) -> None:
+        """The numbered feeds of the accounts the group touched, read from the state now."""
+        if self.dirty_accounts:
+            accounts, self.dirty_accounts = self.dirty_accounts, set()
+            for account in accounts:
+                for feed in STATE_FEEDS:
+                    self._render_state((feed, account), always=True)
+
+    def _render_state(self, key: Key, always: bool) -> None:
+        """Read a numbered feed's message from the state now; send it when the hub reaches the state's
+        position (unless one already on its way covers as much, or, when not ``always``, it says
+        nothing new)."""
+        if key not in self.channels:
+            return
+        due = self.rendering.get(key)
+        if due is not None and due >= self.position:
+            return  # the message on its way reads a state at least as late
+        feed, account = key
+        body = self._state_body(feed, account, self.rt.clock())
+        said = orjson.dumps(body["flex_futures"] if feed == "balances" else
+                            body["positions"] if feed == "open_positions" else body["margin_accounts"])
+        if not always and said == self.last_state.get(key):
+            return
+        self.last_state[key] = said
+        prefix = orjson.dumps(body)[:-1]
+        at = self.rt.applied_events()
+        self.rendering[key] = at
+
+        def send() -> None:
+            if self.rendering.get(key) == at:
+                del self.rendering[key]
+            for sub in self.channels.get(key, {}).values():
+                self.push(sub.peer, self._numbered(sub, prefix))
+
+        self._defer(at, send)
+
+    def _state_body(self, feed: str, account_id: str, now: int) -> Message:
+        ex = self.ex
+        account = ex.accounts[account_id]
+        if feed == "open_positions":
+            return private.positions(ex, account, now)
+        if feed == "balances":
+            return private.balances(ex, account, now, snapshot=False)
+        return private.margins(ex, account)
+
+    @staticmethod
+    def _numbered(sub: Sub, prefix: bytes) -> bytes:
+        """A numbered feed's message: the body without its closing brace, then this subscription's seq."""
+        frame = frames.text(prefix + b',"seq":%d}' % sub.seq)
+        sub.seq += 1
+        return frame
+
+    async def _periodic(self) -> None:
+        """Heartbeats; tickers at most once a second per product when something changed; positions and
+        balances that the mark moved, at most once a second per account."""
+        last_beat = self.rt.clock() // HEARTBEAT_MS
+        last_beat_real = last_throttled = time.monotonic()
+        while not self._stop:
+            await asyncio.sleep(TICK_S)
+            real = time.monotonic()
+            now = self.rt.clock()
+            beat = now // HEARTBEAT_MS
+            if beat > last_beat or real - last_beat_real >= HEARTBEAT_MS / 1000:
+                last_beat, last_beat_real = beat, real
+                subs = self.channels.get((HEARTBEAT, ""))
+                if subs:
+                    self._fan(subs, message(public.heartbeat(now)))
+            if real - last_throttled >= THROTTLE_S:
+                last_throttled = real
+                self._tickers(now)
+                for key in [k for k in self.channels if k[0] in STATE_FEEDS]:
+                    self._render_state(key, always=False)
+            self.flush()
+
+    def _tickers(self, now: int) -> None:
+        dirty, self.dirty_tickers = self.dirty_tickers, set()
+        ex = self.ex
+        for symbol in dirty:
+            inst = ex.listed.get(symbol)
+            if inst is None:
+                continue
+            for feed in TICKER_FEEDS:
+                key = (feed, symbol)
+                if key not in self.channels:
+                    continue
+                body = public.ticker(ex, inst, now) if feed == "ticker" else public.ticker_lite(ex, inst, now)
+                frame = message(body)
+
+                def send(key: Key = key, frame: bytes = frame) -> None:
+                    subs = self.channels.get(key)
+                    if subs:
+                        self._fan(subs, frame)
+
+                self._defer(self.rt.applied_events(), send)
+
+    # ------------------------------------------------------------------ events → messages
+    def _on_level(self, e: ev.BookLevelChanged) -> None:
+        self.dirty_tickers.add(e.symbol)
+        subs = self.channels.get(("book", e.symbol))
+        if subs:
+            self._fan(subs, message(public.book_delta(self.ex.instruments[e.symbol], e)))
+
+    def _on_trade(self, e: ev.TradePrinted) -> None:
+        self.dirty_tickers.add(e.symbol)
+        subs = self.channels.get(("trade", e.symbol))
+        if subs:
+            self._fan(subs, message(public.trade(self.ex.instruments[e.symbol], e)))
+
+    def _on_market(self, e: ev.MarkPriceUpdated | ev.IndexPriceUpdated | ev.FundingRatePublished
+                   | ev.MarketStateChanged) -> None:
+        self.dirty_tickers.add(e.symbol)
+
+    def _on_account(self, e: ev.BalanceChanged | ev.PositionChanged) -> None:
+        if e.account_id in self.state_subs:
+            self.dirty_accounts.add(e.account_id)
+
+    def _orders(self, account_id: str, build: Callable[[str], Message], verbose_only: bool = False) -> None:
+        """An open_orders message to the account's subscribers (of the verbose feed only, if so)."""
+        for feed in ORDER_FEEDS[1:] if verbose_only else ORDER_FEEDS:
+            subs = self.channels.get((feed, account_id))
+            if subs:
+                self._fan(subs, message(build(feed)))
+
+    def _on_placed(self, e: ev.OrderPlaced) -> None:
+        self.arriving.add(e.order.order_id)
+
+    def _on_entered(self, e: ev.OrderEnteredBook) -> None:
+        self.arriving.discard(e.order.order_id)
+        if e.account_id in self.state_subs:
+            self.dirty_accounts.add(e.account_id)
+        order = private.open_order(self.ex.instruments[e.order.symbol], e.order)
+        reason = "limit_order_from_stop" if e.reason == "stop_order_triggered" else "new_placed_order_by_user"
+        self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, reason))
+
+    def _on_filled(self, e: ev.OrderFilled) -> None:
+        account_id = e.account_id
+        inst = self.ex.instruments[e.symbol]
+        if account_id in self.state_subs:
+            self.dirty_accounts.add(account_id)
+        after = e.order_after
+        done = after.filled >= after.quantity
+        if e.fill_type != "taker":  # the order was on the book: the open orders feeds follow it
+            if done:
+                self._orders(account_id, lambda feed: private.order_removed(feed, after.order_id,
+                                                                            after.client_order_id, "full_fill"))
+            else:
+                order = private.open_order(inst, after)
+                self._orders(account_id, lambda feed: private.order_update(feed, order, False, "partial_fill"))
+        elif done:
+            self.arriving.discard(after.order_id)
+        subs = self.channels.get(("fills", account_id))
+        if subs:
+            frame = message(private.fills_update(inst, e))
+            for peer, sub in subs.items():
+                if sub.products is None or e.symbol in sub.products:
+                    self.push(peer, frame)
+
+    def _on_edited(self, e: ev.OrderEdited) -> None:
+        if e.account_id in self.state_subs:
+            self.dirty_accounts.add(e.account_id)
+        order = private.open_order(self.ex.instruments[e.new.symbol], e.new)
+        self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, "edited_by_user"))
+
+    def _on_cancelled(self, e: ev.OrderCancelled) -> None:
+        o = e.order
+        if e.account_id in self.state_subs:
+            self.dirty_accounts.add(e.account_id)
+        if o.order_id in self.arriving:  # cancelled on arrival (an ioc's or reduce-only's rest): never open
+            self.arriving.discard(o.order_id)
+            if e.reason == "would_not_reduce_position" and not o.filled:
+                order = private.open_order(self.ex.instruments[o.symbol], o)
+                self._orders(e.account_id, lambda feed: private.order_update(
+                    feed, order, True, "would_not_reduce_position"), verbose_only=True)
+            return
+        reason = CANCEL_REASONS.get(e.reason, "cancelled_by_admin")
+        self._orders(e.account_id, lambda feed: private.order_removed(feed, o.order_id, o.client_order_id, reason))
+
+    def _on_rejected(self, e: ev.OrderRejected) -> None:
+        reason = REJECT_REASONS.get(e.reason)
+        if reason is None:
+            return
+        order = private.open_order(self.ex.instruments[e.order.symbol], e.order)
+        self._orders(e.account_id, lambda feed: private.order_update(feed, order, True, reason), verbose_only=True)
+
+    def _on_trigger_placed(self, e: ev.TriggerPlaced) -> None:
+        order = private.open_trigger(self.ex.instruments[e.trigger.symbol], e.trigger)
+        self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, "new_placed_order_by_user"))
+
+    def _on_trigger_edited(self, e: ev.TriggerEdited) -> None:
+        order = private.open_trigger(self.ex.instruments[e.new.symbol], e.new)
+        self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, "edited_by_user"))
+
+    def _on_trigger_cancelled(self, e: ev.TriggerCancelled) -> None:
+        t = e.trigger
+        reason = CANCEL_REASONS.get(e.reason, "cancelled_by_admin")
+        self._orders(e.account_id, lambda feed: private.order_removed(feed, t.order_id, t.client_order_id, reason))
+
+    def _on_trigger_activated(self, e: ev.TriggerActivated) -> None:
+        t = e.trigger
+        self._orders(e.account_id, lambda feed: private.order_removed(feed, t.order_id, t.client_order_id,
+                                                                      "stop_order_triggered"))
+
+    def _on_logged(self, e: ev.AccountLogged) -> None:
+        subs = self.channels.get(("account_log", e.account_id))
+        if subs:
+            self._fan(subs, message(private.account_log_update(self._instrument, e)))
