@@ -22,7 +22,7 @@ import http
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from websockets.exceptions import InvalidState
@@ -87,9 +87,8 @@ class WebSocketProtocol(asyncio.Protocol):
 
     # ------------------------------------------------------------------ asyncio
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
         self.connections.add(self)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # (uvloop's transports are not its subclasses)
         peer = transport.get_extra_info("peername")
         self.address = str(peer[0]) if peer else ""
 
@@ -168,6 +167,9 @@ class WebSocketProtocol(asyncio.Protocol):
         limits = self.limits
         if limits.enabled and self.hub_addresses.get(self.address, 0) >= limits.connections_per_address:
             self._refuse(429, [])
+            return
+        if request.headers.get("Sec-WebSocket-Version") != "13":  # RFC 6455 §4.2.2: 426, naming the version
+            self._refuse(426, [("Sec-WebSocket-Version", "13")])
             return
         response = self.conn.accept(request)
         if response.status_code != 101:
@@ -253,10 +255,12 @@ class WebSocketProtocol(asyncio.Protocol):
         data = out[0] if len(out) == 1 else b"".join(out)
         out.clear()
         transport = self.transport
-        transport.write(data)
-        if transport.get_write_buffer_size() > self.limits.queue_bytes:
+        waiting = transport.get_write_buffer_size()
+        if waiting and waiting + len(data) > self.limits.queue_bytes:  # (one write of any size may start a queue)
             self.hub.stats.dropped += 1
             self.drop(1011, "slow consumer: messages were not read")
+            return
+        transport.write(data)
 
     def drop(self, code: int, reason: str) -> None:
         """Close with ``code``: stop every subscription, send the close frame, cut the socket if the
