@@ -28,6 +28,11 @@ def ws_url(base: str) -> str:
     return base.replace("http://", "ws://", 1) + "/ws/v1"
 
 
+def feed(name: str) -> Callable[[dict[str, Any]], bool]:
+    """A predicate for ``Ws.until``: a data message of feed ``name`` (acks carry a ``feed`` too)."""
+    return lambda m: "event" not in m and m.get("feed") == name
+
+
 def sign_challenge(secret: str, challenge: str) -> str:
     """connection.md §4.2."""
     digest = hashlib.sha256(challenge.encode()).digest()
