@@ -36,7 +36,7 @@ def test_open_orders_snapshot_then_every_change_with_its_reason(venue: Venue) ->
     async def go() -> None:
         ws, first = await private_ws(venue, a, "open_orders")
         snap = first["open_orders"]
-        assert ws.raw[-1].startswith('{"feed":"open_orders_snapshot","account":"%s"' % a.account_uid)
+        assert ws.raw[-1].startswith('{"feed":"open_orders_snapshot","account":"' + a.account_uid + '"')
         by_id = {o["order_id"]: o for o in snap["orders"]}
         assert set(by_id) == {resting["id"], stop["id"]}
         assert by_id[resting["id"]] | {"time": 0, "last_update_time": 0} == {
