@@ -81,7 +81,7 @@ async def settle(rt: Runtime, hub: Hub) -> None:
     for _ in range(500):
         await rt.barrier()
         await asyncio.sleep(0)
-        if hub.position == rt.applied_events() and not hub.feed.pending:
+        if hub.position == rt.applied_events() and not hub.feed.pending and hub.flush_timer is None:
             return
         await asyncio.sleep(0.002)
     raise AssertionError("the hub never caught up")

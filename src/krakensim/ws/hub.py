@@ -46,6 +46,7 @@ BUS_LIMIT = 1_000_000  # events the hub may fall behind the bus before every con
 HEARTBEAT_MS = 5_000  # exchange time between heartbeats (the spec leaves it open)
 TICK_S = 0.25  # the periodic work's cadence (heartbeats)
 THROTTLE_S = 1.0  # tickers, and positions and balances moved by the mark: at most once a second
+FLUSH_S = 0.005  # a connection's writes from the fan-out: at most one per this many seconds
 LATENCY_SAMPLES = 200_000  # commit → socket write samples kept when measuring
 
 # why an order left the book (engine) → the open_orders reason (spec private-feeds.md §1.4)
@@ -94,19 +95,20 @@ class Sub:
 
 
 class _Feed(Subscription):
-    """The hub's bus subscription: it also notes when each committed group was published."""
+    """The hub's bus subscription: it also notes each committed group's size and when it was durable."""
 
-    __slots__ = ("groups",)
+    __slots__ = ("groups", "rt")
 
     def __init__(self, bus: Any, limit: int) -> None:
         super().__init__(bus, limit)
-        self.groups: deque[tuple[int, float]] = deque()  # (events, perf_counter when published)
+        self.groups: deque[tuple[int, float]] = deque()  # (events, perf_counter when it was durable)
+        self.rt: Runtime | None = None
 
     def _deliver(self, events: Sequence[ev.Event]) -> bool:
         if not super()._deliver(events):
             self.groups.clear()
             return False
-        self.groups.append((len(events), time.perf_counter()))
+        self.groups.append((len(events), self.rt.committed_at if self.rt is not None else time.perf_counter()))
         return True
 
 
@@ -117,7 +119,7 @@ class Stats:
         self.frames = 0  # frames written to sockets
         self.bytes = 0
         self.dropped = 0  # connections closed for falling behind
-        self.latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)  # seconds, commit → write
+        self.latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)  # seconds, commit → write (oldest group)
         self.measure = False  # keep latencies (bench/ws_fanout.py turns it on)
 
 
@@ -135,6 +137,9 @@ class Hub:
         self.rendering: dict[Key, int] = {}  # numbered feed → position its next message is due at
         self.last_state: dict[Key, bytes] = {}  # what the latest message of a numbered feed said
         self.stats = Stats()
+        self.last_flush = 0.0  # perf_counter of the last fan-out flush
+        self.flush_timer: asyncio.TimerHandle | None = None
+        self.flush_oldest: float | None = None  # when the oldest group waiting for that flush was durable
         self.feed = self._subscribe()
         self.position = rt.bus.published
         self._stop = False
@@ -154,6 +159,7 @@ class Hub:
     def _subscribe(self) -> _Feed:
         sub = self.rt.bus.subscribe(BUS_LIMIT, _Feed)
         assert isinstance(sub, _Feed)
+        sub.rt = self.rt
         return sub
 
     @property
@@ -309,13 +315,15 @@ class Hub:
             periodic.cancel()
 
     def handle(self, events: Sequence[ev.Event]) -> None:
-        """Every event of the groups published since the last call, group by group."""
+        """Every event of the groups published since the last call, group by group; then one write per
+        connection for all of them (under load several groups come at once: fewer, larger writes)."""
         handlers = self.handlers
         deferred = self.deferred
         groups = self.feed.groups
+        oldest = groups[0][1] if groups else None
         i = 0
         while groups:
-            n, published = groups.popleft()
+            n = groups.popleft()[0]
             for e in events[i:i + n]:
                 handler = handlers.get(type(e))
                 if handler is not None:
@@ -325,7 +333,27 @@ class Hub:
                     deferred.popleft()[1]()
             i += n
             self._end_group()
-            self.flush(published)
+        self._flush_soon(oldest)
+
+    def _flush_soon(self, oldest: float | None) -> None:
+        """Flush now, unless the last flush was less than ``FLUSH_S`` ago: then at that mark, with whatever
+        has come meanwhile (a connection gets at most one write per ``FLUSH_S`` from the fan-out; under a
+        stream of small groups, as in memory mode where every command is its own, the writes stay few)."""
+        if oldest is not None and (self.flush_oldest is None or oldest < self.flush_oldest):
+            self.flush_oldest = oldest
+        if self.flush_timer is not None:
+            return
+        wait = self.last_flush + FLUSH_S - time.perf_counter()
+        if wait <= 0:
+            self._timed_flush()
+        else:
+            self.flush_timer = asyncio.get_running_loop().call_later(wait, self._timed_flush)
+
+    def _timed_flush(self) -> None:
+        self.flush_timer = None
+        oldest, self.flush_oldest = self.flush_oldest, None
+        self.last_flush = time.perf_counter()
+        self.flush(oldest)
 
     def _fell_behind(self) -> None:
         """The bus cut the hub off (it fell a million events behind): every connection is closed, as
@@ -454,6 +482,11 @@ class Hub:
         if e.account_id in self.state_subs:
             self.dirty_accounts.add(e.account_id)
 
+    def _watched(self, account_id: str) -> bool:
+        """Does anyone follow this account's open orders? (Nothing is rendered otherwise.)"""
+        channels = self.channels
+        return ("open_orders", account_id) in channels or ("open_orders_verbose", account_id) in channels
+
     def _orders(self, account_id: str, build: Callable[[str], Message], verbose_only: bool = False) -> None:
         """An open_orders message to the account's subscribers (of the verbose feed only, if so)."""
         for feed in ORDER_FEEDS[1:] if verbose_only else ORDER_FEEDS:
@@ -468,6 +501,8 @@ class Hub:
         self.arriving.discard(e.order.order_id)
         if e.account_id in self.state_subs:
             self.dirty_accounts.add(e.account_id)
+        if not self._watched(e.account_id):
+            return
         order = private.open_order(self.ex.instruments[e.order.symbol], e.order)
         reason = "limit_order_from_stop" if e.reason == "stop_order_triggered" else "new_placed_order_by_user"
         self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, reason))
@@ -479,7 +514,7 @@ class Hub:
             self.dirty_accounts.add(account_id)
         after = e.order_after
         done = after.filled >= after.quantity
-        if e.fill_type != "taker":  # the order was on the book: the open orders feeds follow it
+        if e.fill_type != "taker" and self._watched(account_id):  # it was on the book: the open orders feeds
             if done:
                 self._orders(account_id, lambda feed: private.order_removed(feed, after.order_id,
                                                                             after.client_order_id, "full_fill"))
@@ -498,6 +533,8 @@ class Hub:
     def _on_edited(self, e: ev.OrderEdited) -> None:
         if e.account_id in self.state_subs:
             self.dirty_accounts.add(e.account_id)
+        if not self._watched(e.account_id):
+            return
         order = private.open_order(self.ex.instruments[e.new.symbol], e.new)
         self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, "edited_by_user"))
 
@@ -507,7 +544,7 @@ class Hub:
             self.dirty_accounts.add(e.account_id)
         if o.order_id in self.arriving:  # cancelled on arrival (an ioc's or reduce-only's rest): never open
             self.arriving.discard(o.order_id)
-            if e.reason == "would_not_reduce_position" and not o.filled:
+            if e.reason == "would_not_reduce_position" and not o.filled and self._watched(e.account_id):
                 order = private.open_order(self.ex.instruments[o.symbol], o)
                 self._orders(e.account_id, lambda feed: private.order_update(
                     feed, order, True, "would_not_reduce_position"), verbose_only=True)
@@ -517,16 +554,20 @@ class Hub:
 
     def _on_rejected(self, e: ev.OrderRejected) -> None:
         reason = REJECT_REASONS.get(e.reason)
-        if reason is None:
+        if reason is None or not self._watched(e.account_id):
             return
         order = private.open_order(self.ex.instruments[e.order.symbol], e.order)
         self._orders(e.account_id, lambda feed: private.order_update(feed, order, True, reason), verbose_only=True)
 
     def _on_trigger_placed(self, e: ev.TriggerPlaced) -> None:
+        if not self._watched(e.account_id):
+            return
         order = private.open_trigger(self.ex.instruments[e.trigger.symbol], e.trigger)
         self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, "new_placed_order_by_user"))
 
     def _on_trigger_edited(self, e: ev.TriggerEdited) -> None:
+        if not self._watched(e.account_id):
+            return
         order = private.open_trigger(self.ex.instruments[e.new.symbol], e.new)
         self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, "edited_by_user"))
 
