@@ -436,8 +436,11 @@ class Hub:
             if real - last_throttled >= THROTTLE_S:
                 last_throttled = real
                 self._tickers(now)
+                accounts = self.ex.accounts
                 for key in [k for k in self.channels if k[0] in STATE_FEEDS]:
-                    self._render_state(key, always=False)
+                    account = accounts.get(key[1])
+                    if account is not None and any(p.lots for p in account.positions.values()):
+                        self._render_state(key, always=False)  # (without a position the mark moves nothing)
             self.flush()
 
     def _tickers(self, now: int) -> None:
