@@ -299,3 +299,23 @@ def test_without_limits_a_client_may_open_more_than_100_connections(server: Serv
 def test_rest_over_the_same_port_is_unaffected(server: ServerProcess) -> None:
     r = requests.get(server.base + "/derivatives/api/v3/instruments", timeout=10)
     assert r.status_code == 200 and r.json()["result"] == "success"
+
+
+@pytest.mark.parametrize(("frame", "code"), [
+    (b"\x81\x05hello", 1002),  # a client frame that is not masked
+    (b"\x83\x80\x00\x00\x00\x00", 1002),  # a reserved opcode
+    (b"\x81\xff" + (1 << 40).to_bytes(8, "big") + b"\x00\x00\x00\x00", 1009),  # a frame announcing a terabyte
+])
+def test_a_malformed_frame_closes_the_connection_with_the_protocol_s_code(server: ServerProcess, frame: bytes,
+                                                                          code: int) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(f"GET /ws/v1 HTTP/1.1\r\nHost: x\r\n{UPGRADE}{KEY}\r\n".encode())
+        data = b""
+        while b'{"event":"info","version":1}' not in data:
+            data += s.recv(4096)
+        assert data.startswith(b"HTTP/1.1 101 ")
+        s.sendall(frame)
+        rest = b""
+        while chunk := s.recv(4096):
+            rest += chunk
+    assert rest[:1] == b"\x88" and int.from_bytes(rest[2:4], "big") == code  # a close frame with the code
