@@ -223,7 +223,10 @@ def test_a_consumer_that_does_not_read_is_closed_without_slowing_anyone(venue: A
         await watcher.send({"event": "subscribe", "feed": "book", "product_ids": ["PF_XBTUSD"]})
         await watcher.recv()
         book_seq = (await watcher.recv())["seq"]
-        async with connect(url, max_queue=1, ping_interval=None) as slow:  # reads a frame, then stops reading
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)  # (no autotuning to tens of MB)
+        sock.connect(("127.0.0.1", venue.srv.port))
+        async with connect(url, sock=sock, max_queue=1, ping_interval=None) as slow:  # reads a frame, then stops
             await slow.send(json.dumps({"event": "subscribe", "feed": "book", "product_ids": ["PF_XBTUSD"]}))
             for _ in range(2000):  # each answered by an alert and a ~10 KB snapshot: 20 MB asked for
                 await slow.send(json.dumps({"event": "subscribe", "feed": "book", "product_ids": ["PF_XBTUSD"]}))

@@ -367,7 +367,9 @@ class Hub:
         self.position = self.rt.bus.published
 
     def _end_group(self) -> None:
-        """The numbered feeds of the accounts the group touched, read from the state now."""
+        """The numbered feeds of the accounts the group touched, read from the state now. (An order's
+        arrival is one command's, and a command's events are all in one group: none is arriving now.)"""
+        self.arriving.clear()
         if self.dirty_accounts:
             accounts, self.dirty_accounts = self.dirty_accounts, set()
             for account in accounts:
