@@ -46,7 +46,10 @@ BUS_LIMIT = 1_000_000  # events the hub may fall behind the bus before every con
 HEARTBEAT_MS = 5_000  # exchange time between heartbeats (the spec leaves it open)
 TICK_S = 0.25  # the periodic work's cadence (heartbeats)
 THROTTLE_S = 1.0  # tickers, and positions and balances moved by the mark: at most once a second
-FLUSH_S = 0.005  # a connection's writes from the fan-out: at most one per this many seconds
+FLUSH_RATE = 100.0  # flushes a second under sustained load (each: one write per connection written to)
+FLUSH_BURST = 10  # flushes allowed back to back after a quiet spell
+FLUSH_SPACING = 5  # after a flush that took d seconds, the next comes d × this later at the soonest
+FLUSH_MAX_S = 0.1  # (but never later than this after the last one)
 LATENCY_SAMPLES = 200_000  # commit → socket write samples kept when measuring
 
 # why an order left the book (engine) → the open_orders reason (spec private-feeds.md §1.4)
@@ -137,7 +140,9 @@ class Hub:
         self.rendering: dict[Key, int] = {}  # numbered feed → position its next message is due at
         self.last_state: dict[Key, bytes] = {}  # what the latest message of a numbered feed said
         self.stats = Stats()
-        self.last_flush = 0.0  # perf_counter of the last fan-out flush
+        self.next_flush = 0.0  # perf_counter before which the fan-out does not flush again
+        self.flush_tokens = float(FLUSH_BURST)  # flushes the budget allows now
+        self.refilled_at = 0.0
         self.flush_timer: asyncio.TimerHandle | None = None
         self.flush_oldest: float | None = None  # when the oldest group waiting for that flush was durable
         self.feed = self._subscribe()
@@ -336,24 +341,37 @@ class Hub:
         self._flush_soon(oldest)
 
     def _flush_soon(self, oldest: float | None) -> None:
-        """Flush now, unless the last flush was less than ``FLUSH_S`` ago: then at that mark, with whatever
-        has come meanwhile (a connection gets at most one write per ``FLUSH_S`` from the fan-out; under a
-        stream of small groups, as in memory mode where every command is its own, the writes stay few)."""
+        """Flush now, or as soon as the fan-out's budget allows, with whatever has come meanwhile. The
+        budget: ``FLUSH_BURST`` flushes back to back, refilled at ``FLUSH_RATE`` a second, and after a
+        flush that took d seconds none for ``FLUSH_SPACING`` × d. Sparse groups (the market's steps) are
+        written at once; a stream of small groups (REST commands; in memory mode each is its own group)
+        costs at most ``FLUSH_RATE`` writes a second per connection, and the writes at most about a
+        sixth of the server's time however many connections there are."""
         if oldest is not None and (self.flush_oldest is None or oldest < self.flush_oldest):
             self.flush_oldest = oldest
         if self.flush_timer is not None:
             return
-        wait = self.last_flush + FLUSH_S - time.perf_counter()
+        now = time.perf_counter()
+        self._refill(now)
+        wait = max(self.next_flush - now, (1 - self.flush_tokens) / FLUSH_RATE)
         if wait <= 0:
             self._timed_flush()
         else:
             self.flush_timer = asyncio.get_running_loop().call_later(wait, self._timed_flush)
 
+    def _refill(self, now: float) -> None:
+        self.flush_tokens = min(FLUSH_BURST, self.flush_tokens + (now - self.refilled_at) * FLUSH_RATE)
+        self.refilled_at = now
+
     def _timed_flush(self) -> None:
         self.flush_timer = None
         oldest, self.flush_oldest = self.flush_oldest, None
-        self.last_flush = time.perf_counter()
+        started = time.perf_counter()
+        self._refill(started)
+        self.flush_tokens -= 1
         self.flush(oldest)
+        ended = time.perf_counter()
+        self.next_flush = ended + min(FLUSH_MAX_S, FLUSH_SPACING * (ended - started))
 
     def _fell_behind(self) -> None:
         """The bus cut the hub off (it fell a million events behind): every connection is closed, as
