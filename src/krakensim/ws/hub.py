@@ -48,8 +48,8 @@ TICK_S = 0.25  # the periodic work's cadence (heartbeats)
 THROTTLE_S = 1.0  # tickers, and positions and balances moved by the mark: at most once a second
 FLUSH_RATE = 100.0  # flushes a second under sustained load (each: one write per connection written to)
 FLUSH_BURST = 10  # flushes allowed back to back after a quiet spell
-FLUSH_SPACING = 5  # after a flush that took d seconds, the next comes d × this later at the soonest
-FLUSH_MAX_S = 0.1  # (but never later than this after the last one)
+WRITE_SHARE = 0.25  # of the time, what the fan-out's writes may take under sustained load
+WRITE_BURST_S = 0.05  # seconds of writing allowed back to back after a quiet spell
 LATENCY_SAMPLES = 200_000  # commit → socket write samples kept when measuring
 
 # why an order left the book (engine) → the open_orders reason (spec private-feeds.md §1.4)
@@ -140,8 +140,8 @@ class Hub:
         self.rendering: dict[Key, int] = {}  # numbered feed → position its next message is due at
         self.last_state: dict[Key, bytes] = {}  # what the latest message of a numbered feed said
         self.stats = Stats()
-        self.next_flush = 0.0  # perf_counter before which the fan-out does not flush again
         self.flush_tokens = float(FLUSH_BURST)  # flushes the budget allows now
+        self.write_budget = WRITE_BURST_S  # seconds of writing the budget allows now
         self.refilled_at = 0.0
         self.flush_timer: asyncio.TimerHandle | None = None
         self.flush_oldest: float | None = None  # when the oldest group waiting for that flush was durable
@@ -341,26 +341,28 @@ class Hub:
         self._flush_soon(oldest)
 
     def _flush_soon(self, oldest: float | None) -> None:
-        """Flush now, or as soon as the fan-out's budget allows, with whatever has come meanwhile. The
-        budget: ``FLUSH_BURST`` flushes back to back, refilled at ``FLUSH_RATE`` a second, and after a
-        flush that took d seconds none for ``FLUSH_SPACING`` × d. Sparse groups (the market's steps) are
-        written at once; a stream of small groups (REST commands; in memory mode each is its own group)
-        costs at most ``FLUSH_RATE`` writes a second per connection, and the writes at most about a
-        sixth of the server's time however many connections there are."""
+        """Flush now, or as soon as the fan-out's budget allows, with whatever has come meanwhile.
+
+        Two buckets: flushes (``FLUSH_BURST`` back to back, refilled at ``FLUSH_RATE`` a second) and the
+        time spent writing (``WRITE_BURST_S``, refilled at ``WRITE_SHARE`` of the time). Sparse groups (the
+        market's steps) are written at once; a stream of small groups (REST commands; in memory mode each
+        is its own group) costs a connection at most ``FLUSH_RATE`` writes a second, and however many
+        connections there are the writes take at most about ``WRITE_SHARE`` of the server's time."""
         if oldest is not None and (self.flush_oldest is None or oldest < self.flush_oldest):
             self.flush_oldest = oldest
         if self.flush_timer is not None:
             return
-        now = time.perf_counter()
-        self._refill(now)
-        wait = max(self.next_flush - now, (1 - self.flush_tokens) / FLUSH_RATE)
+        self._refill(time.perf_counter())
+        wait = max((1 - self.flush_tokens) / FLUSH_RATE, -self.write_budget / WRITE_SHARE)
         if wait <= 0:
             self._timed_flush()
         else:
             self.flush_timer = asyncio.get_running_loop().call_later(wait, self._timed_flush)
 
     def _refill(self, now: float) -> None:
-        self.flush_tokens = min(FLUSH_BURST, self.flush_tokens + (now - self.refilled_at) * FLUSH_RATE)
+        elapsed = now - self.refilled_at
+        self.flush_tokens = min(FLUSH_BURST, self.flush_tokens + elapsed * FLUSH_RATE)
+        self.write_budget = min(WRITE_BURST_S, self.write_budget + elapsed * WRITE_SHARE)
         self.refilled_at = now
 
     def _timed_flush(self) -> None:
@@ -368,10 +370,9 @@ class Hub:
         oldest, self.flush_oldest = self.flush_oldest, None
         started = time.perf_counter()
         self._refill(started)
-        self.flush_tokens -= 1
         self.flush(oldest)
-        ended = time.perf_counter()
-        self.next_flush = ended + min(FLUSH_MAX_S, FLUSH_SPACING * (ended - started))
+        self.flush_tokens -= 1
+        self.write_budget -= time.perf_counter() - started
 
     def _fell_behind(self) -> None:
         """The bus cut the hub off (it fell a million events behind): every connection is closed, as
