@@ -12,7 +12,6 @@ import struct
 import orjson
 
 _TEXT = 0x81  # FIN + text
-_CLOSE = 0x88  # FIN + close
 
 
 def _header(first: int, n: int) -> bytes:
@@ -32,8 +31,3 @@ def message(obj: object) -> bytes:
     """One JSON object as a text frame (orjson keeps the keys in the order they were inserted)."""
     return text(orjson.dumps(obj))
 
-
-def close(code: int, reason: str = "") -> bytes:
-    """A close frame with ``code`` (and a reason of at most 123 bytes)."""
-    body = struct.pack("!H", code) + reason.encode()[:123]
-    return _header(_CLOSE, len(body)) + body

@@ -31,16 +31,9 @@ from ..engine.exchange import Exchange
 from ..runtime.bus import Closed, Overflowed, Subscription
 from ..runtime.core import Runtime
 from . import frames, private, public
+from .feeds import HEARTBEAT, ORDER_FEEDS, PRODUCT_FEEDS, STATE_FEEDS, TICKER_FEEDS
 from .frames import message
-
-PRODUCT_FEEDS = ("book", "ticker", "ticker_lite", "trade")
-HEARTBEAT = "heartbeat"
-PUBLIC_FEEDS = (*PRODUCT_FEEDS, HEARTBEAT)
-ORDER_FEEDS = ("open_orders", "open_orders_verbose")
-STATE_FEEDS = ("open_positions", "balances", "account_balances_and_margins")  # rendered from state, numbered
-PRIVATE_FEEDS = (*ORDER_FEEDS, "fills", "open_positions", "balances", "account_log", "notifications_auth",
-                 "deposits_withdrawals", "account_balances_and_margins")
-TICKER_FEEDS = ("ticker", "ticker_lite")
+from .routing import Router
 
 BUS_LIMIT = 1_000_000  # events the hub may fall behind the bus before every connection is cut off
 HEARTBEAT_MS = 5_000  # exchange time between heartbeats (the spec leaves it open)
@@ -51,23 +44,6 @@ FLUSH_BURST = 10  # flushes allowed back to back after a quiet spell
 WRITE_SHARE = 0.25  # of the time, what the fan-out's writes may take under sustained load
 WRITE_BURST_S = 0.05  # seconds of writing allowed back to back after a quiet spell
 LATENCY_SAMPLES = 200_000  # commit → socket write samples kept when measuring
-
-# why an order left the book (engine) → the open_orders reason (spec private-feeds.md §1.4)
-CANCEL_REASONS = {
-    "cancelled_by_user": "cancelled_by_user",
-    "dead_man_switch": "dead_man_switch",
-    "contract_expired": "contract_expired",
-    "self_trade": "would_execute_self",
-    "would_not_reduce_position": "would_not_reduce_position",
-}
-# an order refused with an order event (engine's OrderError) → the verbose feed's reason
-REJECT_REASONS = {
-    "POST_WOULD_EXECUTE": "post_order_failed_because_it_would_filled",
-    "IOC_WOULD_NOT_EXECUTE": "ioc_order_failed_because_it_would_not_be_executed",
-    "WOULD_EXECUTE_SELF": "would_execute_self",
-    "WOULD_NOT_REDUCE_POSITION": "would_not_reduce_position",
-    "INSUFFICIENT_MARGIN": "not_enough_margin",
-}
 
 Key = tuple[str, str]  # (feed, product id | account id | "")
 Message = dict[str, Any]
@@ -148,17 +124,7 @@ class Hub:
         self.feed = self._subscribe()
         self.position = rt.bus.published
         self._stop = False
-        self.handlers: dict[type[ev.Event], Callable[[Any], None]] = {
-            ev.BookLevelChanged: self._on_level, ev.TradePrinted: self._on_trade,
-            ev.MarkPriceUpdated: self._on_market, ev.IndexPriceUpdated: self._on_market,
-            ev.FundingRatePublished: self._on_market, ev.MarketStateChanged: self._on_market,
-            ev.OrderEnteredBook: self._on_entered, ev.OrderFilled: self._on_filled, ev.OrderEdited: self._on_edited,
-            ev.OrderCancelled: self._on_cancelled, ev.OrderRejected: self._on_rejected,
-            ev.OrderPlaced: self._on_placed,
-            ev.TriggerPlaced: self._on_trigger_placed, ev.TriggerEdited: self._on_trigger_edited,
-            ev.TriggerCancelled: self._on_trigger_cancelled, ev.TriggerActivated: self._on_trigger_activated,
-            ev.AccountLogged: self._on_logged, ev.BalanceChanged: self._on_account, ev.PositionChanged: self._on_account,
-        }
+        self.handlers = Router(self).handlers
         self.arriving: set[str] = set()  # orders placed whose arrival is not over (they never rested yet)
 
     def _subscribe(self) -> _Feed:
@@ -245,7 +211,7 @@ class Hub:
         if feed == "fills":
             return message(private.fills_snapshot(ex, account, sub.products))
         if feed == "account_log":
-            return message(private.account_log_snapshot(self._instrument, account))
+            return message(private.account_log_snapshot(self.instrument, account))
         if feed == "notifications_auth":
             return message(private.notifications())
         if feed == "deposits_withdrawals":
@@ -254,7 +220,7 @@ class Hub:
                 else self._state_body(feed, name, now))
         return self._numbered(sub, orjson.dumps(body)[:-1])
 
-    def _instrument(self, symbol: str) -> Any:
+    def instrument(self, symbol: str) -> Any:
         return self.ex.instruments[symbol]
 
     # ------------------------------------------------------------------ output
@@ -264,7 +230,7 @@ class Hub:
             self.dirty_peers.append(peer)
         out.append(frame)
 
-    def _fan(self, subs: dict[Peer, Sub], frame: bytes) -> None:
+    def fan(self, subs: dict[Peer, Sub], frame: bytes) -> None:
         """The same frame to every subscriber (the hot path: one append per connection)."""
         dirty = self.dirty_peers
         for peer in subs:
@@ -453,7 +419,7 @@ class Hub:
                 last_beat, last_beat_real = beat, real
                 subs = self.channels.get((HEARTBEAT, ""))
                 if subs:
-                    self._fan(subs, message(public.heartbeat(now)))
+                    self.fan(subs, message(public.heartbeat(now)))
             if real - last_throttled >= THROTTLE_S:
                 last_throttled = real
                 self._tickers(now)
@@ -481,131 +447,6 @@ class Hub:
                 def send(key: Key = key, frame: bytes = frame) -> None:
                     subs = self.channels.get(key)
                     if subs:
-                        self._fan(subs, frame)
+                        self.fan(subs, frame)
 
                 self._defer(self.rt.applied_events(), send)
-
-    # ------------------------------------------------------------------ events → messages
-    def _on_level(self, e: ev.BookLevelChanged) -> None:
-        self.dirty_tickers.add(e.symbol)
-        subs = self.channels.get(("book", e.symbol))
-        if subs:
-            self._fan(subs, message(public.book_delta(self.ex.instruments[e.symbol], e)))
-
-    def _on_trade(self, e: ev.TradePrinted) -> None:
-        self.dirty_tickers.add(e.symbol)
-        subs = self.channels.get(("trade", e.symbol))
-        if subs:
-            self._fan(subs, message(public.trade(self.ex.instruments[e.symbol], e)))
-
-    def _on_market(self, e: ev.MarkPriceUpdated | ev.IndexPriceUpdated | ev.FundingRatePublished
-                   | ev.MarketStateChanged) -> None:
-        self.dirty_tickers.add(e.symbol)
-
-    def _on_account(self, e: ev.BalanceChanged | ev.PositionChanged) -> None:
-        if e.account_id in self.state_subs:
-            self.dirty_accounts.add(e.account_id)
-
-    def _watched(self, account_id: str) -> bool:
-        """Does anyone follow this account's open orders? (Nothing is rendered otherwise.)"""
-        channels = self.channels
-        return ("open_orders", account_id) in channels or ("open_orders_verbose", account_id) in channels
-
-    def _orders(self, account_id: str, build: Callable[[str], Message], verbose_only: bool = False) -> None:
-        """An open_orders message to the account's subscribers (of the verbose feed only, if so)."""
-        for feed in ORDER_FEEDS[1:] if verbose_only else ORDER_FEEDS:
-            subs = self.channels.get((feed, account_id))
-            if subs:
-                self._fan(subs, message(build(feed)))
-
-    def _on_placed(self, e: ev.OrderPlaced) -> None:
-        self.arriving.add(e.order.order_id)
-
-    def _on_entered(self, e: ev.OrderEnteredBook) -> None:
-        self.arriving.discard(e.order.order_id)
-        if e.account_id in self.state_subs:
-            self.dirty_accounts.add(e.account_id)
-        if not self._watched(e.account_id):
-            return
-        order = private.open_order(self.ex.instruments[e.order.symbol], e.order)
-        reason = "limit_order_from_stop" if e.reason == "stop_order_triggered" else "new_placed_order_by_user"
-        self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, reason))
-
-    def _on_filled(self, e: ev.OrderFilled) -> None:
-        account_id = e.account_id
-        inst = self.ex.instruments[e.symbol]
-        if account_id in self.state_subs:
-            self.dirty_accounts.add(account_id)
-        after = e.order_after
-        done = after.filled >= after.quantity
-        if e.fill_type != "taker" and self._watched(account_id):  # it was on the book: the open orders feeds
-            if done:
-                self._orders(account_id, lambda feed: private.order_removed(feed, after.order_id,
-                                                                            after.client_order_id, "full_fill"))
-            else:
-                order = private.open_order(inst, after)
-                self._orders(account_id, lambda feed: private.order_update(feed, order, False, "partial_fill"))
-        elif done:
-            self.arriving.discard(after.order_id)
-        subs = self.channels.get(("fills", account_id))
-        if subs:
-            frame = message(private.fills_update(inst, e))
-            for peer, sub in subs.items():
-                if sub.products is None or e.symbol in sub.products:
-                    self.push(peer, frame)
-
-    def _on_edited(self, e: ev.OrderEdited) -> None:
-        if e.account_id in self.state_subs:
-            self.dirty_accounts.add(e.account_id)
-        if not self._watched(e.account_id):
-            return
-        order = private.open_order(self.ex.instruments[e.new.symbol], e.new)
-        self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, "edited_by_user"))
-
-    def _on_cancelled(self, e: ev.OrderCancelled) -> None:
-        o = e.order
-        if e.account_id in self.state_subs:
-            self.dirty_accounts.add(e.account_id)
-        if o.order_id in self.arriving:  # cancelled on arrival (an ioc's or reduce-only's rest): never open
-            self.arriving.discard(o.order_id)
-            if e.reason == "would_not_reduce_position" and not o.filled and self._watched(e.account_id):
-                order = private.open_order(self.ex.instruments[o.symbol], o)
-                self._orders(e.account_id, lambda feed: private.order_update(
-                    feed, order, True, "would_not_reduce_position"), verbose_only=True)
-            return
-        reason = CANCEL_REASONS.get(e.reason, "cancelled_by_admin")
-        self._orders(e.account_id, lambda feed: private.order_removed(feed, o.order_id, o.client_order_id, reason))
-
-    def _on_rejected(self, e: ev.OrderRejected) -> None:
-        reason = REJECT_REASONS.get(e.reason)
-        if reason is None or not self._watched(e.account_id):
-            return
-        order = private.open_order(self.ex.instruments[e.order.symbol], e.order)
-        self._orders(e.account_id, lambda feed: private.order_update(feed, order, True, reason), verbose_only=True)
-
-    def _on_trigger_placed(self, e: ev.TriggerPlaced) -> None:
-        if not self._watched(e.account_id):
-            return
-        order = private.open_trigger(self.ex.instruments[e.trigger.symbol], e.trigger)
-        self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, "new_placed_order_by_user"))
-
-    def _on_trigger_edited(self, e: ev.TriggerEdited) -> None:
-        if not self._watched(e.account_id):
-            return
-        order = private.open_trigger(self.ex.instruments[e.new.symbol], e.new)
-        self._orders(e.account_id, lambda feed: private.order_update(feed, order, False, "edited_by_user"))
-
-    def _on_trigger_cancelled(self, e: ev.TriggerCancelled) -> None:
-        t = e.trigger
-        reason = CANCEL_REASONS.get(e.reason, "cancelled_by_admin")
-        self._orders(e.account_id, lambda feed: private.order_removed(feed, t.order_id, t.client_order_id, reason))
-
-    def _on_trigger_activated(self, e: ev.TriggerActivated) -> None:
-        t = e.trigger
-        self._orders(e.account_id, lambda feed: private.order_removed(feed, t.order_id, t.client_order_id,
-                                                                      "stop_order_triggered"))
-
-    def _on_logged(self, e: ev.AccountLogged) -> None:
-        subs = self.channels.get(("account_log", e.account_id))
-        if subs:
-            self._fan(subs, message(private.account_log_update(self._instrument, e)))

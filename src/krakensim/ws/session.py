@@ -17,8 +17,9 @@ from typing import Any
 import orjson
 
 from ..runtime.keys import sign
+from .feeds import HEARTBEAT, PRIVATE_FEEDS, PRODUCT_FEEDS
 from .frames import message
-from .hub import HEARTBEAT, PRIVATE_FEEDS, PRODUCT_FEEDS, Hub, Key, Peer
+from .hub import Hub, Key, Peer
 
 JSON_ERROR = "Json Error"
 INVALID_FEED = "Invalid feed"
