@@ -12,8 +12,10 @@ CA can sign nothing else.
 
 from __future__ import annotations
 
+import atexit
 import ipaddress
 import os
+import shutil
 import socket
 import ssl
 import tempfile
@@ -48,7 +50,9 @@ def tls_dir(data: str | None) -> str:
     """Where the generated files are kept: ``tls/`` beside the journal, or a folder for this run."""
     if data:
         return os.path.join(os.path.dirname(os.path.abspath(data)), "tls")
-    return tempfile.mkdtemp(prefix="krakensim-tls-")
+    path = tempfile.mkdtemp(prefix="krakensim-tls-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)  # in memory, nothing is kept
+    return path
 
 
 def ensure_certificate(directory: str, host: str = "127.0.0.1") -> TlsFiles:
