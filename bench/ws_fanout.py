@@ -412,7 +412,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"{r['points'][0]['per_subscriber_per_s']:,.0f} for {r['product']} at `--speed {r['speed']:g}`), so the "
         "rate fanned out is that times the subscribers until the server's one event loop is busy; each message is "
         "serialised once, so a subscriber costs one list append per message and one socket write per flush "
-        "(within a budget: at most 100 flushes a second under a stream of groups, and writing at most a quarter of the time): at 1,000 subscribers the writes (a system call each, and the "
+        "(within a budget: at most 40 flushes a second under a stream of groups, and writing at most a quarter of the time): at 1,000 subscribers the writes (a system call each, and the "
         "loopback's work behind it) and the subscribers' own reading on the same two cores dominate, and the "
         "commit → write time grows with the number of connections written in turn. The REST ratio pays the same "
         "writes: every REST command here changes the watched book, so each is fanned out to all 100 subscribers; "
