@@ -39,6 +39,7 @@ bench: $(VENV)/.dev
 	$(PY) bench/engine.py
 	npm ci --prefix bench --silent --no-audit --no-fund
 	$(PY) bench/wire.py --json bench/results/wire.json
+	$(PY) bench/ws_fanout.py
 	$(PY) bench/report.py
 
 clean:

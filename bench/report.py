@@ -1,7 +1,8 @@
 """Assemble docs/benchmarks.md from the latest bench results, with the targets and ratios.
 
 Reads bench/results/engine.json + engine.md (bench/engine.py), bench/results/wire.json +
-wire.md (bench/wire.py --json bench/results/wire.json) and, when present, compare.md
+wire.md (bench/wire.py --json bench/results/wire.json), ws_fanout.json + ws_fanout.md
+(bench/ws_fanout.py) and, when present, compare.md
 (bench/compare.py: this checkout against an earlier revision, side by side). Figures are whatever the last run
 measured on this machine; nothing here asserts a target.
 """
@@ -21,6 +22,9 @@ TARGET_ROUND_TRIPS = 5_000
 TARGET_P99_MS = 10.0
 TARGET_PRISM_RATIO = 3.0
 TARGET_ENGINE_OPS = 300_000
+TARGET_WS_RATE = 100_000  # WebSocket messages/s fanned out
+TARGET_WS_P99_MS = 5.0  # commit → write at 100 subscribers
+TARGET_WS_REST_RATIO = 0.9  # REST round trips with 100 subscribers ÷ none
 OTHER_WARN = 0.15  # share of a core busy elsewhere that makes a wire point suspect (as bench/wire.py)
 MARKET_TOLERANCE = 0.10  # the simulated market may cost the round trips at most this share
 
@@ -159,9 +163,29 @@ def hardening(stall: Any, memory: Any) -> list[str]:
     return ["", "## Hardening: stalls, memory, crashes", *out, ""] if out else []
 
 
+def ws_summary(ws: Any) -> list[str]:
+    """The WebSocket targets' rows (bench/ws_fanout.py)."""
+    if not ws:
+        return []
+    points = ws["points"] + ([ws["ceiling"]] if ws.get("ceiling") else [])
+    top = max(points, key=lambda p: p["frames_per_s"])
+    at100 = next((p for p in ws["points"] if p["subscribers"] == 100), None)
+    rows = [f"| WebSocket messages/s fanned out (book + trade, best point: {top['subscribers']:,} subscribers) | "
+            f"≥ {TARGET_WS_RATE:,} | {top['frames_per_s']:,.0f} | {'yes' if top['frames_per_s'] >= TARGET_WS_RATE else 'no'} |"]
+    if at100 is not None:
+        rows.append(f"| WebSocket commit → socket write p99, 100 subscribers (p50) | ≤ {TARGET_WS_P99_MS:g} ms | "
+                    f"{at100['p99_ms']:.2f} ms ({at100['p50_ms']:.2f} ms) | "
+                    f"{'yes' if at100['p99_ms'] <= TARGET_WS_P99_MS else 'no'} |")
+    for storage, ratio in ws["rest_ratio"].items():
+        rows.append(f"| REST round trips with 100 WebSocket subscribers ÷ none, `--{storage}` | ≥ {TARGET_WS_REST_RATIO:g} | "
+                    f"{ratio:.3f}× | {'yes' if ratio >= TARGET_WS_REST_RATIO else 'no'} |")
+    return rows
+
+
 def main() -> None:
     engine = load("engine.json")
     wire = load("wire.json")
+    ws = load("ws_fanout.json")
     parts = [
         "# Benchmarks",
         "",
@@ -176,6 +200,7 @@ def main() -> None:
         "## Against the targets",
         "",
         *summary(engine, wire),
+        *ws_summary(ws),
         "",
         "A *round trip* here is the pair sendorder + cancelorder (two signed HTTP requests); the "
         "request rate is twice the pair rate. What limits it: one Python process serves HTTP (uvicorn "
@@ -190,7 +215,7 @@ def main() -> None:
         "",
     ]
     parts += hardening(load("stall.json"), load("memory.json"))
-    for name in ("compare.md", "engine.md", "wire.md"):
+    for name in ("compare.md", "engine.md", "wire.md", "ws_fanout.md"):
         p = RESULTS / name
         if p.exists():
             parts += ["", p.read_text().strip(), ""]

@@ -48,6 +48,16 @@ def main() -> None:
                    "and stays unless moved through the control API (repeatable).")
 @click.option("--http", "http", type=click.Choice(["uvicorn", "granian"]), default="uvicorn", show_default=True,
               help="HTTP server (granian must be installed; see docs/benchmarks.md).")
+@click.option("--tls-port", type=int, default=None,
+              help="Also serve REST and WebSocket (wss://…/ws/v1) over TLS on this port, with a certificate made on "
+                   "first start and kept with the data (its CA's path is printed: SSL_CERT_FILE=…).")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="With --tls-port: your own certificate (PEM, with its chain) instead of the generated one.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="With --tls-port: the private key of --tls-cert (PEM).")
+@click.option("--ws-limits", is_flag=True,
+              help="Apply Kraken's WebSocket limits: 100 connections per client address (the next is refused "
+                   "with HTTP 429) and 100 messages per second per connection (more closes it, 1008).")
 @click.option("--admin-token", envvar="KRAKENSIM_ADMIN_TOKEN", show_envvar=True, default=None,
               help="Token of the control API (/_krakensim/v1/, sent as 'Authorization: Bearer <token>'); "
                    "without it one is made, kept with the data and printed. Required with a --host "
@@ -55,7 +65,8 @@ def main() -> None:
 def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tuple[str, ...],
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
           http: str, market: bool, prices: tuple[str, ...], config_file: str | None,
-          speed: float | None, admin_token: str | None, init: bool) -> None:
+          speed: float | None, admin_token: str | None, init: bool, tls_port: int | None, tls_cert: str | None,
+          tls_key: str | None, ws_limits: bool) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
     from .serve.build import Settings, check_exposure
     from .serve.http import START_ERRORS, StartInterrupted
@@ -109,6 +120,11 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
         start_prices[base] = value
     if speed is not None and speed <= 0:
         raise click.UsageError("--speed must be positive")
+    if (tls_cert or tls_key) and not (tls_cert and tls_key and tls_port is not None):
+        raise click.UsageError("--tls-cert and --tls-key go together, with --tls-port")
+    if tls_port is not None and not 0 <= tls_port <= 65535:
+        raise click.UsageError("--tls-port must be a port number")
+
     try:
         check_exposure(Settings(host=host, admin_token=admin_token))
     except ConfigError as e:
@@ -122,7 +138,9 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
                      market_interval_ms=cfg.market_interval_ms if cfg else 1000,
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
                      instruments=cfg.instruments if cfg else {}, sources=sources,
-                     start_prices=start_prices, init=init, retention=cfg.retention if cfg else Retention()))
+                     start_prices=start_prices, init=init, tls_port=tls_port, tls_cert=tls_cert, tls_key=tls_key,
+                     ws_limits=ws_limits,
+                     retention=cfg.retention if cfg else Retention()))
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
     except START_ERRORS as e:

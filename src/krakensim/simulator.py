@@ -22,6 +22,8 @@ import uvicorn
 
 from .serve.build import Built, Settings, build, check_exposure
 from .serve.http import uvicorn_config
+from .serve.listeners import Server
+from .serve.tls import TlsListener, tls_listener
 
 START_TIMEOUT_S = 30
 
@@ -34,12 +36,35 @@ class ThreadedServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._tls: TlsListener | None = None
         self.port = 0
 
     @property
     def url(self) -> str:
         """The base URL (``http://127.0.0.1:PORT``): REST under it as on futures.kraken.com."""
         return f"http://{self.settings.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket feeds (``ws://127.0.0.1:PORT/ws/v1``), as ``wss://futures.kraken.com/ws/v1``."""
+        return f"ws://{self.settings.host}:{self.port}/ws/v1"
+
+    @property
+    def tls_port(self) -> int:
+        """The TLS port (``Settings(tls_port=0)`` picks a free one)."""
+        assert self._tls is not None, "started without tls_port"
+        return self._tls.port
+
+    @property
+    def wss_url(self) -> str:
+        """The WebSocket feeds over TLS (python-kraken-sdk's ``url`` is this without ``wss://``)."""
+        return f"wss://{self.settings.host}:{self.tls_port}/ws/v1"
+
+    @property
+    def ca_file(self) -> str | None:
+        """The certificate authority to trust for ``wss_url`` (``SSL_CERT_FILE``); None with the user's own."""
+        assert self._tls is not None, "started without tls_port"
+        return self._tls.files.ca
 
     @property
     def admin_token(self) -> str:
@@ -60,14 +85,22 @@ class ThreadedServer:
         sock = socket.socket(socket.AF_INET6 if ":" in self.settings.host else socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.bind((self.settings.host, self.settings.port))
+            if self.settings.tls_port is not None:
+                self._tls = tls_listener(self.settings)
             self.built = build(self.settings)  # takes the data file's lock (if any) until stop()
         except BaseException:
             sock.close()
+            if self._tls is not None:
+                self._tls.sock.close()
             raise
         sock.listen(2048)
         self.port = sock.getsockname()[1]
         self.built.control.gate.listen(self.settings.host, self.port)
-        self._server = uvicorn.Server(uvicorn_config(self.built, self.settings.connection_limits, log_level="warning"))
+        tls = []
+        if self._tls is not None:
+            self._tls.sock.listen(2048)
+            tls.append((self._tls.sock, self._tls.context))
+        self._server = Server(uvicorn_config(self.built, self.settings.connection_limits, log_level="warning"), tls)
         ready = threading.Event()
 
         def run() -> None:

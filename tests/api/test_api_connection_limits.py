@@ -121,3 +121,16 @@ def test_at_the_cap_with_every_connection_busy_a_new_one_is_told_to_back_off() -
         else:
             pytest.fail("never refused at the cap")
         still_serves(sim.port)
+
+
+def test_a_websocket_outlives_the_http_timers(port: int) -> None:
+    """The upgraded connection is the WebSocket protocol's: no head, body or idle timer of HTTP closes it."""
+    from websockets.sync.client import connect as ws_connect
+
+    with ws_connect(f"ws://127.0.0.1:{port}/ws/v1", open_timeout=WAIT_S) as ws:
+        info = json.loads(ws.recv(timeout=WAIT_S))
+        assert info["event"] == "info", info
+        time.sleep(4 * LIMITS.body_timeout_s)  # several of HTTP's timeouts pass with nothing sent
+        ws.send(json.dumps({"event": "subscribe", "feed": "heartbeat"}))
+        ack = json.loads(ws.recv(timeout=WAIT_S))
+        assert ack == {"event": "subscribed", "feed": "heartbeat"}, ack

@@ -56,8 +56,10 @@ REFUSED = [
 ]
 ANSWERED = [  # what the parser takes is the application's: answered by it, in the envelope too
     ("HTTP/1.0", b"GET /derivatives/api/v3/instruments/status HTTP/1.0\r\n\r\n", 200),
-    ("WebSocket upgrade", b"GET /ws/v1 HTTP/1.1\r\n" + H + b"Connection: Upgrade\r\nUpgrade: websocket\r\n"
-     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", 404),
+    # a WebSocket upgrade anywhere but /ws/v1 (the feeds: tests/api/test_ws_connection.py) is plain HTTP
+    ("WebSocket upgrade", b"GET /derivatives/api/v3/nosuch HTTP/1.1\r\n" + H + b"Connection: Upgrade\r\n"
+     b"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", 404),
+    ("the WebSocket endpoint without an upgrade", b"GET /ws/v1 HTTP/1.1\r\n" + H + b"\r\n", 426),
     ("h2c upgrade", b"GET /derivatives/api/v3/nosuch HTTP/1.1\r\n" + H + b"Connection: Upgrade, HTTP2-Settings\r\n"
      b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n", 404),
     ("many headers within the limit", b"GET /derivatives/api/v3/instruments/status HTTP/1.1\r\n"

@@ -21,24 +21,35 @@ def blocks() -> list[str]:
 
 def test_readme_quick_starts_run(tmp_path: Path) -> None:
     key, secret = "readme-key", base64.b64encode(os.urandom(64)).decode()
-    port = free_port()
-    proc = start_server(port, [(key, secret)], "--memory", "--market")  # as `make serve` runs it
+    port, tls_port = free_port(), free_port()
+    data = tmp_path / "krakensim-data" / "journal.sqlite"
+    # as `make serve` runs it, with the TLS port of the python-kraken-sdk WebSocket quick start
+    proc = start_server(port, [(key, secret)], "--data", str(data), "--market", "--tls-port", str(tls_port))
     try:
         base = f"http://127.0.0.1:{port}"
         found = blocks()
-        assert len(found) == 2
+        assert len(found) == 4  # ccxt, python-kraken-sdk, ccxt.pro, python-kraken-sdk's WebSocket client
+        outputs = []
         for code in found:
             code = (code.replace('"http://127.0.0.1:8080"', repr(base))
                     .replace('"<key printed by make serve>"', repr(key))
                     .replace('"<secret printed by make serve>"', repr(secret))
-                    .replace('"<key>"', repr(key)).replace('"<secret>"', repr(secret)))
+                    .replace('"<key>"', repr(key)).replace('"<secret>"', repr(secret))
+                    .replace('"127.0.0.1:8443/ws/v1"', repr(f"127.0.0.1:{tls_port}/ws/v1")))
             script = tmp_path / "snippet.py"
             script.write_text(code)
-            out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+            env = dict(os.environ, SSL_CERT_FILE=str(data.parent / "tls" / "ca.pem"))  # the README's export
+            out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env)
             assert out.returncode == 0, out.stderr
             assert "Traceback" not in out.stderr
+            outputs.append(out.stdout)
         # the SDK snippet ends by printing the cancel status
-        assert out.stdout.strip().splitlines()[-1] == "cancelled"
+        assert outputs[1].strip().splitlines()[-1] == "cancelled"
+        # ccxt.pro: the top of the book, the last price, the flex wallet's USD
+        assert "'free':" in outputs[2].strip().splitlines()[-1]
+        # python-kraken-sdk over wss://: its acks, as its own tests read them
+        assert "{'event': 'subscribed', 'feed': 'ticker', 'product_ids': ['PF_XBTUSD']}" in outputs[3]
+        assert "{'event': 'subscribed', 'feed': 'open_orders'}" in outputs[3]
     finally:
         proc.terminate()
         proc.wait(10)

@@ -13,6 +13,7 @@ import pytest
 from krakensim.engine.commands import CancelOrder, CreateAccount, PlaceOrder
 from krakensim.engine.events import (
     AccountCreated,
+    AccountLogged,
     BookLevelChanged,
     OrderCancelled,
     OrderEnteredBook,
@@ -54,7 +55,7 @@ def test_events_are_published_only_after_their_group_is_committed(tmp_path: Path
         gate.set()
         res = await pending
         events = await asyncio.wait_for(sub.get(), 1)
-        assert events == res.events and isinstance(events[-1], AccountCreated)
+        assert events == res.events and [type(e) for e in events[-2:]] == [AccountCreated, AccountLogged]
         await rt.stop()
 
     asyncio.run(go())

@@ -121,6 +121,9 @@ class Rebuilt:
         self.strategies: dict[str, str] = {}
         self.states = dict(states)
         self.next_funding: dict[str, int] = {}
+        self.book_seq: dict[str, int] = {}  # the last BookLevelChanged.seq per symbol
+        self.fills_seen: dict[str, int] = {}  # fills per account so far
+        self.log_entries: dict[str, int] = {}  # account log entries per account so far
         self.handlers: dict[type[ev.Event], Callable[[Any], None]] = {
             ev.AccountCreated: self.account_created, ev.BalanceChanged: self.balance_changed,
             ev.PositionChanged: self.position_changed, ev.BookLevelChanged: self.level_changed,
@@ -132,6 +135,7 @@ class Rebuilt:
             ev.MarkPriceUpdated: self.mark_updated, ev.IndexPriceUpdated: self.index_updated,
             ev.DeadManSwitchArmed: self.armed, ev.DeadManSwitchFired: self.fired,
             ev.SelfTradeStrategyChanged: self.strategy_changed, ev.MarketStateChanged: self.state_changed,
+            ev.AccountLogged: self.logged,
         }
 
     def apply(self, e: ev.Event) -> None:
@@ -154,6 +158,8 @@ class Rebuilt:
         self.positions[key] = (e.lots, e.cost)
 
     def level_changed(self, e: ev.BookLevelChanged) -> None:
+        assert e.seq == self.book_seq.get(e.symbol, 0) + 1, f"book change numbered out of turn: {e}"
+        self.book_seq[e.symbol] = e.seq
         level = self.levels.setdefault((e.symbol, e.side), {})
         if e.lots == 0:
             assert e.price in level, f"a level that did not exist is gone: {e}"
@@ -165,7 +171,16 @@ class Rebuilt:
         assert e.order.order_id not in self.orders, f"entered the book twice: {e.order.order_id}"
         self.orders[e.order.order_id] = e.order
 
+    def logged(self, e: ev.AccountLogged) -> None:
+        n = self.log_entries.get(e.account_id, 0) + 1
+        assert e.entry_id == n, f"account log entry numbered out of turn: {e}"
+        self.log_entries[e.account_id] = n
+        if e.symbol is None:  # a wallet's entry: the funds the account was created with
+            assert (e.info, e.old_balance, e.new_balance) == ("admin transfer", 0, self.balances[e.account_id])
+
     def filled(self, e: ev.OrderFilled) -> None:
+        assert e.seq == self.fills_seen.get(e.account_id, 0), f"fill numbered out of turn: {e}"
+        self.fills_seen[e.account_id] = e.seq + 1
         oid = e.order_id
         resting = oid in self.orders
         if e.fill_type == "maker":
@@ -269,12 +284,18 @@ def check_trades(events: list[ev.Event]) -> None:
             fill = events[j]
             assert isinstance(fill, ev.OrderFilled)
             between = [e for e in events[start + 1:j] if getattr(e, "account_id", None) == fill.account_id]
-            assert [type(e) for e in between] == [ev.PositionChanged, ev.BalanceChanged], between
-            position, balance = between
+            assert [type(e) for e in between] == [ev.PositionChanged, ev.BalanceChanged, ev.AccountLogged], between
+            position, balance, logged = between
             assert isinstance(position, ev.PositionChanged) and isinstance(balance, ev.BalanceChanged)
             assert position.symbol == fill.symbol and position.lots == fill.position_after
             assert position.lots - position.previous_lots == fill.side * fill.lots
             assert balance.reason == "trade" and balance.delta == fill.realized_pnl - fill.fee
+            # and logged: the position's entry, with the fill's execution, price, fee and realised PnL
+            assert isinstance(logged, ev.AccountLogged) and logged.info == "futures trade"
+            assert (logged.symbol, logged.old_balance, logged.new_balance, logged.old_cost, logged.new_cost) == (
+                position.symbol, position.previous_lots, position.lots, position.previous_cost, position.cost)
+            assert (logged.execution, logged.trade_price, logged.mark_price, logged.fee, logged.realized_pnl) == (
+                fill.fill_id, fill.price, trade.mark, fill.fee, fill.realized_pnl)
 
 
 def order_state(o: Order) -> Order:
@@ -377,6 +398,7 @@ class Run:
                 levels = rebuilt.levels.get((s, side), {})
                 want = sorted(levels.items(), key=lambda pl: -pl[0] * side)
                 assert book_side.depth() == want, f"{s} side {side} levels"
+            assert book.seq == rebuilt.book_seq.get(s, 0), f"{s}: book changes counted"
         positions = {
             (a, s): (p.lots, p.cost) for a, acct in ex.accounts.items() for s, p in acct.positions.items()
             if p.lots or p.cost
@@ -394,6 +416,10 @@ class Run:
                 k: trigger_state(t) for k, t in rebuilt.triggers.items() if t.account_id == a
             }, f"triggers of {a}"
             assert acct.self_trade_strategy == rebuilt.strategies[a]
+            assert acct.fills_seen == rebuilt.fills_seen.get(a, 0), f"fills of {a} counted"
+            assert acct.log_entries == rebuilt.log_entries.get(a, 0), f"account log of {a} counted"
+            assert [e.entry_id for e in acct.log] == list(range(acct.log_entries - len(acct.log) + 1,
+                                                                acct.log_entries + 1)), "the latest entries kept"
         assert ex.pricing.marks == rebuilt.marks, "marks"
         assert ex.pricing.index == rebuilt.index, "index"
         assert ex.deadman.deadlines == rebuilt.deadlines, "dead man's switches"

@@ -25,6 +25,7 @@ MAX_BODY = 1 << 20
 # The History and Charts APIs answer bare data, no result/error envelope, and the spec gives
 # their 200 only that shape: an error there is HTTP 400 (401 for authentication, 404 for a path).
 BARE_APIS = ("/api/history/", "/api/charts/")
+WS_PATH = "/ws/v1"
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -100,6 +101,8 @@ class App:
         method: str = scope["method"]
         route = ROUTES.get(path)
         args: tuple[str, ...] = ()
+        if path == WS_PATH:  # the WebSocket endpoint reached without a WebSocket upgrade (serve/protocol.py)
+            raise ApiError(INVALID, 426, ((b"upgrade", b"websocket"),))
         if route is None:
             if path.startswith(charts.PREFIX) or path == charts.PREFIX[:-1]:
                 route = CHARTS

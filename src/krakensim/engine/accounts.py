@@ -4,6 +4,10 @@ A position keeps its signed size and its cost (the signed sum of lots × ticks o
 so its average entry price is exact; profit and loss is realised when a fill reduces it.
 Linear contracts: PnL = size × (price − entry) × (usd8 per lot per tick). Inverse contracts are
 worth a fixed number of USD per lot: PnL = size × USD × (1/entry − 1/price), kept in USD.
+
+Every booking is also an entry of the account's log (``AccountLogged``: a fill of a position, a
+settlement, the funds an account was created with), numbered from 1 per account; the last
+``log_kept`` entries are kept for the account_log feed's snapshot.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from fractions import Fraction
 
 import msgspec
 
-from .events import AccountCreated, BalanceChanged, Event, OrderFilled, PositionChanged
+from .events import AccountCreated, AccountLogged, BalanceChanged, Event, OrderFilled, PositionChanged
+from .ids import derived_id
 from .instruments import Instrument
 from .orders import Order
 from .triggers import Trigger
@@ -24,6 +29,9 @@ MAKER_FEE_BPS = 2  # 0.02 %
 TAKER_FEE_BPS = 5  # 0.05 %
 MAX_FUNDS_USD = 10**10  # what one deposit may bring: a balance stays a 64-bit integer of usd8
 USD = "USD"
+TRADE = "futures trade"  # account log entries (Kraken's words)
+SETTLEMENT = "settlement"
+ADMIN_TRANSFER = "admin transfer"
 
 
 def fee_rate(fill_type: str) -> int:
@@ -63,14 +71,17 @@ def traded_volume(account: Account, instruments: dict[str, Instrument], since: i
 
 
 class Account:
-    __slots__ = ("account_id", "balance", "positions", "fills", "orders", "triggers", "client_order_ids",
-                 "order_margin", "self_trade_strategy", "small_orders")
+    __slots__ = ("account_id", "balance", "positions", "fills", "fills_seen", "log", "log_entries", "orders",
+                 "triggers", "client_order_ids", "order_margin", "self_trade_strategy", "small_orders")
 
-    def __init__(self, account_id: str, balance: int, fills_kept: int) -> None:
+    def __init__(self, account_id: str, balance: int, fills_kept: int, log_kept: int = 500) -> None:
         self.account_id = account_id
         self.balance = balance  # usd8
         self.positions: dict[str, Position] = {}
         self.fills: deque[OrderFilled] = deque(maxlen=fills_kept)
+        self.fills_seen = 0  # fills ever booked (the next fill's seq)
+        self.log: deque[AccountLogged] = deque(maxlen=log_kept)  # the latest entries of the account log
+        self.log_entries = 0  # entries ever logged (the last entry's id)
         self.orders: dict[str, Order] = {}  # open orders, in arrival order
         self.triggers: dict[str, Trigger] = {}  # open trigger orders, in arrival order
         self.client_order_ids: dict[str, str] = {}  # of open orders and of finished ones still remembered
@@ -85,6 +96,7 @@ class Account:
     def state(self) -> tuple[object, ...]:
         return (
             self.account_id, self.balance, self.order_margin, self.self_trade_strategy, self.small_orders,
+            self.fills_seen, self.log_entries,
             sorted(self.client_order_ids.items()), sorted((s, p.lots, p.cost) for s, p in self.positions.items()),
             list(self.orders), list(self.triggers),
             [(f.fill_id, f.order_id, f.lots, f.price, f.time, f.fill_type, f.fee) for f in self.fills],
@@ -94,22 +106,36 @@ class Account:
 class Accounts(dict[str, Account]):
     """Every account, by id (a dict: looking one up is the hot path of every command)."""
 
-    __slots__ = ("fees_collected", "emit", "fills_kept")
+    __slots__ = ("fees_collected", "emit", "fills_kept", "log_kept")
 
-    def __init__(self, emit: Callable[[Event], None], fills_kept: int) -> None:
+    def __init__(self, emit: Callable[[Event], None], fills_kept: int, log_kept: int = 500) -> None:
         super().__init__()
         self.fees_collected = 0  # usd8
         self.emit = emit
         self.fills_kept = fills_kept
+        self.log_kept = log_kept
 
     def create(self, account_id: str, balance: int, now: int) -> Account:
-        account = self[account_id] = Account(account_id, balance, self.fills_kept)
+        account = self[account_id] = Account(account_id, balance, self.fills_kept, self.log_kept)
         self.emit(AccountCreated(now, account_id, balance))
+        self._log(account, now, ADMIN_TRANSFER, None, 0, balance)
         return account
 
+    def _log(self, account: Account, now: int, info: str, symbol: str | None, old: int, new: int, *,
+             old_cost: int = 0, new_cost: int = 0, trade_price: int | None = None, mark_price: int | None = None,
+             realized_pnl: int = 0, fee: int = 0, execution: str = "") -> None:
+        """Append an entry to the account's log (and publish it)."""
+        account.log_entries += 1
+        n = account.log_entries
+        entry = AccountLogged(now, account.account_id, n, derived_id(f"{account.account_id}|log|{n}"), info, symbol,
+                              old, new, old_cost, new_cost, trade_price, mark_price, realized_pnl, fee, execution)
+        account.log.append(entry)
+        self.emit(entry)
+
     def fill(self, account: Account, inst: Instrument, side: int, lots: int, price: int, rate: int,
-             now: int) -> tuple[int, int, int]:
-        """Book a fill of ``lots`` at ``price``: its fee, its realised PnL, the new position.
+             now: int, execution: str = "", mark: int | None = None) -> tuple[int, int, int]:
+        """Book a fill of ``lots`` at ``price`` (the execution ``execution``, the mark ``mark`` then): its
+        fee, its realised PnL, the new position.
 
         Returns (fee, realised PnL, signed lots after), all usd8 but the lots.
         """
@@ -144,6 +170,9 @@ class Accounts(dict[str, Account]):
         self.emit(PositionChanged(now, account.account_id, symbol, position.lots, position.cost, before_lots,
                                   before_cost))
         self.emit(BalanceChanged(now, account.account_id, USD, account.balance, realized - fee, "trade"))
+        self._log(account, now, TRADE, symbol, before_lots, position.lots, old_cost=before_cost,
+                  new_cost=position.cost, trade_price=price, mark_price=mark, realized_pnl=realized, fee=fee,
+                  execution=execution)
         return fee, realized, position.lots
 
     def settle(self, account: Account, inst: Instrument, price: int, now: int) -> None:
@@ -159,6 +188,8 @@ class Accounts(dict[str, Account]):
         position.lots = position.cost = 0
         self.emit(PositionChanged(now, account.account_id, inst.symbol, 0, 0, before_lots, before_cost))
         self.emit(BalanceChanged(now, account.account_id, USD, account.balance, delta, "settlement"))
+        self._log(account, now, SETTLEMENT, inst.symbol, before_lots, 0, old_cost=before_cost, trade_price=price,
+                  mark_price=price, realized_pnl=delta + fee, fee=fee)
 
     def record_fill(self, event: Event) -> None:
         """Projection: every fill, in the account's fills (``fills`` reads them)."""

@@ -92,12 +92,13 @@ class BookSide:
 
 
 class Book:
-    __slots__ = ("symbol", "bids", "asks")
+    __slots__ = ("symbol", "bids", "asks", "seq")
 
     def __init__(self, symbol: str) -> None:
         self.symbol = symbol
         self.bids = BookSide(BUY)
         self.asks = BookSide(SELL)
+        self.seq = 0  # level changes so far (each one's BookLevelChanged carries its number)
 
     def side(self, side: int) -> BookSide:
         return self.bids if side == BUY else self.asks

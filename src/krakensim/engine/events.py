@@ -37,6 +37,7 @@ class OrderEnteredBook(Event, frozen=True):
     account_id: str
     order: Order
     reduced_quantity: int | None  # reduce-only: lots cut off the size to fit the position (0: none)
+    reason: str = "new_user_order"  # why it was placed: new_user_order | stop_order_triggered
 
 
 class OrderFilled(Event, frozen=True):
@@ -54,6 +55,7 @@ class OrderFilled(Event, frozen=True):
     realized_pnl: int  # usd8 realised by reducing the position
     position_after: int  # signed lots
     trade: TradePrinted
+    seq: int = 0  # the account's fills counted from 0 (the fills feed's ``seq``)
 
     @property
     def order_id(self) -> str:
@@ -173,6 +175,30 @@ class SelfTradeStrategyChanged(Event, frozen=True):
     strategy: str
 
 
+class AccountLogged(Event, frozen=True):
+    """One entry of the account's log: a booking in its wallet or in one of its positions.
+
+    ``info`` is Kraken's word (futures trade | settlement | admin transfer). A position's entry
+    (``symbol`` set) counts signed lots in its balances and keeps the position's cost (signed lots ×
+    ticks: the average entry price is cost / lots); a wallet's entry counts usd8.
+    """
+
+    account_id: str
+    entry_id: int  # the account's entries counted from 1
+    booking_uid: str
+    info: str
+    symbol: str | None  # the contract of a position's entry
+    old_balance: int
+    new_balance: int
+    old_cost: int = 0
+    new_cost: int = 0
+    trade_price: int | None = None  # ticks
+    mark_price: int | None = None
+    realized_pnl: int = 0  # usd8
+    fee: int = 0  # usd8
+    execution: str = ""  # the fill's execution id
+
+
 class DeadManSwitchArmed(Event, frozen=True):
     account_id: str
     deadline: int | None  # None: disarmed
@@ -206,6 +232,7 @@ class BookLevelChanged(Event, frozen=True):
     side: int
     price: int
     lots: int
+    seq: int = 0  # the book's changes counted from 1 (the book feed's ``seq``)
 
 
 class MarkPriceUpdated(Event, frozen=True):

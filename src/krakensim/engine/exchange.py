@@ -79,7 +79,7 @@ class Exchange:
         emit = stream.emit
         self.listings = Listings(emit)
         self.pricing = Pricing(emit)
-        self.accounts = Accounts(emit, retention.fills_per_account)
+        self.accounts = Accounts(emit, retention.fills_per_account, retention.account_log_per_account)
         self.market_data = MarketData(retention)
         self.history = OrderHistory(retention)
         for event_type, handler in self.market_data.handlers():

@@ -34,3 +34,13 @@ class IdGen:
         return "%08x-%04x-%04x-%04x-%012x" % (  # noqa: UP031
             x >> 96, (x >> 80) & 0xFFFF, (x >> 64) & 0xFFFF, (x >> 48) & 0xFFFF, x & 0xFFFF_FFFF_FFFF
         )
+
+
+def derived_id(text: str) -> str:
+    """A version-4-shaped UUID string that depends only on ``text`` (ids that must not consume the
+    seeded sequence, such as an account log entry's booking uid, made from the account and the entry)."""
+    x = int.from_bytes(blake2b(text.encode(), digest_size=16).digest(), "big")
+    x = (x & 0xFFFFFFFF_FFFF_0FFF_3FFF_FFFFFFFFFFFF) | 0x00000000_0000_4000_8000_000000000000
+    return "%08x-%04x-%04x-%04x-%012x" % (  # noqa: UP031
+        x >> 96, (x >> 80) & 0xFFFF, (x >> 64) & 0xFFFF, (x >> 48) & 0xFFFF, x & 0xFFFF_FFFF_FFFF
+    )

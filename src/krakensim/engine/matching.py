@@ -58,20 +58,26 @@ class Matcher:
         return self.book.symbol
 
     # ------------------------------------------------------------------ the book
+    def level_changed(self, side: int, price: int, size: int, now: int) -> None:
+        """Publish a level's new open size, numbered by the book's change counter."""
+        book = self.book
+        book.seq += 1
+        self.emit(BookLevelChanged(now, book.symbol, side, price, size, book.seq))
+
     def rest(self, order: Order, now: int) -> None:
         book = self.book
         size = (book.bids if order.side == BUY else book.asks).add(order)
-        self.emit(BookLevelChanged(now, book.symbol, order.side, order.price, size))
+        self.level_changed(order.side, order.price, size, now)
 
     def take_off(self, order: Order, now: int) -> None:
         book = self.book
         size = (book.bids if order.side == BUY else book.asks).remove(order)
-        self.emit(BookLevelChanged(now, book.symbol, order.side, order.price, size))
+        self.level_changed(order.side, order.price, size, now)
 
     def shrink(self, order: Order, lots: int, now: int) -> None:
         """``order`` keeps its place but ``lots`` less of it is open (an edit down at the same price)."""
         size = self.book.side(order.side).reduce(order.price, lots)
-        self.emit(BookLevelChanged(now, self.book.symbol, order.side, order.price, size))
+        self.level_changed(order.side, order.price, size, now)
 
     def protection_price(self, side: int) -> int | None:
         """A market order's limit: 1 % through the best opposite price, rounded to a tick towards the book."""
@@ -152,5 +158,5 @@ class Matcher:
             if maker.filled >= maker.quantity:
                 size = side.remove(maker)
             self.trades += 1
-            self.emit(BookLevelChanged(now, self.book.symbol, maker.side, p, size))
+            self.level_changed(maker.side, p, size, now)
             parties.settle(maker, maker_before, taker, taker_before, n, p, self.trades, now)

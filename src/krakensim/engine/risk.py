@@ -20,6 +20,7 @@ SMALL_ORDER_USD8 = 10 * USD8  # an order below 10 USD notional is "small"
 MAX_SMALL_ORDERS = 50  # open small orders per account
 MAX_TRAILING_STOPS = 100  # open trailing stops per account
 PRICE_COLLAR_BPS = 1000  # a crossing order whose limit is more than 10 % from the mark is refused
+MAX_PRICE_TICKS = 1 << 40  # no price is larger (the gateway's bound on prices)
 
 
 class MarginSummary(msgspec.Struct, frozen=True):
@@ -90,6 +91,49 @@ class Risk:
             maintenance_margin=self.maintenance_margin(account), equity=equity,
             available=equity - position_margin - account.order_margin,
         )
+
+    def liquidation_price(self, account: Account, symbol: str) -> int | None:
+        """The mark (ticks) of ``symbol`` at which the account's margin equity would meet its maintenance
+        margin, every other mark unchanged: the highest such price below the mark for a long, the lowest
+        above it for a short. None without a position, or when no price up to 2^40 ticks would do it."""
+        position = account.positions.get(symbol)
+        if position is None or not position.lots:
+            return None
+        inst = self.instruments[symbol]
+        marks = self.pricing.marks
+        base = account.balance
+        for s, p in account.positions.items():
+            if s != symbol and p.lots:
+                other = self.instruments[s]
+                base += unrealized_pnl(other, p, marks[s]) - bps_of(other.notional_usd8(abs(p.lots), marks[s]),
+                                                                     other.mm_bps)
+        lots = abs(position.lots)
+
+        def safe(price: int) -> bool:  # equity above maintenance margin with the mark at ``price``
+            return base + unrealized_pnl(inst, position, price) > bps_of(inst.notional_usd8(lots, price), inst.mm_bps)
+
+        mark = marks[symbol]
+        if position.lots > 0:  # equity rises with the price: the liquidation price is below
+            if safe(1):
+                return None
+            lo, hi = 1, mark  # lo is not safe
+            if not safe(hi):
+                return mark
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (lo, mid) if safe(mid) else (mid, hi)
+            return lo
+        lo, hi = mark, mark  # a short: the liquidation price is above; lo is safe
+        if not safe(lo):
+            return mark
+        while safe(hi):
+            if hi > MAX_PRICE_TICKS:
+                return None
+            lo, hi = hi, hi * 2
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if safe(mid) else (lo, mid)
+        return hi
 
     def would_liquidate(self, account: Account, inst: Instrument, order: Order, fillable: int, loss: int) -> bool:
         """Would filling now at worse-than-mark prices leave equity below maintenance margin?"""

@@ -91,9 +91,12 @@ class Trading:
               trade: TradePrinted, now: int) -> OrderFilled:
         inst = self.listings.instruments[after.symbol]
         rate = fee_rate(fill_type)
-        fee, realized, position = self.accounts.fill(account, inst, after.side, lots, price, rate, now)
+        fee, realized, position = self.accounts.fill(account, inst, after.side, lots, price, rate, now,
+                                                     trade.trade_id, trade.mark)
+        seq = account.fills_seen
+        account.fills_seen += 1
         event = OrderFilled(now, account.account_id, trade.trade_id, before, after, price, lots, fill_type, fee, rate,
-                            realized, position, trade)
+                            realized, position, trade, seq)
         self.emit(event)
         return event
 
@@ -195,7 +198,7 @@ class Trading:
                 self.finished.remember(order, CANCELLED, "IOC_WOULD_NOT_EXECUTE_REASON", now)
             else:
                 self.rest(order, account, matcher, now)
-                event = OrderEnteredBook(now, account.account_id, snapshot(order) if view else placed, reduced)
+                event = OrderEnteredBook(now, account.account_id, snapshot(order) if view else placed, reduced, reason)
                 self.emit(event)
             view.append(event)
         else:

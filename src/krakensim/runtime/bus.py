@@ -80,9 +80,9 @@ class EventBus:
         self._subscriptions: list[Subscription] = []
         self.published = 0  # events published so far
 
-    def subscribe(self, limit: int = DEFAULT_LIMIT) -> Subscription:
-        """A new subscription; it sees the events of groups committed from now on."""
-        sub = Subscription(self, limit)
+    def subscribe(self, limit: int = DEFAULT_LIMIT, kind: type[Subscription] = Subscription) -> Subscription:
+        """A new subscription (a ``kind``); it sees the events of groups committed from now on."""
+        sub = kind(self, limit)
         self._subscriptions.append(sub)
         return sub
 

@@ -136,6 +136,7 @@ class Runtime:
         self.market_next: int | None = None
         self.market_step: Callable[[int], Coroutine[Any, Any, None]] | None = None
         self.fatal: BaseException | None = None
+        self.committed_at = 0.0  # perf_counter when the group being published was durable (latency figures)
         self.snapshot_seq = 0  # the command the latest snapshot was taken after
         self.unsnapshotted_s = 0.0  # seconds spent applying the journaled commands after it (≈ their replay)
         self.snapshots_taken = 0  # by the snapshot loop of this process
@@ -242,6 +243,7 @@ class Runtime:
             g = self._group if self._group is not None and self._group.records else self._inflight
             return res, (None if g is None else g.future)
         if self.journal is None:
+            self.committed_at = time.perf_counter()
             self.bus.publish(res.events)
             return res, None
         self.seq += 1
@@ -271,6 +273,18 @@ class Runtime:
             self.journal.append_many([Journal.frame(self.seq, now, body)])
         self.bus.publish(res.events)
         return res
+
+    def applied_events(self) -> int:
+        """The state's position in the event stream: every event the bus has published, plus those of the
+        groups not yet committed (the one in flight, the one gathering), which it will publish next, in
+        this order. A reader that takes the state now and skips the bus's events up to this count sees
+        each event once; what it took is durable once the bus has published that many."""
+        n = self.bus.published
+        if self._inflight is not None:
+            n += len(self._inflight.events)
+        if self._group is not None:
+            n += len(self._group.events)
+        return n
 
     async def barrier(self) -> None:
         """Wait until every command applied so far is durable."""
@@ -343,7 +357,7 @@ class Runtime:
                 g = self._inflight = self._group
                 self._group = None
                 try:
-                    await loop.run_in_executor(self._pool, self.journal.append_many, g.records)
+                    committed = await loop.run_in_executor(self._pool, self._commit, g.records)
                 except BaseException as e:  # the disk failed: memory is ahead of the journal
                     self.fatal = e
                     _fail(g.future, e)
@@ -359,7 +373,14 @@ class Runtime:
                     self._inflight = None
                 if not g.future.done():  # (nothing can cancel it, but a done future must never stop the writer)
                     g.future.set_result(None)
+                self.committed_at = committed
                 self.bus.publish(g.events)  # durable now: subscribers may see it
+
+    def _commit(self, records: list[bytes]) -> float:
+        """Write one group (on the writer thread); when its transaction was durable (``perf_counter``)."""
+        assert self.journal is not None
+        self.journal.append_many(records)
+        return time.perf_counter()
 
     def _gathering(self) -> _Group | None:
         return self._group

@@ -20,6 +20,8 @@ from ..runtime.clock import ManualClock, ScaledClock
 from ..runtime.core import Runtime
 from ..store.journal import Journal
 from ..store.lock import DataLock
+from ..ws.hub import Hub
+from ..ws.protocol import Limits
 from .config import ConfigError, apply_instruments
 from .market import attach_to_manual_clock, make_sim, run_market
 from .protocol import ConnectionLimits
@@ -51,6 +53,13 @@ class Settings:
     admin_token: str | None = None
     connection_limits: ConnectionLimits = field(default_factory=ConnectionLimits)  # timeouts, the cap
     init: bool = False  # an empty --data file (0 bytes, or a SQLite database without tables) may become a journal
+    # --tls-port: REST and WebSocket over TLS on this port too (0: a free one); --tls-cert/--tls-key: the user's
+    # own certificate, otherwise one made on first start and kept with the data (serve/tls.py)
+    tls_port: int | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    ws_limits: bool = False  # Kraken's WebSocket limits (connections per address, messages per second)
+    ws_queue_bytes: int = Limits.queue_bytes  # a connection's unsent bytes before it is closed as too slow
 
 
 @dataclass
@@ -61,6 +70,8 @@ class Built:
     replayed: int
     control: ControlApi
     admin_token_source: str  # where the token came from, for the banner
+    hub: Hub  # the WebSocket feeds (/ws/v1)
+    ws_limits: Limits
     lock: DataLock | None = None  # held while the server runs (released with the process, or by release())
 
     @property
@@ -186,7 +197,10 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
             rt.background.append(lambda: run_market(rt, sim, s.market_interval_ms, s.speed))
     control = ControlApi(token)
     control.gate.listen(s.host, s.port)  # the port again once the socket is bound (port 0)
-    return Built(rt, App(rt, control), demo, replayed, control, token_source, lock)
+    hub = Hub(rt)  # subscribed to the bus now: it sees every event from here on
+    rt.background.append(hub.run)
+    limits = Limits(queue_bytes=s.ws_queue_bytes, enabled=s.ws_limits)
+    return Built(rt, App(rt, control), demo, replayed, control, token_source, hub, limits, lock)
 
 
 def exposure_warning(host: str) -> str:
@@ -204,6 +218,9 @@ def banner(base: str, built: Built, data: str | None, host: str = "127.0.0.1") -
   demo account API secret: {sec}
   control API token:       {token}
                            ({built.admin_token_source})
+
+WebSocket feeds: {base.replace("http", "ws", 1)}/ws/v1  (ccxt.pro: urls['api']['ws']; python-kraken-sdk dials only
+                 wss://: start with --tls-port PORT)
 
 control API (every request: Authorization: Bearer <token>; POST bodies: Content-Type: application/json):
   curl -H 'Authorization: Bearer {token}' {base}/_krakensim/v1/digest

@@ -23,8 +23,11 @@ import uvicorn
 from ..admin.gate import is_loopback
 from ..store.integrity import JournalError
 from ..store.lock import DataInUse
+from ..ws.protocol import protocol_class as ws_protocol_class
 from .build import Built, Settings, banner, build, check_exposure, exposure_warning, lock_data
+from .listeners import Server
 from .protocol import ConnectionLimits, protocol_class
+from .tls import TlsListener, tls_banner, tls_listener
 
 GRACE_S = 10  # requests still running this long after the signal are cancelled (nothing durable is lost)
 
@@ -59,12 +62,10 @@ def raise_fd_limit(limits: ConnectionLimits) -> None:
 
 
 def uvicorn_config(built: Built, limits: ConnectionLimits | None = None, **options: Any) -> uvicorn.Config:
-    """uvicorn serving ``built``'s app with Kraken's envelope for HTTP-level errors (serve/protocol.py).
-
-    No WebSocket support yet (``ws="none"``): an upgrade request is answered as plain HTTP, by the
-    app, instead of by a WebSocket handshake the app would leave unfinished (a 500 page).
-    """
-    return uvicorn.Config(built.app, http=protocol_class(built.runtime.clock, limits), ws="none", lifespan="on",
+    """uvicorn serving ``built``'s app with Kraken's envelope for HTTP-level errors (serve/protocol.py)
+    and the WebSocket feeds on ``/ws/v1`` (ws/protocol.py: an upgrade anywhere else is plain HTTP)."""
+    return uvicorn.Config(built.app, http=protocol_class(built.runtime.clock, limits),
+                          ws=ws_protocol_class(built.hub, built.ws_limits), lifespan="on",
                           access_log=False, server_header=False, **options)
 
 
@@ -80,6 +81,14 @@ def serve(s: Settings) -> None:
     except OSError as e:
         sock.close()
         raise StartError(f"cannot listen on {s.host}:{s.port} ({e.strerror or e}); nothing was opened") from None
+    tls: TlsListener | None = None
+    if s.tls_port is not None:
+        try:
+            tls = tls_listener(s)
+        except OSError as e:
+            sock.close()
+            raise StartError(f"cannot serve TLS on {s.host}:{s.tls_port} ({e.strerror or e}); nothing was opened") \
+                from None
     built = build(s, lock)
     sock.listen(2048)
     sock.set_inheritable(True)
@@ -89,16 +98,21 @@ def serve(s: Settings) -> None:
     if not is_loopback(s.host):
         sys.stderr.write(exposure_warning(s.host))
     print(banner(f"http://{host}:{port}", built, s.data, s.host), flush=True)
+    if tls is not None:
+        tls.sock.listen(2048)
+        print(tls_banner(host, tls), flush=True)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _noted)  # uvicorn (or granian) installs its own while it runs
     if s.http == "granian":
         sock.close()
+        if tls is not None:
+            tls.sock.close()
         _serve_granian(built, s.host, port)
         return
     raise_fd_limit(s.connection_limits)
     config = uvicorn_config(built, s.connection_limits, loop="uvloop", proxy_headers=False, log_level="warning", backlog=2048,
                             timeout_graceful_shutdown=GRACE_S)
-    server = uvicorn.Server(config)
+    server = Server(config, [(tls.sock, tls.context)] if tls is not None else None)
     try:
         server.run(sockets=[sock])
     finally:

@@ -35,6 +35,7 @@ MAX_TARGET = 16 << 10  # bytes of the request target (path and query): ccxt send
 MAX_HEAD = 64 << 10  # bytes of the request line and the headers together
 MAX_FIELDS = 100  # header fields
 VERSIONS = ("1.0", "1.1")
+WS_PATH = b"/ws/v1"  # the WebSocket endpoint (handed to ws/protocol.py)
 
 
 
@@ -123,6 +124,10 @@ class KrakenHttpProtocol(HttpToolsProtocol):
         if not self.transport.is_closing():
             self.transport.close()
 
+    def handle_websocket_upgrade(self) -> None:
+        self._disarm()  # the transport goes to the WebSocket protocol, with its own rules: no timer of ours
+        super().handle_websocket_upgrade()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
@@ -175,6 +180,10 @@ class KrakenHttpProtocol(HttpToolsProtocol):
 
     def _unsupported_upgrade_warning(self) -> None:
         """An upgrade request (WebSocket, h2c) is answered as the plain HTTP request it also is."""
+
+    def _should_upgrade(self) -> bool:
+        """Only ``/ws/v1`` is a WebSocket endpoint: an upgrade request for any other path is plain HTTP."""
+        return super()._should_upgrade() and self.url.split(b"?", 1)[0] == WS_PATH
 
     def send_400_response(self, msg: str) -> None:
         """Every refusal ends here (uvicorn calls it for any parser error): Kraken's envelope, then close."""
