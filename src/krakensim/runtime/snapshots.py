@@ -12,6 +12,7 @@ import asyncio
 import ctypes
 import gc
 import hashlib
+import io
 import os
 import pickle
 import signal
@@ -60,8 +61,36 @@ def dump(state: object) -> bytes:
     return zlib.compress(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
+class _Inflating(io.RawIOBase):
+    """A compressed snapshot read as a file, inflated a chunk at a time as pickle asks for it: the
+    whole uncompressed pickle (several times the blob) is never in memory beside the state it makes."""
+
+    CHUNK = 1 << 18  # compressed bytes inflated at a time (a few MB out)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob, self.at, self.inflate = memoryview(blob), 0, zlib.decompressobj()
+        self.pending, self.used = b"", 0  # inflated bytes not yet read: pending[used:]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # io gives a memoryview
+        while self.used == len(self.pending):
+            if self.at >= len(self.blob):
+                self.pending, self.used = self.inflate.flush(), 0
+                if not self.pending:
+                    return 0  # the end
+                break
+            self.pending, self.used = self.inflate.decompress(self.blob[self.at: self.at + self.CHUNK]), 0
+            self.at += self.CHUNK
+        n = min(len(buffer), len(self.pending) - self.used)
+        buffer[:n] = self.pending[self.used: self.used + n]
+        self.used += n
+        return n
+
+
 def load(blob: bytes) -> object:
-    return pickle.loads(zlib.decompress(blob))
+    return pickle.load(io.BufferedReader(_Inflating(blob), 1 << 20))
 
 
 def load_state(blob: bytes) -> tuple[Exchange, KeyStore]:
