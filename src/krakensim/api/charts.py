@@ -50,7 +50,7 @@ async def charts(req: Request) -> Reply:
         raise ApiError("notFound", 404)
     if len(parts) == 1:
         return 200, list(ex.instruments)
-    inst = ex.instruments.get(parts[1])
+    inst = req.any_instrument(parts[1])
     if inst is None:
         raise ApiError("notFound", 404)
     if len(parts) == 2:

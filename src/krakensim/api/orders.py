@@ -22,7 +22,7 @@ from .render.orders import (
     order_events_json,
     order_status_json,
 )
-from .request import Reply, Request, ok
+from .request import Reply, Request, find_instrument, ok
 
 # Kraken charges a batch 9 + its size out of a budget of 500 per 10 s: no larger batch can ever pass
 MAX_BATCH = 491
@@ -161,9 +161,8 @@ async def editorder(req: Request) -> Reply:
 
 # ---------------------------------------------------------------------- cancelallorders(after)
 async def cancelallorders(req: Request) -> Reply:
-    symbol = req.params.get("symbol") or None
-    if symbol is not None:
-        req.instrument(symbol)
+    named = req.params.get("symbol") or None
+    symbol = None if named is None else req.instrument(named).symbol  # canonical, whatever the case sent
     rt = req.rt
     res = await rt.submit(CancelAll(req.account_id, symbol), req.stamp)
     now = rt.exchange.now
@@ -230,7 +229,8 @@ async def batchorder(req: Request) -> Reply:
             raise ApiError(INVALID)
         if ins.get("order") not in ("send", "edit", "cancel"):
             raise ApiError(INVALID)
-        if ins["order"] == "send" and ins.get("symbol") not in rt.exchange.listed:
+        if ins["order"] == "send" and (not isinstance(ins.get("symbol"), str)
+                                       or find_instrument(rt.exchange.listed, ins["symbol"]) is None):
             raise ApiError(INVALID)
     out: list[dict[str, Any]] = []
     for ins in instructions:  # each waits for its own commit, so all are durable when the answer goes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ..engine.instruments import Instrument
@@ -38,15 +38,27 @@ class Request:
         return None if self.nonce is None else (self.key, self.nonce)
 
     def instrument(self, symbol: str) -> Instrument:
-        """A listed instrument, or ``invalidArgument``."""
-        inst = self.rt.exchange.listed.get(symbol)
+        """A listed instrument named in any case, or ``invalidArgument``."""
+        inst = find_instrument(self.rt.exchange.listed, symbol)
         if inst is None:
             raise ApiError(INVALID)
         return inst
 
+    def any_instrument(self, symbol: str) -> Instrument | None:
+        """An instrument ever listed (expired ones too) named in any case, or None."""
+        return find_instrument(self.rt.exchange.instruments, symbol)
+
     def instrument_of(self, symbol: str) -> Instrument:
         """Any instrument ever listed (what an order or a fill names)."""
         return self.rt.exchange.instruments[symbol]
+
+
+def find_instrument(table: Mapping[str, Instrument], symbol: str) -> Instrument | None:
+    """The instrument a client names in any case: live Kraken takes ``pf_xbtusd`` for ``PF_XBTUSD``.
+
+    The one place a symbol from a request is resolved; answers then carry ``inst.symbol``, the
+    canonical spelling (upper case, as ``instruments`` lists it)."""
+    return table.get(symbol) or table.get(symbol.upper())
 
 
 Handler = Callable[[Request], Awaitable[Reply]]
