@@ -67,15 +67,21 @@ READ = "read"  # a route any valid key may call (FULL: only a full-access key)
 
 
 class Route:
-    __slots__ = ("handler", "methods", "auth", "json_body", "writes")
+    __slots__ = ("handler", "methods", "auth", "json_body", "writes", "required")
 
     def __init__(self, handler: Handler, methods: tuple[str, ...], auth: str | None, json_body: bool = False,
-                 writes: tuple[str, ...] = ()) -> None:
+                 writes: tuple[str, ...] = (), required: tuple[tuple[str, ...], ...] = ()) -> None:
         self.handler = handler
         self.methods = methods
         self.auth = auth  # None: public; READ: any key; FULL: a trading key for every method
         self.json_body = json_body  # batchorder: the body is a json= field
         self.writes = writes  # methods that submit commands (on a READ route they need a trading key)
+        # arguments checked before authentication, as live Kraken does: each group needs one of its names
+        self.required = required
+
+    def missing_argument(self, method: str, params: Params) -> bool:
+        """Does a command lack an argument it can never do without (whatever its other arguments)?"""
+        return method in self.writes and any(all(not params.get(n) for n in group) for group in self.required)
 
     def key_level(self, method: str) -> str | None:
         return FULL if self.auth == FULL or (self.auth is not None and method in self.writes) else self.auth
