@@ -144,6 +144,8 @@ class Relaxation:
     reason: str
     # (property, extra enum values): values the live API answers that the spec's enum lacks
     extend_enum: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # (property, JSON type): a field whose type on the live wire differs from the spec's
+    retype: tuple[tuple[str, str], ...] = ()
 
 
 # Spec examples that contradict the spec's own ``required`` lists.  The task
@@ -211,6 +213,20 @@ RELAXATIONS: tuple[Relaxation, ...] = (
         " gets (cannotEditTriggerPriceOfTrailingStop, cannotEditLimitPriceOfTrailingStop: edit-only"
         " outcomes that the spec lists only in the sendStatus enum), so they are added",
         extend_enum=(("status", ("cannotEditTriggerPriceOfTrailingStop", "cannotEditLimitPriceOfTrailingStop")),),
+    ),
+)
+
+
+# placed after the tuple so that the indexes of the relaxations above do not move
+RELAXATIONS += (
+    Relaxation(
+        CHARTS_DOC,
+        "/components/schemas/Candlestick",
+        (),
+        "Candlestick.volume is a number in the spec, but the live API sends it as a JSON string (captured"
+        " responses in nautilus_trader's test data; gocryptotrader decodes it with json:\"volume,string\")"
+        " like the candle's prices; retyped to string",
+        retype=(("volume", "string"),),
     ),
 )
 
@@ -360,6 +376,11 @@ class SchemaBuilder:
                 if enum is None or any(v in enum for v in values):
                     raise SpecError(f"relaxation {relaxation} is stale: {prop} enum")
                 enum.extend(values)
+            for prop, json_type in relaxation.retype:
+                declared = schema.get("properties", {}).get(prop)
+                if declared is None or declared.get("type") == json_type:
+                    raise SpecError(f"relaxation {relaxation} is stale: {prop} type")
+                declared["type"] = json_type
             self.log.applied_relaxations.add(index)
         return schema
 

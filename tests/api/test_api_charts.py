@@ -42,3 +42,5 @@ def test_trade_mark_and_index_candles(venue) -> None:
     got = sdk.get_ohlc(tick_type="trade", symbol=XBT_ID, resolution="1h", from_=t0 // 1000, to=t0 // 1000 + 3600)
     assert got["more_candles"] is False
     assert [(c["time"], c["open"], c["close"]) for c in got["candles"]] == [(t0, "90000", "89900")]
+    # volume is a JSON string on the live wire, like the prices (docs/fidelity.md); ccxt reads it as a number
+    assert [c["volume"] for c in got["candles"]] == ["0.006"]

@@ -61,7 +61,7 @@ BAD_REQUESTS: list[tuple[Any, dict[str, str]]] = [
      {"event": "error", "message": "Invalid feed"}),
     ({"event": "subscribe", "feed": "book", "product_ids": ["PF_NOPEUSD"]},
      {"event": "error", "message": "Invalid product id"}),
-    ({"event": "subscribe", "feed": "trade", "product_ids": ["pf_xbtusd"]},
+    ({"event": "subscribe", "feed": "trade", "product_ids": ["pf_nosuchusd"]},
      {"event": "error", "message": "Invalid product id"}),
     ({"event": "subscribe", "feed": "open_orders"}, {"event": "alert",
                                                      "message": "Failed to subscribe to authenticated feed"}),

@@ -50,7 +50,7 @@ async def charts(req: Request) -> Reply:
         raise ApiError("notFound", 404)
     if len(parts) == 1:
         return 200, list(ex.instruments)
-    inst = ex.instruments.get(parts[1])
+    inst = req.any_instrument(parts[1])
     if inst is None:
         raise ApiError("notFound", 404)
     if len(parts) == 2:
@@ -77,7 +77,7 @@ async def charts(req: Request) -> Reply:
             "high": _dec(inst, out[t][1]),
             "low": _dec(inst, out[t][2]),
             "close": _dec(inst, out[t][3]),
-            "volume": size_out(inst, out[t][4]),
+            "volume": str(size_out(inst, out[t][4])),  # a string on the live wire (docs/fidelity.md)
         }
         for t in times
     ]

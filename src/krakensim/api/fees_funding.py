@@ -36,13 +36,12 @@ async def feeschedules_volumes(req: Request) -> Reply:
 async def historical_funding_rates(req: Request) -> Reply:
     """GET historical-funding-rates (v3) and historicalfundingrates (v4): every published rate, oldest first."""
     rt = req.rt
-    symbol = req.params.get("symbol") or ""
     ex = rt.exchange
-    inst = ex.instruments.get(symbol)
-    if inst is None or symbol not in ex.funding.rates:
+    inst = req.any_instrument(req.params.get("symbol") or "")
+    if inst is None or inst.symbol not in ex.funding.rates:
         raise ApiError(INVALID, 400)  # "Symbol is invalid or does not reference a perpetual market."
     rates = []
-    for ts, rel, mark in ex.funding.rates[symbol]:
+    for ts, rel, mark in ex.funding.rates[inst.symbol]:
         absolute, relative = funding_rate_json(inst, rel, mark)
         rates.append({"timestamp": iso(ts), "fundingRate": absolute, "relativeFundingRate": relative})
     return ok(rt.clock(), rates=rates)

@@ -36,13 +36,12 @@ T = TypeVar("T")
 async def trade_history(req: Request) -> Reply:
     """GET /derivatives/api/v3/history?symbol=…[&lastTime=…]: the 100 trades before lastTime."""
     rt = req.rt
-    symbol = req.params.require("symbol")
-    inst = rt.exchange.instruments.get(symbol)
+    inst = req.any_instrument(req.params.require("symbol"))
     if inst is None:
         raise ApiError(INVALID)
     before = optional_iso(req.params, "lastTime")
     out: list[dict[str, Any]] = []
-    for t in reversed(rt.exchange.market_data.trades.get(symbol, ())):
+    for t in reversed(rt.exchange.market_data.trades.get(inst.symbol, ())):
         if before is not None and t.time >= before:
             continue
         out.append(
@@ -76,7 +75,10 @@ class Window:
         if self.sort not in ("asc", "desc") or count < 1:  # the spec's minimum
             raise ApiError(INVALID)
         self.count = count if cap is None else min(count, cap)
-        self.tradeable = req.params.get("tradeable") or None
+        tradeable = req.params.get("tradeable") or None
+        # any case, as Kraken takes it; a symbol never listed matches nothing, as before
+        known = None if tradeable is None else req.any_instrument(tradeable)
+        self.tradeable = tradeable if known is None else known.symbol
         self.skip = 0
         token = req.params.get("continuation_token")
         if token:
@@ -122,7 +124,7 @@ class Window:
 
 def _public_instrument(req: Request) -> Instrument:
     """The instrument of a public market-history path, or 404."""
-    inst = req.rt.exchange.instruments.get(req.path_args[0])
+    inst = req.any_instrument(req.path_args[0])
     if inst is None:
         raise ApiError("notFound", 404)
     return inst

@@ -6,7 +6,7 @@ from ..engine.instruments import Instrument
 from .errors import INVALID, ApiError
 from .render.market import instrument_json, status_json, ticker_json
 from .render.numbers import number, price_out, size_out
-from .request import Reply, Request, ok
+from .request import Reply, Request, find_instrument, ok
 
 CONTRACT_TYPES = ("futures_inverse", "futures_vanilla", "flexible_futures")
 
@@ -37,10 +37,10 @@ async def instruments_status(req: Request) -> Reply:
 
 
 async def instrument_status(req: Request) -> Reply:
-    symbol = req.path_args[0]
-    if symbol not in req.rt.exchange.listed:
+    inst = find_instrument(req.rt.exchange.listed, req.path_args[0])
+    if inst is None:
         raise ApiError("notFound", 404)
-    return ok(req.rt.clock(), **status_json(symbol))
+    return ok(req.rt.clock(), **status_json(inst.symbol))
 
 
 async def tickers(req: Request) -> Reply:
@@ -51,7 +51,7 @@ async def tickers(req: Request) -> Reply:
 
 async def ticker(req: Request) -> Reply:
     rt = req.rt
-    inst = rt.exchange.listed.get(req.path_args[0])
+    inst = find_instrument(rt.exchange.listed, req.path_args[0])
     if inst is None:
         raise ApiError("notFound", 404)
     now = rt.clock()

@@ -22,7 +22,7 @@ from .render.orders import (
     order_events_json,
     order_status_json,
 )
-from .request import Reply, Request, ok
+from .request import Reply, Request, find_instrument, ok
 
 # Kraken charges a batch 9 + its size out of a budget of 500 per 10 s: no larger batch can ever pass
 MAX_BATCH = 491
@@ -161,9 +161,8 @@ async def editorder(req: Request) -> Reply:
 
 # ---------------------------------------------------------------------- cancelallorders(after)
 async def cancelallorders(req: Request) -> Reply:
-    symbol = req.params.get("symbol") or None
-    if symbol is not None:
-        req.instrument(symbol)
+    named = req.params.get("symbol") or None
+    symbol = None if named is None else req.instrument(named).symbol  # canonical, whatever the case sent
     rt = req.rt
     res = await rt.submit(CancelAll(req.account_id, symbol), req.stamp)
     now = rt.exchange.now
@@ -230,12 +229,31 @@ async def batchorder(req: Request) -> Reply:
             raise ApiError(INVALID)
         if ins.get("order") not in ("send", "edit", "cancel"):
             raise ApiError(INVALID)
-        if ins["order"] == "send" and ins.get("symbol") not in rt.exchange.listed:
+        if ins["order"] == "send" and (not isinstance(ins.get("symbol"), str)
+                                       or find_instrument(rt.exchange.listed, ins["symbol"]) is None):
             raise ApiError(INVALID)
     out: list[dict[str, Any]] = []
+    sent: dict[str, str] = {}  # order_tag -> order_id of the orders this batch has placed so far
     for ins in instructions:  # each waits for its own commit, so all are durable when the answer goes
-        out.append(await _batch_one(req, {k: _text(v) for k, v in ins.items()}))
+        fields = {k: _text(v) for k, v in ins.items()}
+        if fields.get("order") in ("edit", "cancel"):
+            _resolve_tag(fields, sent)
+        status = await _batch_one(req, fields)
+        tag = fields.get("order_tag")
+        if fields.get("order") == "send" and tag is not None and status.get("order_id"):
+            sent.setdefault(tag, status["order_id"])
+        out.append(status)
     return ok(rt.clock(), batchStatus=out)
+
+
+def _resolve_tag(fields: dict[str, str | None], sent: dict[str, str]) -> None:
+    """An edit or cancel may name an order sent earlier in the same batch by its ``order_tag``: in its
+    ``order_id`` (Kraken's batch guide), or in an ``order_tag`` of its own when it names no order."""
+    oid = fields.get("order_id")
+    if oid in sent:
+        fields["order_id"] = sent[oid]
+    elif not oid and not fields.get("cliOrdId") and fields.get("order_tag") in sent:
+        fields["order_id"] = sent[fields["order_tag"] or ""]
 
 
 def _text(v: Any) -> str | None:

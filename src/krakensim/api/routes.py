@@ -9,13 +9,15 @@ from .request import READ, Route
 D = "/derivatives/api/v3/"
 POST = ("POST",)
 ROUTES: dict[str, Route] = {
-    D + "sendorder": Route(orders.sendorder, POST, FULL, writes=POST),
-    D + "cancelorder": Route(orders.cancelorder, POST, FULL, writes=POST),
-    D + "editorder": Route(orders.editorder, POST, FULL, writes=POST),
+    D + "sendorder": Route(orders.sendorder, POST, FULL, writes=POST,
+                           required=(("orderType",), ("symbol",), ("side",), ("size",))),
+    D + "cancelorder": Route(orders.cancelorder, POST, FULL, writes=POST, required=(("order_id", "cliOrdId"),)),
+    D + "editorder": Route(orders.editorder, POST, FULL, writes=POST, required=(("orderId", "cliOrdId"),)),
     D + "cancelallorders": Route(orders.cancelallorders, POST, FULL, writes=POST),
     D + "cancelallordersafter": Route(orders.cancelallordersafter, POST, FULL, writes=POST),
-    D + "self-trade-strategy": Route(orders.self_trade_strategy, ("GET", "PUT"), READ, writes=("PUT",)),
-    D + "batchorder": Route(orders.batchorder, POST, FULL, json_body=True, writes=POST),
+    D + "self-trade-strategy": Route(orders.self_trade_strategy, ("GET", "PUT"), READ, writes=("PUT",),
+                                     required=(("strategy",),)),
+    D + "batchorder": Route(orders.batchorder, POST, FULL, json_body=True, writes=POST, required=(("json",),)),
     D + "openorders": Route(orders.openorders, ("GET",), READ),
     D + "orders/status": Route(orders.orders_status, ("GET", "POST"), FULL),
     D + "fills": Route(account.fills, ("GET",), READ),

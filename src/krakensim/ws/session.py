@@ -125,10 +125,13 @@ class Session:
             self.send(_error(JSON_ERROR))
             return None
         listed = self.hub.ex.listed
-        if not all(p in listed for p in raw):  # the whole request is refused (spec: SIMULATOR)
+        # any case, answered in the canonical one: live Kraken answers a subscription to
+        # "pi_bchusd" with "PI_BCHUSD" (cryptofeed's captured sample, its pull request 503)
+        symbols = [p if p in listed else p.upper() for p in raw]
+        if not all(s in listed for s in symbols):  # the whole request is refused (spec: SIMULATOR)
             self.send(_error(INVALID_PRODUCT))
             return None
-        return list(dict.fromkeys(raw))
+        return list(dict.fromkeys(symbols))
 
     def _private(self, msg: dict[str, Any], feed: str, on: bool) -> None:
         account = self.account_of(msg)
