@@ -275,7 +275,7 @@ def check_books(ex: Exchange, oracle: Oracle, step: str) -> None:
             assert book_side.depth() == [(p, lots) for p, _ids, lots in want], f"{step}: {s} depth side {side}"
             assert book_side.best() == oracle.best(s, side), f"{step}: {s} best side {side}"
     remaining = {o.order_id: o.remaining for o in oracle.resting}
-    assert {k: o.quantity - o.filled for k, o in ex.open.items()} == remaining, f"{step}: open orders"
+    assert {k: o.quantity - o.filled for k, o in ex.open_orders.items()} == remaining, f"{step}: open orders"
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])

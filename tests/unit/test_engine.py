@@ -46,8 +46,8 @@ def test_price_time_priority_and_partial_fill() -> None:
     # best price first, then the earlier of the two equal prices
     assert [(e.price, e.lots) for e in execs] == [(90500, 5), (91000, 7)]
     assert r.status == "placed" and not isinstance(r.order_events[-1], OrderEnteredBook)  # fully filled
-    assert ex.open[first.order_id].filled == 7 and ex.open[second.order_id].filled == 0
-    assert better.order_id not in ex.open and ex.finished.by_id[better.order_id].status == "FULLY_EXECUTED"
+    assert ex.open_orders[first.order_id].filled == 7 and ex.open_orders[second.order_id].filled == 0
+    assert better.order_id not in ex.open_orders and ex.finished.by_id[better.order_id].status == "FULLY_EXECUTED"
     fa, fb = ex.accounts[a].fills, ex.accounts[b].fills
     assert [f.fill_type for f in fa] == ["maker", "maker"] and [f.fill_type for f in fb] == ["taker", "taker"]
     assert ex.accounts[b].positions["PF_XBTUSD"].lots == 12
@@ -61,7 +61,7 @@ def test_partial_taker_rests_remainder() -> None:
     place(ex, a, SELL, 3, 90000)
     r = place(ex, b, BUY, 10, 90000)
     assert [type(e) for e in r.order_events] == [OrderFilled, OrderEnteredBook]
-    resting = ex.open[r.order_id]
+    resting = ex.open_orders[r.order_id]
     assert resting.filled == 3 and resting.quantity == 10
     assert ex.book("PF_XBTUSD").bids.best() == 90000 and ex.book("PF_XBTUSD").asks.best() is None
 
@@ -87,7 +87,7 @@ def test_ioc_fok_and_market() -> None:
     assert fok.status == "iocWouldNotExecute"
     ioc = place(ex, b, BUY, 8, 91000, otype="ioc")
     assert [type(e) for e in ioc.order_events] == [OrderFilled, OrderCancelled]
-    assert ioc.order_events[-1].order.filled == 5 and ioc.order_id not in ex.open
+    assert ioc.order_events[-1].order.filled == 5 and ioc.order_id not in ex.open_orders
     # market: 1 % protection through the best ask (92000 -> 92920), so it takes 92000
     m = place(ex, b, BUY, 2, None, otype="mkt")
     assert m.status == "placed" and m.order_events[0].price == 92000
@@ -119,7 +119,7 @@ def test_reduce_only() -> None:
     place(ex, a, BUY, 5, 90000)
     r = place(ex, a, SELL, 8, 91000, ro=True)
     assert r.status == "placed" and r.order_events[0].reduced_quantity == 3
-    assert ex.open[r.order_id].quantity == 5
+    assert ex.open_orders[r.order_id].quantity == 5
     assert place(ex, a, BUY, 1, 89000, ro=True).status == "wouldNotReducePosition"
 
 
@@ -130,7 +130,7 @@ def test_client_order_id_unique_among_open_orders() -> None:
     assert place(ex, b, BUY, 1, 89000, cli="x1").status == "placed"  # another account
     assert ex.apply(CancelOrder(a, client_order_id="x1"), T0).status == "cancelled"
     assert place(ex, a, BUY, 1, 89000, cli="x1").status == "placed"
-    assert r.order_id not in ex.open
+    assert r.order_id not in ex.open_orders
 
 
 def test_edit_keeps_priority_only_when_reducing_size_at_same_price() -> None:
@@ -154,7 +154,7 @@ def test_edit_that_crosses_executes() -> None:
     r = place(ex, a, BUY, 2, 89000)
     e = ex.apply(EditOrder(a, order_id=r.order_id, limit_price=90000, quantity_mode="RELATIVE"), T0 + 5)
     assert [type(x) for x in e.order_events] == [OrderEdited, OrderFilled]
-    assert r.order_id not in ex.open and ex.finished.by_id[r.order_id].status == "FULLY_EXECUTED"
+    assert r.order_id not in ex.open_orders and ex.finished.by_id[r.order_id].status == "FULLY_EXECUTED"
 
 
 def test_insufficient_funds() -> None:
@@ -192,7 +192,7 @@ def test_process_before() -> None:
     cmd = PlaceOrder(account_id=a, symbol="PF_XBTUSD", side=BUY, order_type="lmt", quantity=1, limit_price=89000,
                      process_before=T0 - 1)
     assert ex.apply(cmd, T0).status == "wouldProcessAfterSpecifiedTime"
-    assert not ex.open
+    assert not ex.open_orders
 
 
 def test_ids_are_deterministic_uuids() -> None:

@@ -123,7 +123,7 @@ class EngineMachine(RuleBasedStateMachine):
     def cancel(self, data: st.DataObject) -> None:
         oid = data.draw(st.sampled_from(self.order_ids))
         finished = self.ex.finished.by_id
-        o = self.ex.open.get(oid) or (finished[oid].order if oid in finished else None)
+        o = self.ex.open_orders.get(oid) or (finished[oid].order if oid in finished else None)
         if o is None:
             o = next(a.triggers[oid] for a in self.ex.accounts.values() if oid in a.triggers)
         r = self.run(CancelOrder(o.account_id, order_id=oid))
@@ -133,7 +133,7 @@ class EngineMachine(RuleBasedStateMachine):
     @rule(data=st.data(), lots=st.none() | st.integers(1, 400), offset=st.none() | st.integers(-30, 30))
     def edit(self, data: st.DataObject, lots: int | None, offset: int | None) -> None:
         oid = data.draw(st.sampled_from(self.order_ids))
-        o = self.ex.open.get(oid)
+        o = self.ex.open_orders.get(oid)
         if o is None:
             return
         self.run(EditOrder(o.account_id, order_id=oid, quantity_mode="RELATIVE", quantity=lots,
@@ -156,7 +156,7 @@ class EngineMachine(RuleBasedStateMachine):
                 net[s] += p.lots
         triggers = {oid for a in ex.accounts.values() for oid in a.triggers}
         for oid in self.order_ids:
-            o = ex.open.get(oid)
+            o = ex.open_orders.get(oid)
             if o is not None:
                 assert 0 <= o.filled < o.quantity
             elif oid in triggers:

@@ -74,7 +74,7 @@ def test_take_profit_with_limit_fires_on_mark() -> None:
     run(ex, T0 + 1, SetPrices(XBT, mark=88600))
     assert r.order_id in ex.accounts[a].triggers
     run(ex, T0 + 2, SetPrices(XBT, mark=88500))
-    assert r.order_id in ex.open and ex.open[r.order_id].price == 88000  # a resting limit buy now
+    assert r.order_id in ex.open_orders and ex.open_orders[r.order_id].price == 88000  # a resting limit buy now
 
 
 def test_index_signal_and_cancel_trigger() -> None:
@@ -108,7 +108,7 @@ def test_limit_offset_from_the_stop() -> None:
     r = place(ex, a, BUY, 10, None, "stp", stop_price=91000, trigger_signal="mark",
               limit_offset=(-50, PERCENT))  # -0.5 %
     run(ex, T0 + 1, SetPrices(XBT, mark=91000))
-    assert ex.open[r.order_id].price == 91000 - 455
+    assert ex.open_orders[r.order_id].price == 91000 - 455
 
 
 def test_malformed_trigger_is_rejected_with_its_reason() -> None:
@@ -137,10 +137,10 @@ def test_dead_man_switch_cancels_everything_at_the_deadline() -> None:
     r = run(ex, T0, ArmDeadManSwitch(a, 60))
     assert r.deadline == T0 + 60_000 and ex.next_deadline() == T0 + 60_000
     run(ex, T0 + 59_999, Tick())
-    assert o.order_id in ex.open
+    assert o.order_id in ex.open_orders
     run(ex, T0 + 60_000, Tick())
-    assert o.order_id not in ex.open and s.order_id not in ex.accounts[a].triggers
-    assert other.order_id in ex.open and ex.deadman.next is None
+    assert o.order_id not in ex.open_orders and s.order_id not in ex.accounts[a].triggers
+    assert other.order_id in ex.open_orders and ex.deadman.next is None
     assert ex.finished.by_id[o.order_id].reason == "DEAD_MAN_SWITCH"
     # re-arming and disarming
     run(ex, T0 + 61_000, ArmDeadManSwitch(a, 10))
@@ -152,7 +152,7 @@ def test_dead_man_switch_fires_before_a_later_command() -> None:
     o = place(ex, a, BUY, 10, 89000)
     run(ex, T0, ArmDeadManSwitch(a, 1))
     later = place(ex, a, BUY, 10, 89000, t=T0 + 5_000)  # the switch fired at T0+1s, before this
-    assert o.order_id not in ex.open and later.order_id in ex.open
+    assert o.order_id not in ex.open_orders and later.order_id in ex.open_orders
     assert ex.finished.by_id[o.order_id].order.updated_at == T0 + 1_000
 
 
@@ -164,7 +164,7 @@ def test_cancel_maker_self_strategy() -> None:
     r = place(ex, a, BUY, 5, 90100)
     assert r.status == "placed" and isinstance(r.order_events[0], OrderFilled)
     assert r.order_events[0].price == 90100
-    assert own.order_id not in ex.open and ex.finished.by_id[own.order_id].reason == "WOULD_EXECUTE_SELF_REASON"
+    assert own.order_id not in ex.open_orders and ex.finished.by_id[own.order_id].reason == "WOULD_EXECUTE_SELF_REASON"
 
 
 def test_market_states_and_limits() -> None:
@@ -194,7 +194,7 @@ def test_reduce_only_maker_never_grows_the_position() -> None:
     place(ex, a, SELL, 10, 89000)  # a closes the position with another order
     assert ex.accounts[a].positions[XBT].lots == 0
     r = place(ex, b, BUY, 10, 91000)  # would hit a's reduce-only order
-    assert ro.order_id not in ex.open and ex.finished.by_id[ro.order_id].reason == "WOULD_NOT_REDUCE_POSITION"
+    assert ro.order_id not in ex.open_orders and ex.finished.by_id[ro.order_id].reason == "WOULD_NOT_REDUCE_POSITION"
     assert ex.accounts[a].positions[XBT].lots == 0 and r.status == "placed"
 
 
@@ -220,10 +220,10 @@ def test_stale_reduce_only_maker_counts_only_its_room() -> None:
     place(ex, c, SELL, 5, 90020)
     fok = place(ex, a, BUY, 10, 90020, otype="fok")
     assert fok.status == "iocWouldNotExecute" and not [f for f in ex.accounts[a].fills]
-    assert ro.order_id in ex.open  # nothing traded, so nothing touched it
+    assert ro.order_id in ex.open_orders  # nothing traded, so nothing touched it
     own = place(ex, a, SELL, 10, 90015)
     r = place(ex, a, BUY, 10, 90020)  # meets its own 90015 before c's 90020: REJECT_TAKER refuses it whole
-    assert r.status == "selfFill" and own.order_id in ex.open and not ex.accounts[a].fills
+    assert r.status == "selfFill" and own.order_id in ex.open_orders and not ex.accounts[a].fills
 
 
 def test_edits_respect_market_states() -> None:

@@ -405,10 +405,10 @@ class Run:
         }
         assert positions == {k: v for k, v in rebuilt.positions.items() if v != (0, 0)}, "positions"
         assert {a: acct.balance for a, acct in ex.accounts.items()} == rebuilt.balances, "balances"
-        assert {k: o.quantity - o.filled for k, o in ex.open.items()} == {
+        assert {k: o.quantity - o.filled for k, o in ex.open_orders.items()} == {
             k: o.quantity - o.filled for k, o in rebuilt.orders.items()
         }, "open orders"
-        for k, o in ex.open.items():
+        for k, o in ex.open_orders.items():
             assert order_state(o) == order_state(rebuilt.orders[k]), f"order {k}"
         for a, acct in ex.accounts.items():
             assert set(acct.orders) == {k for k, o in rebuilt.orders.items() if o.account_id == a}
@@ -443,7 +443,7 @@ class Run:
         return self.accounts[(self.accounts.index(account_id) + 1) % len(self.accounts)]
 
     def target(self, which: int, ref: int) -> str:
-        open_ids = [k for k in self.owner if k in self.ex.open or self.rebuilt.triggers.get(k)]
+        open_ids = [k for k in self.owner if k in self.ex.open_orders or self.rebuilt.triggers.get(k)]
         if which == 2 or not self.owner:
             return UNKNOWN
         candidates = open_ids if which == 0 and open_ids else list(self.owner)
@@ -497,7 +497,7 @@ class Run:
             if kind == "cancel":
                 _, _, _, by_cli, late = op
                 pb = None if late is None else self.t + 1 + late
-                order = self.ex.open.get(oid) or self.rebuilt.triggers.get(oid)
+                order = self.ex.open_orders.get(oid) or self.rebuilt.triggers.get(oid)
                 cli = order.client_order_id if order is not None else None
                 if by_cli and cli is not None:
                     self.apply(c.CancelOrder(who, client_order_id=cli, process_before=pb))
@@ -505,7 +505,7 @@ class Run:
                     self.apply(c.CancelOrder(who, oid, process_before=pb))
             else:
                 _, _, _, lots, mode, price, with_stop, stop, with_dev, dev, late = op
-                target = self.ex.open.get(oid) or self.rebuilt.triggers.get(oid)
+                target = self.ex.open_orders.get(oid) or self.rebuilt.triggers.get(oid)
                 s, side = (target.symbol, target.side) if target is not None else (SYMBOLS[0], BUY)
                 limit = None if price is None else MID[s] + price if price != "cross" else (
                     self.ex.book(s).opposite(side).best() or MID[s])  # "cross": the best price it may take

@@ -86,7 +86,7 @@ def test_expiry_cancels_orders_settles_positions_and_lists_the_next() -> None:
     assert ex.accounts[a].balance == before[a] - pnl - fee
     # value conserved
     assert sum(x.balance for x in ex.accounts.values()) + ex.accounts.fees_collected == total_before
-    assert resting.order_id not in ex.open and ex.finished.by_id[resting.order_id].reason == "CONTRACT_EXPIRED"
+    assert resting.order_id not in ex.open_orders and ex.finished.by_id[resting.order_id].reason == "CONTRACT_EXPIRED"
     assert ex.accounts[a].order_margin == 0
     # the next monthly took its place; orders for the expired symbol are refused
     # (two monthlies: February and March, a quarterly too; quarterlies March and June; semiannual December)

@@ -68,7 +68,7 @@ def test_a_market_page_from_the_index_equals_the_scan_of_every_history(
             ex.apply(CancelOrder(owner, order_id), t)
             continue
         r = ex.apply(PlaceOrder(account, symbol, side, otype, lots * 10, MID[symbol] + offset), t)
-        if r.status == "placed" and r.order_id in ex.open:
+        if r.status == "placed" and r.order_id in ex.open_orders:
             placed.append((account, str(r.order_id)))
     for symbol in SYMBOLS:
         naive = naive_public(ex, symbol)

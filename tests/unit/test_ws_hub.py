@@ -180,7 +180,7 @@ def test_whenever_a_client_subscribes_its_snapshot_and_deltas_rebuild_the_book_a
                     burst.append(asyncio.ensure_future(rt.submit(PlaceOrder(account, XBT, side, "ioc", size,
                                                                             80_100 if buy else 79_900))))
                 elif op in ("cancel", "edit"):
-                    mine = [o for o in rt.exchange.open.values() if o.account_id == account]
+                    mine = [o for o in rt.exchange.open_orders.values() if o.account_id == account]
                     if mine:
                         o = rng.choice(mine)
                         cmd = (CancelOrder(account, o.order_id) if op == "cancel" else

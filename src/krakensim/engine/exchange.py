@@ -291,7 +291,7 @@ class Exchange:
         return self.listings.listed
 
     @property
-    def open(self) -> dict[str, Order]:
+    def open_orders(self) -> dict[str, Order]:
         """Every open order, by id."""
         return self.trading.open
 
