@@ -11,19 +11,16 @@ journal, and then:
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import os
 import signal
 import subprocess
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import requests
 
-from serverproc import free_port, start_server
+from serverproc import SignedClient, free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,22 +29,7 @@ def start(data: Path, port: int, keys: list[tuple[str, str]]) -> subprocess.Pope
     return start_server(port, keys, "--data", str(data))
 
 
-class Client:
-    def __init__(self, base: str, key: str, secret: str) -> None:
-        self.base, self.key, self.secret = base, key, secret
-        self.s = requests.Session()
-
-    def call(self, method: str, endpoint: str, params: dict[str, str] | None = None) -> dict:
-        query = urlencode(params or {})
-        path = "/derivatives/api/v3/" + endpoint
-        digest = hashlib.sha256((query + path[len("/derivatives"):]).encode()).digest()
-        authent = base64.b64encode(hmac.new(base64.b64decode(self.secret), digest, hashlib.sha512).digest())
-        url = self.base + path + ("?" + query if query else "")
-        r = self.s.request(method, url, headers={"APIKey": self.key, "Authent": authent.decode()}, timeout=5)
-        return r.json()
-
-
-def worker(c: Client, tag: str, stop: threading.Event, placed: dict, cancelled: dict, cancel_sent: set) -> None:
+def worker(c: SignedClient, tag: str, stop: threading.Event, placed: dict, cancelled: dict, cancel_sent: set) -> None:
     i = 0
     while not stop.is_set():
         i += 1
@@ -74,7 +56,7 @@ def run_and_kill(base: str, proc: subprocess.Popen[bytes], keys: list[tuple[str,
                  placed: dict[str, str], cancelled: dict[str, str], cancel_sent: set[str]) -> None:
     stop = threading.Event()
     threads = [
-        threading.Thread(target=worker, args=(Client(base, k, s), f"r{rnd}w{n}", stop, placed, cancelled, cancel_sent))
+        threading.Thread(target=worker, args=(SignedClient(base, k, s), f"r{rnd}w{n}", stop, placed, cancelled, cancel_sent))
         for n, (k, s) in enumerate(keys)
     ]
     try:
@@ -93,7 +75,7 @@ def verify(base: str, keys: list[tuple[str, str]], placed: dict[str, str], cance
            cancel_sent: set[str]) -> None:
     open_ids: dict[str, dict] = {}
     for k, s in keys:
-        c = Client(base, k, s)
+        c = SignedClient(base, k, s)
         for o in c.call("GET", "openorders")["openOrders"]:
             open_ids[o["order_id"]] = o
     for oid, price in placed.items():
@@ -112,7 +94,7 @@ def verify(base: str, keys: list[tuple[str, str]], placed: dict[str, str], cance
     # and cancelling an acknowledged cancel again finds nothing
     secrets = dict(keys)
     for oid, k in list(cancelled.items())[-10:]:
-        c = Client(base, k, secrets[k])
+        c = SignedClient(base, k, secrets[k])
         assert c.call("POST", "cancelorder", {"order_id": oid})["cancelStatus"]["status"] == "notFound"
 
 
