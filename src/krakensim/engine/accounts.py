@@ -123,12 +123,16 @@ class Accounts(dict[str, Account]):
 
     def _log(self, account: Account, now: int, info: str, symbol: str | None, old: int, new: int, *,
              old_cost: int = 0, new_cost: int = 0, trade_price: int | None = None, mark_price: int | None = None,
-             realized_pnl: int = 0, fee: int = 0, execution: str = "") -> None:
+             realized_pnl: int = 0, fee: int = 0, execution: str = "", asset: str = USD,
+             margin_account: str = "flex", funding_rate: int | None = None, realized_funding: int = 0,
+             liquidation_fee: int = 0, conversion_spot_price: int | None = None) -> None:
         """Append an entry to the account's log (and publish it)."""
         account.log_entries += 1
         n = account.log_entries
         entry = AccountLogged(now, account.account_id, n, derived_id(f"{account.account_id}|log|{n}"), info, symbol,
-                              old, new, old_cost, new_cost, trade_price, mark_price, realized_pnl, fee, execution)
+                              old, new, old_cost, new_cost, trade_price, mark_price, realized_pnl, fee, execution,
+                              asset, margin_account, funding_rate, realized_funding, liquidation_fee,
+                              conversion_spot_price)
         account.log.append(entry)
         self.emit(entry)
 

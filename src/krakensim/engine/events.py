@@ -197,6 +197,12 @@ class AccountLogged(Event, frozen=True):
     realized_pnl: int = 0  # usd8
     fee: int = 0  # usd8
     execution: str = ""  # the fill's execution id
+    asset: str = "USD"  # the wallet currency a wallet's entry counts (old/new balance in 1e-8 of it)
+    margin_account: str = "flex"  # flex | the single-collateral account of an inverse contract (fi_xbtusd)
+    funding_rate: int | None = None  # relative, 1e-12 per hour (a funding entry)
+    realized_funding: int = 0  # usd8
+    liquidation_fee: int = 0  # usd8
+    conversion_spot_price: int | None = None  # 1e-8 USD per unit of ``asset`` (a conversion entry)
 
 
 class DeadManSwitchArmed(Event, frozen=True):
