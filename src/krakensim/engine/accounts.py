@@ -24,6 +24,7 @@ from .instruments import Instrument
 from .orders import Order
 from .triggers import Trigger
 from .units import bps_of
+from .wallets import Wallets
 
 MAKER_FEE_BPS = 2  # 0.02 %
 TAKER_FEE_BPS = 5  # 0.05 %
@@ -72,7 +73,8 @@ def traded_volume(account: Account, instruments: dict[str, Instrument], since: i
 
 class Account:
     __slots__ = ("account_id", "balance", "positions", "fills", "fills_seen", "log", "log_entries", "orders",
-                 "triggers", "client_order_ids", "order_margin", "self_trade_strategy", "small_orders")
+                 "triggers", "client_order_ids", "order_margin", "self_trade_strategy", "small_orders",
+                 "wallets", "max_leverage", "pnl_currency", "master", "trading_enabled")
 
     def __init__(self, account_id: str, balance: int, fills_kept: int, log_kept: int = 500) -> None:
         self.account_id = account_id
@@ -88,6 +90,11 @@ class Account:
         self.order_margin = 0  # usd8 reserved by open orders
         self.self_trade_strategy = "REJECT_TAKER"
         self.small_orders = 0  # open orders below the small-order notional
+        self.wallets = Wallets()  # every currency but the flex wallet's USD (which is ``balance``)
+        self.max_leverage: dict[str, int] = {}  # isolated margin: symbol -> maximum leverage (hundredths)
+        self.pnl_currency: dict[str, str] = {}  # symbol -> the wallet currency its profit is paid in
+        self.master: str | None = None  # a subaccount: its master account
+        self.trading_enabled = True
 
     def lots(self, symbol: str) -> int:
         position = self.positions.get(symbol)
@@ -100,6 +107,8 @@ class Account:
             sorted(self.client_order_ids.items()), sorted((s, p.lots, p.cost) for s, p in self.positions.items()),
             list(self.orders), list(self.triggers),
             [(f.fill_id, f.order_id, f.lots, f.price, f.time, f.fill_type, f.fee) for f in self.fills],
+            self.wallets.state(), sorted(self.max_leverage.items()), sorted(self.pnl_currency.items()), self.master,
+            self.trading_enabled,
         )
 
 

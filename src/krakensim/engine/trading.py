@@ -30,7 +30,7 @@ from .pricing import Pricing
 from .result import Result
 from .risk import MAX_SMALL_ORDERS, SMALL_ORDER_USD8, Risk
 from .triggers import Trigger, TriggerBook
-from .units import BPS, BUY
+from .units import BUY
 
 
 class Trading:
@@ -51,6 +51,8 @@ class Trading:
         # while a taker sweeps: its fill type, and where its own fills are collected (its answer)
         self.taker_fill_type = "taker"
         self.taker_fills: list[Event] = []
+        # pays a realised profit in the contract's PnL currency (the exchange wires Funds.pay_profit)
+        self.pay_profit: Callable[[Account, str, int, int], None] | None = None
 
     # ------------------------------------------------------------------ what the matcher asks
     def position_lots(self, account_id: str, symbol: str) -> int:
@@ -93,6 +95,8 @@ class Trading:
         rate = fee_rate(fill_type)
         fee, realized, position = self.accounts.fill(account, inst, after.side, lots, price, rate, now,
                                                      trade.trade_id, trade.mark)
+        if realized > 0 and account.pnl_currency and self.pay_profit is not None:
+            self.pay_profit(account, inst.symbol, realized, now)
         seq = account.fills_seen
         account.fills_seen += 1
         event = OrderFilled(now, account.account_id, trade.trade_id, before, after, price, lots, fill_type, fee, rate,
@@ -159,7 +163,9 @@ class Trading:
             after = held + side * lots
             if (after > inst.max_lots or -after > inst.max_lots) and abs(after) > abs(held):
                 return Result("maxPositionViolation", order_id, client_order_id, reason="MAX_POSITION_EXCEEDED")
-            order.margin = notional * inst.im_bps // BPS
+            if self.risk.fixed_leverage_too_high(account, inst, held, side, lots, price):
+                return Result("fixedLeverageTooHigh", order_id, client_order_id, reason="FIXED_LEVERAGE_TOO_HIGH")
+            order.margin = self.risk.order_margin(account, inst, held, side, order.quantity, price)
             if order.margin > self.risk.available_margin(account):
                 return Result("insufficientAvailableFunds", order_id, client_order_id, reason="INSUFFICIENT_MARGIN")
         order.small = notional < SMALL_ORDER_USD8

@@ -17,9 +17,10 @@ from ..engine.accounts import Account, unrealized_pnl
 from ..engine.events import AccountLogged, OrderFilled
 from ..engine.exchange import Exchange
 from ..engine.instruments import Instrument
+from ..engine.margin_tiers import tiered_maintenance
 from ..engine.orders import Order
 from ..engine.triggers import INDEX, LAST, MARK, QUOTE, Trigger
-from ..engine.units import BUY, bps_of
+from ..engine.units import BUY
 
 Message = dict[str, Any]
 InstrumentOf = Callable[[str], Instrument]
@@ -164,7 +165,7 @@ def positions(ex: Exchange, account: Account, now: int) -> Message:
         mark = marks[symbol]
         pnl = unrealized_pnl(inst, position, mark)
         notional = inst.notional_usd8(abs(position.lots), mark)
-        initial = bps_of(notional, inst.im_bps)
+        initial = risk.position_margin(account, inst, abs(position.lots), mark)
         orders = sum(o.margin for o in account.orders.values() if o.symbol == symbol)
         liquidation = risk.liquidation_price(account, symbol)
         last_fill = next((f.time for f in reversed(account.fills) if f.symbol == symbol), None)
@@ -180,7 +181,7 @@ def positions(ex: Exchange, account: Account, now: int) -> Message:
             "return_on_equity": _ratio(pnl, initial),
             "initial_margin": usd_out(initial),
             "initial_margin_with_orders": usd_out(initial + orders),
-            "maintenance_margin": usd_out(bps_of(notional, inst.mm_bps)),
+            "maintenance_margin": usd_out(tiered_maintenance(inst, notional)),
         }
         if inst.linear:
             p["pnl_currency"] = "USD"
@@ -197,16 +198,16 @@ def _cross(ex: Exchange, account: Account) -> tuple[Message, int]:
     size = sum(ex.instruments[s].notional_usd8(abs(p.lots), ex.pricing.marks[s])
                for s, p in account.positions.items() if p.lots)
     return {
-        "balance_value": usd_out(m.balance),
-        "portfolio_value": usd_out(m.equity),
-        "collateral_value": usd_out(m.balance),
+        "balance_value": usd_out(m.balance_value),
+        "portfolio_value": usd_out(m.balance_value + m.pnl),
+        "collateral_value": usd_out(m.collateral_value),
         "initial_margin": usd_out(m.initial_margin + m.order_margin),
         "initial_margin_without_orders": usd_out(m.initial_margin),
         "maintenance_margin": usd_out(m.maintenance_margin),
         "pnl": usd_out(m.pnl),
         "unrealized_funding": 0,
         "total_unrealized": usd_out(m.pnl),
-        "total_unrealized_as_margin": usd_out(m.pnl),
+        "total_unrealized_as_margin": usd_out(m.unrealized_as_margin),
         "margin_equity": usd_out(m.equity),
         "available_margin": usd_out(m.available),
     }, size
