@@ -65,14 +65,21 @@ class Risk:
             return notional * 100 // leverage
         return tiered_initial(inst, notional)
 
-    def order_margin(self, account: Account, inst: Instrument, held: int, side: int, lots: int, price: int) -> int:
-        """What an order adds to the account's initial margin if it all fills at ``price``: the margin of
-        the position it leads to less the margin of the position it reduces (never below zero)."""
+    def order_margin(self, account: Account, inst: Instrument, lots: int, price: int) -> int:
+        """What an order reserves while it rests: the initial margin of its own size at its price, held
+        alone (tiered under cross margin, notional / leverage under isolated margin)."""
+        return self.position_margin(account, inst, lots, price)
+
+    def margin_needed(self, account: Account, inst: Instrument, held: int, side: int, lots: int, price: int,
+                      reserved: int) -> int:
+        """The margin an order must find available: what it reserves, or, when more, what it adds to the
+        tiered margin of the position it leads to (a large order reaches the higher levels)."""
         after = abs(held + side * lots)
         if after <= abs(held):
-            return 0
-        return max(0, self.position_margin(account, inst, after, price)
-                   - self.position_margin(account, inst, abs(held), price))
+            return reserved
+        added = self.position_margin(account, inst, after, price) - self.position_margin(account, inst, abs(held),
+                                                                                         price)
+        return max(reserved, added)
 
     def fixed_leverage_too_high(self, account: Account, inst: Instrument, held: int, side: int, lots: int,
                                 price: int) -> bool:
@@ -209,7 +216,8 @@ class Risk:
     # ------------------------------------------------------------------ reservations
     def reserve(self, account: Account, inst: Instrument, order: Order) -> None:
         """Reserve the initial margin of what is still open of ``order`` (nothing for reduce-only)."""
-        order.margin = 0 if order.reduce_only else self.initial_margin(inst, order.quantity - order.filled, order.price)
+        order.margin = 0 if order.reduce_only else self.order_margin(account, inst, order.quantity - order.filled,
+                                                                      order.price)
         account.order_margin += order.margin
 
     @staticmethod

@@ -165,8 +165,9 @@ class Trading:
                 return Result("maxPositionViolation", order_id, client_order_id, reason="MAX_POSITION_EXCEEDED")
             if self.risk.fixed_leverage_too_high(account, inst, held, side, lots, price):
                 return Result("fixedLeverageTooHigh", order_id, client_order_id, reason="FIXED_LEVERAGE_TOO_HIGH")
-            order.margin = self.risk.order_margin(account, inst, held, side, order.quantity, price)
-            if order.margin > self.risk.available_margin(account):
+            order.margin = self.risk.order_margin(account, inst, order.quantity, price)
+            needed = self.risk.margin_needed(account, inst, held, side, order.quantity, price, order.margin)
+            if needed > self.risk.available_margin(account):
                 return Result("insufficientAvailableFunds", order_id, client_order_id, reason="INSUFFICIENT_MARGIN")
         order.small = notional < SMALL_ORDER_USD8
         if order.small and order_type != "ioc" and order_type != "fok" and account.small_orders >= MAX_SMALL_ORDERS:
