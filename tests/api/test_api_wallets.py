@@ -189,3 +189,48 @@ def test_sdk_user_wallets_and_positions_validate(venue: Venue) -> None:
     assert set(wallets["accounts"]) == {"cash", "flex", "fi_xbtusd"}
     positions = user.get_open_positions()["openPositions"]
     assert [p["symbol"] for p in positions] == [XBT_ID] and positions[0]["size"] == 0.5
+
+
+def test_inverse_contracts_are_margined_in_base_currency_from_their_margin_account(venue: Venue) -> None:
+    """PI_XBTUSD: 9 000 contracts of 1 USD at 90 000 are 0.1 XBT; 2 % initial margin is 0.002 XBT, 1 %
+    maintenance 0.001 XBT; the flex wallet's USD does not margin them."""
+    pi = "PI_XBTUSD"
+    venue.prices(pi, mark=PRICE, index=PRICE)
+    usd_only = venue.account("1000000")
+    order = f"orderType=lmt&symbol={pi}&side=buy&size=9000&limitPrice={PRICE}"
+    assert venue.raw(usd_only).v3json("POST", "sendorder", order)["sendStatus"]["status"] == (
+        "insufficientAvailableFunds")
+    maker = venue.srv.admin("accounts", {"usd": "0", "wallets": {"fi_xbtusd": {"XBT": "10"}}})
+    taker = venue.srv.admin("accounts", {"usd": "500", "wallets": {"fi_xbtusd": {"XBT": "1"}}})
+    mk, tk = (Creds(a["apiKey"], a["apiSecret"], a["accountUid"]) for a in (maker, taker))
+    send_ok(venue.raw(mk).v3json("POST", "sendorder", f"orderType=lmt&symbol={pi}&side=sell&size=9000"
+                                                       f"&limitPrice={PRICE}"))
+    send_ok(venue.raw(tk).v3json("POST", "sendorder", f"orderType=ioc&symbol={pi}&side=buy&size=9000"
+                                                       f"&limitPrice={PRICE}"))
+    accounts = venue.sdk(User, tk).get_wallets()["accounts"]
+    fi = accounts["fi_xbtusd"]
+    fee = 9000 * 0.0005 / PRICE  # the taker fee, in XBT
+    assert fi["balances"][pi] == "9000" and num(fi["balances"]["xbt"]) == pytest.approx(1 - fee, abs=1e-8)
+    req = fi["marginRequirements"]
+    assert (num(req["im"]), num(req["mm"])) == (pytest.approx(0.002), pytest.approx(0.001))
+    assert num(req["lt"]) == pytest.approx(0.0015) and num(req["tt"]) == pytest.approx(0.0006)
+    assert num(fi["auxiliary"]["af"]) == pytest.approx(1 - fee - 0.002, abs=1e-8)
+    flex_wallet = accounts["flex"]
+    assert num(flex_wallet["initialMargin"]) == 0 and num(flex_wallet["balanceValue"]) == 500
+    # the mark rises 10 %: the long gains 9 000 × (1/90 000 − 1/99 000) XBT
+    venue.prices(pi, mark=99000)
+    fi = venue.sdk(User, tk).get_wallets()["accounts"]["fi_xbtusd"]
+    assert num(fi["auxiliary"]["pnl"]) == pytest.approx(9000 * (1 / 90000 - 1 / 99000), abs=1e-8)
+    estimates = fi["triggerEstimates"]
+    assert 0 < num(estimates["tt"]) < num(estimates["mm"]) < num(estimates["lt"]) < num(estimates["im"]) < 99000
+    # closing realises the gain in XBT, into the margin account
+    venue.prices(pi, mark=PRICE)
+    send_ok(venue.raw(mk).v3json("POST", "sendorder", f"orderType=lmt&symbol={pi}&side=buy&size=9000"
+                                                       f"&limitPrice=99000"))
+    venue.prices(pi, mark=99000)
+    send_ok(venue.raw(tk).v3json("POST", "sendorder", f"orderType=ioc&symbol={pi}&side=sell&size=9000"
+                                                       f"&limitPrice=99000"))
+    fi = venue.sdk(User, tk).get_wallets()["accounts"]["fi_xbtusd"]
+    gain = 9000 * (1 / 90000 - 1 / 99000) - 9000 * 0.0005 / 99000
+    assert num(fi["balances"]["xbt"]) == pytest.approx(1 - fee + gain, abs=2e-8)
+    assert num(venue.sdk(User, tk).get_wallets()["accounts"]["flex"]["balanceValue"]) == 500

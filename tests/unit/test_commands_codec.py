@@ -58,9 +58,10 @@ LATER_FORMAT: dict[type[c.Command], tuple[str, dict[str, str]]] = {
     c.SetPnlPreference: ("pnlpref", {"account_id": "a", "symbol": "s", "currency": "u"}),
     c.SetSubaccountTrading: ("subtrading", {"account_id": "a", "subaccount": "sub", "enabled": "on"}),
 }
-LATER_FIELDS = {c.CreateAccount: {"master": "master", "funds": "funds"}}
+LATER_FIELDS = {c.CreateAccount: {"master": "master", "funds": "funds", "inverse_in_base": "inverse_in_base"}}
 LATER_DEFAULTS: dict[tuple[type[c.Command], str], object] = {
     (c.MoveFunds, "wallet"): "flex", (c.WithdrawToSpot, "wallet"): "cash", (c.CreateAccount, "funds"): (),
+    (c.CreateAccount, "inverse_in_base"): False,
 }
 
 INT64 = st.integers(-(2**63), 2**63 - 1)

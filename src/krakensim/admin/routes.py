@@ -49,7 +49,8 @@ def new_admin_token() -> str:
 
 
 def create_account_command(usd: Decimal) -> CreateAccount:
-    return CreateAccount(int(usd * USD8))
+    """A new account: USD in its flex wallet, inverse contracts margined in base currency (as on Kraken)."""
+    return CreateAccount(int(usd * USD8), inverse_in_base=True)
 
 
 def create_account(rt: Runtime, usd: Decimal, key: str | None = None, secret: str | None = None,
@@ -102,7 +103,7 @@ async def _create_account(rt: Runtime, doc: dict[str, Any]) -> Reply:
     command = create_account_command(usd)
     funds = wallets.funds_of(doc)
     if master is not None or funds:
-        command = CreateAccount(command.balance, master=master, funds=funds)
+        command = CreateAccount(command.balance, master=master, funds=funds, inverse_in_base=True)
     try:
         account_id = (await rt.submit(command)).account_id
     except ValueError as e:  # a currency a wallet does not take (XBT into fi_ethusd) or no such wallet

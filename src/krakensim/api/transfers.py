@@ -12,6 +12,7 @@ from ..engine.accounts import Account
 from ..engine.collateral import COLLATERAL, USD, currency_of
 from ..engine.commands import SetSubaccountTrading, Transfer, WithdrawToSpot
 from ..engine.exchange import Exchange
+from ..engine.margin_accounts import margin_account_summary
 from ..engine.transfers import MAX_QUANTITY
 from ..engine.wallets import CASH, SPOT
 from .errors import ApiError
@@ -99,8 +100,8 @@ def subaccount_entry(ex: Exchange, sub: Account) -> dict[str, Any]:
                for c in sorted(COLLATERAL) if c == USD or sub.wallets.cash.get(c) or c in ("XBT", "ETH")]
     futures = []
     for name, base in sorted(ex.funds.margin_accounts().items()):
-        quantity = sub.wallets.margin.get(name, 0)
-        futures.append({"name": f"f-{base.lower()}:usd", "availableMargin": usd_out(quantity)})
+        available = margin_account_summary(ex.risk, sub, base).available
+        futures.append({"name": f"f-{base.lower()}:usd", "availableMargin": usd_out(available)})
     return {"accountUid": sub.account_id, "email": "", "fullName": None, "holdingAccounts": holding,
             "futuresAccounts": futures, "flexAccount": {"currencies": flex_list, **totals}}
 

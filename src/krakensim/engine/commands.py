@@ -88,6 +88,7 @@ class CreateAccount(Command, frozen=True, tag="acct", rename={"balance": "usd8",
     account_id: str | None = None  # None: the next id of the exchange's sequence
     master: str | None = None  # a subaccount of this account
     funds: tuple[tuple[str, str, int], ...] = ()  # (wallet, currency, 1e-8 units) beside the USD
+    inverse_in_base: bool = False  # inverse contracts margined in base currency (False: as journals before)
 
 
 class SetPrices(Command, frozen=True, tag="prices", rename={"symbol": "s"}):

@@ -61,7 +61,7 @@ class Edits:
             return Result("outsidePriceCollar", oid, cli)
         if not order.reduce_only:
             extra = risk.order_margin(account, inst, new_qty - order.filled, new_price) - order.margin
-            if extra > 0 and extra > risk.available_margin(account):
+            if extra > 0 and extra > risk.available_for(account, inst):
                 return Result("insufficientAvailableFunds", oid, cli)
         if not order.small and risk.is_small(inst, new_qty, new_price) and account.small_orders >= MAX_SMALL_ORDERS:
             return Result("tooManySmallOrders", oid, cli)

@@ -266,6 +266,7 @@ class Exchange:
         account_id = cmd.account_id or self.ids.next()
         account = self.accounts.create(account_id, cmd.balance, now)
         account.master = cmd.master
+        account.inverse_in_base = cmd.inverse_in_base
         for wallet, currency, quantity in cmd.funds:
             self.funds.deposit(account, wallet, currency, quantity, now)
         return Result("created", account_id=account_id)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import msgspec
 
-from .accounts import Account, Accounts, unrealized_pnl
+from .accounts import Account, Accounts, to_base, unrealized_pnl
 from .collateral import COLLATERAL, USD, CollateralIndex
 from .instruments import Instrument
+from .margin_accounts import margin_account_liquidation_price, margin_account_summary
 from .margin_tiers import leverage_allowed, tiered_initial, tiered_maintenance
 from .orders import Order
 from .pricing import Pricing
 from .units import BPS, USD8, bps_of
+from .wallets import margin_account_name
 
 MAX_OPEN_ORDERS = 500  # open orders and triggers per account
 SMALL_ORDER_USD8 = 10 * USD8  # an order below 10 USD notional is "small"
@@ -60,6 +62,8 @@ class Risk:
         """Initial margin of a position of ``lots`` (absolute) at ``price``: tiered under cross margin,
         notional / maximum leverage under isolated margin (the leverage preference)."""
         notional = inst.notional_usd8(lots, price)
+        if not inst.linear and account.inverse_in_base:  # in the base currency, from its margin account
+            return to_base(inst, tiered_initial(inst, notional), price)
         leverage = account.max_leverage.get(inst.symbol)
         if leverage is not None:
             return notional * 100 // leverage
@@ -97,10 +101,22 @@ class Risk:
             return account.balance - account.order_margin
         return self.summary(account).available
 
+    def available_for(self, account: Account, inst: Instrument) -> int:
+        """What an order in ``inst`` may use: the flex wallet's available margin (usd8), or for an inverse
+        contract margined in base currency, its margin account's available funds (in that currency)."""
+        if not inst.linear and account.inverse_in_base:
+            return margin_account_summary(self, account, inst.base).available
+        return self.available_margin(account)
+
+    def in_flex(self, account: Account, symbol: str) -> bool:
+        """Is the position in ``symbol`` margined by the flex wallet (else by its margin account)?"""
+        return not account.inverse_in_base or self.instruments[symbol].linear
+
     def unrealized_pnl(self, account: Account) -> int:
         marks = self.pricing.marks
         return sum(
-            unrealized_pnl(self.instruments[s], p, marks[s]) for s, p in account.positions.items() if p.lots
+            unrealized_pnl(self.instruments[s], p, marks[s]) for s, p in account.positions.items()
+            if p.lots and self.in_flex(account, s)
         )
 
     def as_margin(self, account: Account, symbol: str, pnl: int) -> int:
@@ -116,7 +132,7 @@ class Risk:
         marks = self.pricing.marks
         total = 0
         for symbol, position in account.positions.items():
-            if position.lots:
+            if position.lots and self.in_flex(account, symbol):
                 inst = self.instruments[symbol]
                 total += tiered_maintenance(inst, inst.notional_usd8(abs(position.lots), marks[symbol]))
         return total
@@ -135,7 +151,7 @@ class Risk:
         marks = self.pricing.marks
         pnl = as_margin = position_margin = maintenance = 0
         for symbol, position in account.positions.items():
-            if position.lots:
+            if position.lots and self.in_flex(account, symbol):
                 inst = self.instruments[symbol]
                 mark = marks[symbol]
                 p = unrealized_pnl(inst, position, mark)
@@ -158,11 +174,13 @@ class Risk:
         position = account.positions.get(symbol)
         if position is None or not position.lots:
             return None
+        if not self.in_flex(account, symbol):
+            return margin_account_liquidation_price(self, account, symbol)
         inst = self.instruments[symbol]
         marks = self.pricing.marks
         base = self.collateral_values(account)[1]
         for s, p in account.positions.items():
-            if s != symbol and p.lots:
+            if s != symbol and p.lots and self.in_flex(account, s):
                 other = self.instruments[s]
                 base += (self.as_margin(account, s, unrealized_pnl(other, p, marks[s]))
                          - tiered_maintenance(other, other.notional_usd8(abs(p.lots), marks[s])))
@@ -218,12 +236,23 @@ class Risk:
         """Reserve the initial margin of what is still open of ``order`` (nothing for reduce-only)."""
         order.margin = 0 if order.reduce_only else self.order_margin(account, inst, order.quantity - order.filled,
                                                                       order.price)
-        account.order_margin += order.margin
+        self.hold(account, order, order.margin)
 
-    @staticmethod
-    def release(account: Account, order: Order) -> None:
-        account.order_margin -= order.margin
+    def release(self, account: Account, order: Order) -> None:
+        self.hold(account, order, -order.margin)
         order.margin = 0
+
+    def hold(self, account: Account, order: Order, amount: int) -> None:
+        """Reserve (or give back) an order's margin: in the flex wallet, or in the margin account of an
+        inverse contract margined in base currency."""
+        if account.inverse_in_base and not self.instruments[order.symbol].linear:
+            name = margin_account_name(self.instruments[order.symbol].base)
+            held = account.wallets.order_margin
+            held[name] = held.get(name, 0) + amount
+            if not held[name]:
+                del held[name]
+        else:
+            account.order_margin += amount
 
     @staticmethod
     def is_small(inst: Instrument, lots: int, price: int) -> bool:

@@ -109,8 +109,7 @@ class Trading:
         self.matchers[order.symbol].take_off(order, now)
         del self.open[order.order_id]
         del account.orders[order.order_id]
-        account.order_margin -= order.margin  # its reservation and its place among small orders go
-        order.margin = 0
+        self.risk.release(account, order)  # its reservation and its place among small orders go
         if order.small:
             account.small_orders -= 1
             order.small = False
@@ -167,7 +166,7 @@ class Trading:
                 return Result("fixedLeverageTooHigh", order_id, client_order_id, reason="FIXED_LEVERAGE_TOO_HIGH")
             order.margin = self.risk.order_margin(account, inst, order.quantity, price)
             needed = self.risk.margin_needed(account, inst, held, side, order.quantity, price, order.margin)
-            if needed > self.risk.available_margin(account):
+            if needed > self.risk.available_for(account, inst):
                 return Result("insufficientAvailableFunds", order_id, client_order_id, reason="INSUFFICIENT_MARGIN")
         order.small = notional < SMALL_ORDER_USD8
         if order.small and order_type != "ioc" and order_type != "fok" and account.small_orders >= MAX_SMALL_ORDERS:
@@ -235,7 +234,7 @@ class Trading:
         if order.filled:
             self.risk.reserve(account, self.listings.instruments[order.symbol], order)
         elif not order.reduce_only:  # the margin checked at placement is the margin reserved
-            account.order_margin += order.margin
+            self.risk.hold(account, order, order.margin)
 
     # ------------------------------------------------------------------ cancelling
     @staticmethod

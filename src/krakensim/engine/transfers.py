@@ -15,6 +15,7 @@ from .accounts import Account, Accounts
 from .collateral import COLLATERAL, USD, CollateralIndex
 from .events import Event, FundsMoved
 from .instruments import INVERSE, Instrument
+from .margin_accounts import margin_account_summary
 from .risk import Risk
 from .units import bps_of
 from .wallets import CASH, FLEX, SPOT, margin_account_name
@@ -87,8 +88,12 @@ class Funds:
         """What may leave ``wallet``: all it holds, but from the flex wallet no more than keeps its
         available margin at or above zero (the collateral a quantity counts for, after its haircut)."""
         held = self.held(account, wallet, currency)
-        if wallet != FLEX or held <= 0:
-            return max(0, held)
+        if held <= 0:
+            return 0
+        if wallet in self.margin_accounts():  # what its positions and orders do not need
+            return max(0, min(held, margin_account_summary(self.risk, account, currency).available))
+        if wallet != FLEX:
+            return held
         available = self.risk.available_margin(account)
         if available <= 0:
             return 0

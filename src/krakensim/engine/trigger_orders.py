@@ -64,7 +64,7 @@ class TriggerOrders:
         if not cmd.reduce_only:
             inst = self.trading.listings.instruments[symbol]
             need = self.risk.order_margin(account, inst, cmd.quantity, limit or trigger.trigger_price)
-            if need > self.risk.available_margin(account):
+            if need > self.risk.available_for(account, inst):
                 return self.reject(account, trigger, "insufficientAvailableFunds", "INSUFFICIENT_MARGIN", now)
         self.trigger_books[symbol].add(trigger)
         account.triggers[order_id] = trigger

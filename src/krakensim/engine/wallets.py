@@ -22,13 +22,15 @@ def margin_account_name(base: str) -> str:
 
 
 class Wallets:
-    __slots__ = ("flex", "margin", "cash", "spot")
+    __slots__ = ("flex", "margin", "cash", "spot", "order_margin")
 
     def __init__(self) -> None:
         self.flex: dict[str, int] = {}  # currency -> quantity (never USD: that is Account.balance)
         self.margin: dict[str, int] = {}  # margin account name -> quantity of its base currency
         self.cash: dict[str, int] = {}
         self.spot: dict[str, int] = {}
+        self.order_margin: dict[str, int] = {}  # margin account name -> base currency its open orders reserve
 
     def state(self) -> tuple[object, ...]:
-        return tuple(sorted((k, v) for k, v in d.items() if v) for d in (self.flex, self.margin, self.cash, self.spot))
+        return tuple(sorted((k, v) for k, v in d.items() if v)
+                     for d in (self.flex, self.margin, self.cash, self.spot, self.order_margin))

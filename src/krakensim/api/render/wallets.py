@@ -9,9 +9,10 @@ from typing import Any
 from ...engine.accounts import Account
 from ...engine.collateral import COLLATERAL, USD
 from ...engine.exchange import Exchange
+from ...engine.margin_accounts import margin_account_summary, trigger_estimates
 from ...engine.risk import MarginSummary
 from ...engine.units import BPS
-from .numbers import usd_out
+from .numbers import price_out, signed_size_out, usd_out
 
 Message = dict[str, Any]
 
@@ -75,19 +76,38 @@ def cash(account: Account) -> Message:
 
 
 def margin_accounts(ex: Exchange, account: Account) -> dict[str, Message]:
-    """Every single-collateral margin account (one per inverse base currency), in its currency."""
+    """Every single-collateral margin account (one per inverse base currency), in its currency: its
+    balance and its positions' sizes, portfolio value, PnL, available funds, requirements, and the marks
+    (of its perpetual, or of its first contract) at which each requirement would be met."""
     out: dict[str, Message] = {}
+    risk = ex.risk
     for name, base in sorted(ex.funds.margin_accounts().items()):
-        quantity = account.wallets.margin.get(name, 0)
-        amount = usd_out(quantity)
-        zero: Message = {"im": 0, "mm": 0, "lt": 0, "tt": 0}
+        m = margin_account_summary(risk, account, base)
+        balances = {}
+        symbols = []
+        if account.inverse_in_base:
+            for symbol, p in account.positions.items():
+                inst = ex.instruments[symbol]
+                if p.lots and not inst.linear and inst.base == base:
+                    balances[symbol] = str(signed_size_out(inst, p.lots))
+                    symbols.append(symbol)
+        balances[base.lower()] = units_str(m.balance)
+        perpetual = f"PI_{base}USD"
+        anchor = perpetual if perpetual in ex.listed else (symbols[0] if symbols else None)
+        estimates: dict[str, int | float] = {"im": 0, "mm": 0, "lt": 0, "tt": 0}
+        if anchor is not None and symbols:
+            for k, ticks in trigger_estimates(risk, account, base, anchor).items():
+                estimates[k] = price_out(ex.instruments[anchor], ticks) if ticks is not None else 0
         out[name] = {
             "type": "marginAccount",
             "currency": base.lower(),
-            "balances": {base.lower(): units_str(quantity)},
-            "auxiliary": {"usd": 0, "pv": amount, "pnl": 0, "af": amount, "funding": 0},
-            "marginRequirements": zero,
-            "triggerEstimates": dict(zero),
+            "balances": balances,
+            "auxiliary": {"usd": 0, "pv": usd_out(m.portfolio_value), "pnl": usd_out(m.pnl),
+                          "af": usd_out(m.available), "funding": 0},
+            "marginRequirements": {"im": usd_out(m.initial_margin + m.order_margin),
+                                   "mm": usd_out(m.maintenance_margin), "lt": usd_out(m.liquidation_threshold),
+                                   "tt": usd_out(m.termination_threshold)},
+            "triggerEstimates": estimates,
         }
     return out
 
