@@ -94,7 +94,7 @@ def _success(rt: Runtime, **payload: Any) -> Reply:
 
 
 async def _create_account(rt: Runtime, doc: dict[str, Any]) -> Reply:
-    usd = _decimal(doc.get("usd", DEFAULT_FUNDS))
+    usd = _decimal(doc.get("usd", str(DEFAULT_FUNDS)))  # (a Decimal default was refused as not a number)
     if not usd.is_finite() or usd < 0 or usd > MAX_FUNDS:
         raise _bad()
     master = doc.get("master")  # a subaccount of this account (the master's key sees and moves it)

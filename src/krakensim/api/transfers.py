@@ -99,7 +99,7 @@ def subaccount_entry(ex: Exchange, sub: Account) -> dict[str, Any]:
     holding = [{"currency": c.lower(), "amount": usd_out(sub.wallets.cash.get(c, 0))}
                for c in sorted(COLLATERAL) if c == USD or sub.wallets.cash.get(c) or c in ("XBT", "ETH")]
     futures = []
-    for name, base in sorted(ex.funds.margin_accounts().items()):
+    for base in sorted(ex.funds.margin_accounts().values()):
         available = margin_account_summary(ex.risk, sub, base).available
         futures.append({"name": f"f-{base.lower()}:usd", "availableMargin": usd_out(available)})
     return {"accountUid": sub.account_id, "email": "", "fullName": None, "holdingAccounts": holding,
