@@ -14,6 +14,7 @@ from krakensim.engine import commands as c
 from krakensim.engine.collateral import COLLATERAL, CollateralIndex
 from krakensim.engine.exchange import Exchange
 from krakensim.engine.instruments import default_instruments
+from krakensim.engine.margin_accounts import margin_account_summary, trigger_estimates
 from krakensim.engine.margin_tiers import tiered_initial, tiered_maintenance
 from krakensim.engine.units import USD8
 
@@ -114,3 +115,32 @@ def test_flex_totals_add_up(usd: int, eur_cents: int, xbt_price: int) -> None:
     assert m.equity == m.collateral_value + m.unrealized_as_margin
     assert m.available == m.equity - m.initial_margin - m.order_margin
     assert index.value("XBT", 10**7) == xbt_price * USD8 // 10
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1_000, 500_000), st.sampled_from([1, -1]), st.integers(10**6, 10**8))
+def test_margin_account_trigger_estimates_are_where_the_requirements_are_met(contracts: int, side: int,
+                                                                             xbt: int) -> None:
+    """Moving the mark to an estimate brings the margin account's portfolio value to that requirement."""
+    ex = Exchange(default_instruments())
+    pi = "PI_XBTUSD"
+    ex.apply(c.CreateAccount(0, "maker", funds=(("fi_xbtusd", "XBT", 10**12),), inverse_in_base=True), 1)
+    ex.apply(c.CreateAccount(0, "a", funds=(("fi_xbtusd", "XBT", xbt),), inverse_in_base=True), 1)
+    mark = ex.pricing.marks[pi]
+    ex.apply(c.PlaceOrder("maker", pi, -side, "lmt", contracts, mark), 2)
+    res = ex.apply(c.PlaceOrder("a", pi, side, "ioc", contracts, mark), 2)
+    if res.status != "placed":
+        return  # (not enough bitcoin for the position: nothing to estimate)
+    a = ex.accounts["a"]
+    estimates = trigger_estimates(ex.risk, a, "XBT", pi)
+    assert estimates["mm"] == ex.risk.liquidation_price(a, pi)
+    for which in ("im", "mm"):
+        price = estimates[which]
+        if price is None or price == mark or price > 2**40:
+            continue
+        gaps = []
+        for p in (price, price + 1):  # the requirement is met between this tick and the next
+            ex.apply(c.SetPrices(pi, mark=p), 3)
+            m = margin_account_summary(ex.risk, a, "XBT")
+            gaps.append(m.portfolio_value - (m.initial_margin if which == "im" else m.maintenance_margin))
+        assert min(gaps) <= 4 and max(gaps) >= -4, gaps  # (4: the rounding of each amount down to 1e-8)
