@@ -13,7 +13,9 @@ from fractions import Fraction
 from typing import Any
 
 from ..api.render.numbers import average_price_out, iso, price_out, signed_size_out, size_out, usd_out
+from ..api.render.wallets import flex_currencies
 from ..engine.accounts import Account, unrealized_pnl
+from ..engine.collateral import COLLATERAL
 from ..engine.events import AccountLogged, OrderFilled
 from ..engine.exchange import Exchange
 from ..engine.instruments import Instrument
@@ -216,12 +218,16 @@ def _cross(ex: Exchange, account: Account) -> tuple[Message, int]:
 def flex_futures(ex: Exchange, account: Account) -> Message:
     m = ex.risk.summary(account)
     totals, size = _cross(ex, account)
-    usd = {"quantity": usd_out(m.balance), "value": usd_out(m.balance), "collateral_value": usd_out(m.balance),
-           "available": usd_out(m.available), "haircut": 0, "conversion_spread": 0}
+    currencies = {}
+    for name, c in flex_currencies(ex, account, m).items():  # every held currency, as REST accounts lists them
+        collateral = COLLATERAL[name]
+        currencies[name] = {"quantity": c["quantity"], "value": c["value"], "collateral_value": c["collateral"],
+                            "available": c["available"], "haircut": collateral.haircut_bps / 10_000,
+                            "conversion_spread": collateral.conversion_fee_bps / 10_000}
     cross = dict(totals)
     cross["effective_leverage"] = _ratio(size, m.equity)
     cross["total_position_size"] = usd_out(size)
-    return {"currencies": {"USD": usd}, **totals, "total_position_size": usd_out(size), "unified_balances": False,
+    return {"currencies": currencies, **totals, "total_position_size": usd_out(size), "unified_balances": False,
             "isolated": {}, "cross": cross}
 
 
