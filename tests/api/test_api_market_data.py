@@ -578,11 +578,6 @@ PREFERENCES = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not served yet (404 notFound): leverage and PnL preferences belong to the accounts work; "
-    "spec: rest/account.md",
-)
 @pytest.mark.parametrize(("endpoint", "setter", "args", "getter", "key", "expected"), PREFERENCES,
                          ids=[p[0] for p in PREFERENCES])
 def test_sdk_preferences(sim: Venue, recorder: HttpRecorder, endpoint: str, setter: str, args: dict[str, Any],

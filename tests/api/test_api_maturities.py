@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 from kraken.futures import Market
 
-from apihelpers import num
+from apihelpers import Creds, num
 
 JAN_FI = "FI_XBTUSD_260130"  # the manual clock starts at 2026-01-01T00:00:00Z
 JAN_FF = "FF_XBTUSD_260130"
@@ -55,7 +56,9 @@ def test_contract_type_filter_and_trading_instruments(venue) -> None:
 
 
 def test_expiry_cancels_orders_settles_positions_and_delists(venue) -> None:
-    seller, buyer = venue.account(), venue.account()
+    # inverse contracts are margined in bitcoin from the fi_xbtusd margin account
+    seller, buyer = (Creds(a["apiKey"], a["apiSecret"], a["accountUid"]) for a in (
+        venue.srv.admin("accounts", {"wallets": {"fi_xbtusd": {"XBT": "1"}}}) for _ in range(2)))
     s_ex, b_ex = venue.ccxt(seller), venue.ccxt(buyer)
     symbol = "BTC/USD:BTC-260130"
     venue.prices(JAN_FI, mark=90000, index=90000)
@@ -63,15 +66,17 @@ def test_expiry_cancels_orders_settles_positions_and_delists(venue) -> None:
     resting = s_ex.create_order(symbol, "limit", "sell", 500, 95000)
     b_ex.create_order(symbol, "market", "buy", 1000)
     assert [num(p["contracts"]) for p in b_ex.fetch_positions([symbol])] == [1000]
-    before = {n: num(e.fetch_balance()["USD"]["total"]) for n, e in (("s", s_ex), ("b", b_ex))}
+    before = {n: num(e.fetch_balance({"type": "fi_xbtusd"})["BTC"]["total"]) for n, e in (("s", s_ex), ("b", b_ex))}
     venue.prices(JAN_FI, index=91000)  # the index the settlement hour averages
     venue.advance(30 * 86_400_000)  # past the last trading time
     assert b_ex.fetch_positions() == [] and s_ex.fetch_positions() == []
-    after = {n: num(e.fetch_balance()["USD"]["total"]) for n, e in (("s", s_ex), ("b", b_ex))}
+    after = {n: num(e.fetch_balance({"type": "fi_xbtusd"})["BTC"]["total"]) for n, e in (("s", s_ex), ("b", b_ex))}
     assert after["b"] > before["b"] and after["s"] < before["s"]  # the long gained from 90,000 to 91,000
-    # both paid a taker fee at settlement: 0.05 % of 1,000 contracts of 1 USD = 0.5 USD each
-    # (inverse PnL is converted to USD rounding down, so a 1e-8 may go missing)
-    assert abs(after["b"] - before["b"] + after["s"] - before["s"] + 1.0) < 2e-8
+    gain = 1000 * (1 / 90000 - 1 / 91000)  # in bitcoin
+    assert after["b"] - before["b"] == pytest.approx(gain - 0.5 / 91000, abs=2e-8)
+    # both paid a taker fee at settlement: 0.05 % of 1,000 contracts of 1 USD = 0.5 USD each, in bitcoin
+    # at the settlement price (amounts are rounded down to 1e-8, so a 1e-8 may go missing on each side)
+    assert abs(after["b"] - before["b"] + after["s"] - before["s"] + 1.0 / 91000) < 3e-8
     assert resting["id"] not in {o["id"] for o in s_ex.fetch_open_orders()}
     hist = venue.raw(seller)  # the reason is in the History API (ccxt does not show it)
     with venue.recorder.unvalidated():

@@ -19,7 +19,6 @@ NOT_PROVOKED = {
     "cancelled": "not a sendStatus outcome; covered as cancelStatus / batch status",
     "edited": "not a sendStatus outcome; covered as editStatus / batch status",
     "wouldIncreasePriceDislocation": "no price-dislocation model",
-    "fixedLeverageTooHigh": "no leverage preferences (isolated margin) yet",
 }
 
 

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 
@@ -28,6 +29,7 @@ from ..engine.units import USD8
 from ..runtime.clock import ManualClock
 from ..runtime.core import Runtime
 from ..runtime.keys import ACCESS_LEVELS, FULL, AddApiKey
+from . import wallets
 from .gate import AUTH_ERROR, Gate
 
 PREFIX = "/_krakensim/v1/"
@@ -47,7 +49,8 @@ def new_admin_token() -> str:
 
 
 def create_account_command(usd: Decimal) -> CreateAccount:
-    return CreateAccount(int(usd * USD8))
+    """A new account: USD in its flex wallet, inverse contracts margined in base currency (as on Kraken)."""
+    return CreateAccount(int(usd * USD8), inverse_in_base=True)
 
 
 def create_account(rt: Runtime, usd: Decimal, key: str | None = None, secret: str | None = None,
@@ -91,10 +94,20 @@ def _success(rt: Runtime, **payload: Any) -> Reply:
 
 
 async def _create_account(rt: Runtime, doc: dict[str, Any]) -> Reply:
-    usd = _decimal(doc.get("usd", DEFAULT_FUNDS))
+    usd = _decimal(doc.get("usd", str(DEFAULT_FUNDS)))  # (a Decimal default was refused as not a number)
     if not usd.is_finite() or usd < 0 or usd > MAX_FUNDS:
         raise _bad()
-    account_id = (await rt.submit(create_account_command(usd))).account_id
+    master = doc.get("master")  # a subaccount of this account (the master's key sees and moves it)
+    if master is not None and (not isinstance(master, str) or master not in rt.exchange.accounts):
+        raise ApiError("notFound", NOT_FOUND)
+    command = create_account_command(usd)
+    funds = wallets.funds_of(doc)
+    if master is not None or funds:
+        command = CreateAccount(command.balance, master=master, funds=funds, inverse_in_base=True)
+    try:
+        account_id = (await rt.submit(command)).account_id
+    except ValueError as e:  # a currency a wallet does not take (XBT into fi_ethusd) or no such wallet
+        raise ApiError("invalidAccount", BAD_REQUEST) from e
     assert account_id is not None
     key, secret = new_key_pair()
     await rt.submit(AddApiKey(key, secret, account_id, FULL))
@@ -134,6 +147,8 @@ async def _digest(rt: Runtime, doc: dict[str, Any]) -> Reply:
 
 
 async def _set_prices(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    if "currency" in doc and "index" in doc and "symbol" not in doc:
+        return await wallets.set_collateral_price(rt, doc["currency"], doc["index"], _decimal)
     if "symbol" not in doc:
         raise _bad(REQUIRED)
     symbol = doc["symbol"]
@@ -190,6 +205,9 @@ HANDLERS: dict[str, dict[str, Handler]] = {
     "mark": {"POST": _set_prices},  # the first name of "prices"
     "market-state": {"POST": _set_market_state},
     "clock": {"GET": _clock, "POST": _advance_clock},
+    "deposit": {"POST": wallets.deposit},
+    "withdraw": {"POST": wallets.withdraw},
+    "wallets": {"GET": wallets.wallets},
 }
 
 
@@ -208,6 +226,6 @@ class ControlApi:
         handler = methods.get(req.method)
         if handler is None:
             raise ApiError("notFound", NOT_ALLOWED)
-        doc = _json(body) if req.method == "POST" else {}
+        doc = _json(body) if req.method == "POST" else dict(parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace")))
         await req.rt.barrier()
         return await handler(req.rt, doc)

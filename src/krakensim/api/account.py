@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engine.collateral import USD, WALLET_TO_PNL
 from ..engine.units import side_name
 from .params import optional_iso
-from .render.numbers import average_price_out, iso, price_out, size_out, usd_out
+from .render import wallets
+from .render.numbers import average_price_out, iso, price_out, size_out
 from .request import Reply, Request, ok
 
 FILLS_PAGE = 100
@@ -41,32 +43,7 @@ async def fills(req: Request) -> Reply:
 async def accounts(req: Request) -> Reply:
     rt = req.rt
     ex = rt.exchange
-    m = ex.risk.summary(ex.accounts[req.account_id])
-    flex = {
-        "type": "multiCollateralMarginAccount",
-        "currencies": {
-            "USD": {
-                "quantity": usd_out(m.balance),
-                "value": usd_out(m.balance),
-                "collateral": usd_out(m.balance),
-                "available": usd_out(m.available),
-            }
-        },
-        "initialMargin": usd_out(m.initial_margin),
-        "initialMarginWithOrders": usd_out(m.initial_margin + m.order_margin),
-        "maintenanceMargin": usd_out(m.maintenance_margin),
-        "balanceValue": usd_out(m.balance),
-        "portfolioValue": usd_out(m.equity),
-        "collateralValue": usd_out(m.balance),
-        "pnl": usd_out(m.pnl),
-        "unrealizedFunding": 0,
-        "totalUnrealized": usd_out(m.pnl),
-        "totalUnrealizedAsMargin": usd_out(m.pnl),
-        "marginEquity": usd_out(m.equity),
-        "availableMargin": usd_out(m.available),
-    }
-    cash = {"type": "cashAccount", "balances": {"usd": "0", "xbt": "0"}}
-    return ok(rt.clock(), accounts={"cash": cash, "flex": flex})
+    return ok(rt.clock(), accounts=wallets.accounts(ex, ex.accounts[req.account_id]))
 
 
 async def openpositions(req: Request) -> Reply:
@@ -86,8 +63,12 @@ async def openpositions(req: Request) -> Reply:
                 "price": average_price_out(inst, position.average_price()),
                 "fillTime": iso(last_fill),
                 "size": size_out(inst, abs(position.lots)),
-                "unrealizedFunding": 0,
-                "pnlCurrency": "USD",
+                "unrealizedFunding": 0,  # the funding work fills it
             }
         )
+        if inst.linear:  # multi-collateral contracts: the PnL currency, and the leverage of an isolated position
+            out[-1]["pnlCurrency"] = WALLET_TO_PNL[account.pnl_currency.get(s, USD)]
+            leverage = account.max_leverage.get(s)
+            if leverage is not None:
+                out[-1]["maxFixedLeverage"] = leverage / 100
     return ok(rt.clock(), openPositions=out)

@@ -19,7 +19,7 @@ from .errors import INVALID, REQUIRED, ApiError
 from .params import Params
 from .render.numbers import iso
 from .request import Reply, Request
-from .routes import ADMIN_PREFIX, CHARTS, PATTERNS, ROUTES
+from .routes import ADMIN_PREFIX, CHARTS, PATTERNS, ROUTES, TRADING
 
 MAX_BODY = 1 << 20
 # The History and Charts APIs answer bare data, no result/error envelope, and the spec gives
@@ -135,6 +135,8 @@ class App:
         if level is not None:
             authenticate(scope, req, level, query, body)
         req.params = params if params is not None else Params.parse(query, body, route.json_body)
+        if path in TRADING and not self.rt.exchange.accounts[req.account_id].trading_enabled:
+            raise ApiError("accountInactive")  # a subaccount whose master disabled its trading
         if route.reads(method):
             await self.rt.barrier()
         return await route.handler(req)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..runtime.keys import FULL
-from . import account, charts, fees_funding, history, market, orders
+from . import account, charts, fees_funding, history, market, orders, preferences, transfers
 from .request import READ, Route
 
 D = "/derivatives/api/v3/"
@@ -34,6 +34,20 @@ ROUTES: dict[str, Route] = {
     D + "historical-funding-rates": Route(fees_funding.historical_funding_rates, ("GET",), None),
     "/derivatives/api/v4/historicalfundingrates": Route(fees_funding.historical_funding_rates, ("GET",), None),
 }
+ROUTES.update({
+    D + "leveragepreferences": Route(preferences.leveragepreferences, ("GET", "PUT"), READ, writes=("PUT",),
+                                     required=(("symbol",),)),
+    D + "pnlpreferences": Route(preferences.pnlpreferences, ("GET", "PUT"), READ, writes=("PUT",),
+                                required=(("symbol",), ("pnlPreference",))),
+    D + "transfer": Route(transfers.transfer, POST, FULL, writes=POST,
+                          required=(("fromAccount",), ("toAccount",), ("unit",), ("amount",))),
+    D + "transfer/subaccount": Route(transfers.transfer_subaccount, POST, FULL, writes=POST, required=(
+        ("fromUser",), ("toUser",), ("fromAccount",), ("toAccount",), ("unit",), ("amount",))),
+    D + "withdrawal": Route(transfers.withdrawal, POST, FULL, writes=POST, required=(("currency",), ("amount",))),
+    D + "subaccounts": Route(transfers.subaccounts, ("GET",), READ),
+})
+# the commands a subaccount whose trading its master disabled is refused (accountInactive)
+TRADING = frozenset({D + "sendorder", D + "editorder", D + "batchorder"})
 for _v in ("v2", "v3"):
     ROUTES[f"/api/history/{_v}/orders"] = Route(history.account_orders, ("GET",), READ)
     ROUTES[f"/api/history/{_v}/triggers"] = Route(history.account_triggers, ("GET",), READ)
@@ -41,6 +55,8 @@ for _v in ("v2", "v3"):
 
 # path templates with one argument: prefix, suffix
 PATTERNS: list[tuple[str, str, Route]] = [
+    (D + "subaccount/", "/trading-enabled", Route(transfers.trading_enabled, ("GET", "PUT"), FULL, writes=("PUT",),
+                                                  required=(("tradingEnabled",),))),
     (D + "tickers/", "", Route(market.ticker, ("GET",), None)),
     (D + "instruments/", "/status", Route(market.instrument_status, ("GET",), None)),
 ]

@@ -24,6 +24,12 @@ from .instruments import Instrument
 from .orders import Order
 from .triggers import Trigger
 from .units import bps_of
+from .wallets import Wallets, margin_account_name
+
+
+def to_base(inst: Instrument, usd8: int, price: int) -> int:
+    """An amount of usd8 in 1e-8 of an inverse contract's base currency at ``price`` (ticks), rounded down."""
+    return usd8 * inst.tick_den // (inst.tick_num * price)
 
 MAKER_FEE_BPS = 2  # 0.02 %
 TAKER_FEE_BPS = 5  # 0.05 %
@@ -72,7 +78,8 @@ def traded_volume(account: Account, instruments: dict[str, Instrument], since: i
 
 class Account:
     __slots__ = ("account_id", "balance", "positions", "fills", "fills_seen", "log", "log_entries", "orders",
-                 "triggers", "client_order_ids", "order_margin", "self_trade_strategy", "small_orders")
+                 "triggers", "client_order_ids", "order_margin", "self_trade_strategy", "small_orders",
+                 "wallets", "max_leverage", "pnl_currency", "master", "trading_enabled", "inverse_in_base")
 
     def __init__(self, account_id: str, balance: int, fills_kept: int, log_kept: int = 500) -> None:
         self.account_id = account_id
@@ -88,6 +95,14 @@ class Account:
         self.order_margin = 0  # usd8 reserved by open orders
         self.self_trade_strategy = "REJECT_TAKER"
         self.small_orders = 0  # open orders below the small-order notional
+        self.wallets = Wallets()  # every currency but the flex wallet's USD (which is ``balance``)
+        self.max_leverage: dict[str, int] = {}  # isolated margin: symbol -> maximum leverage (hundredths)
+        self.pnl_currency: dict[str, str] = {}  # symbol -> the wallet currency its profit is paid in
+        self.master: str | None = None  # a subaccount: its master account
+        self.trading_enabled = True
+        # inverse contracts margined in their base currency from their margin account (fi_xbtusd), as on
+        # Kraken; False: in USD from the flex wallet, as accounts of journals before wallets were (replay)
+        self.inverse_in_base = False
 
     def lots(self, symbol: str) -> int:
         position = self.positions.get(symbol)
@@ -100,6 +115,8 @@ class Account:
             sorted(self.client_order_ids.items()), sorted((s, p.lots, p.cost) for s, p in self.positions.items()),
             list(self.orders), list(self.triggers),
             [(f.fill_id, f.order_id, f.lots, f.price, f.time, f.fill_type, f.fee) for f in self.fills],
+            self.wallets.state(), sorted(self.max_leverage.items()), sorted(self.pnl_currency.items()), self.master,
+            self.trading_enabled, self.inverse_in_base,
         )
 
 
@@ -170,13 +187,13 @@ class Accounts(dict[str, Account]):
                 position.cost = position.lots * price
         if position.lots == 0:
             position.cost = 0
-        account.balance += realized - fee
+        currency, wallet, after = self._book(account, inst, realized - fee, price)
         self.emit(PositionChanged(now, account.account_id, symbol, position.lots, position.cost, before_lots,
                                   before_cost))
-        self.emit(BalanceChanged(now, account.account_id, USD, account.balance, realized - fee, "trade"))
+        self.emit(BalanceChanged(now, account.account_id, currency, after, realized - fee, "trade"))
         self._log(account, now, TRADE, symbol, before_lots, position.lots, old_cost=before_cost,
                   new_cost=position.cost, trade_price=price, mark_price=mark, realized_pnl=realized, fee=fee,
-                  execution=execution)
+                  execution=execution, asset=currency, margin_account=wallet)
         return fee, realized, position.lots
 
     def settle(self, account: Account, inst: Instrument, price: int, now: int) -> None:
@@ -186,14 +203,27 @@ class Accounts(dict[str, Account]):
             return
         fee = bps_of(inst.notional_usd8(abs(position.lots), price), TAKER_FEE_BPS)
         delta = unrealized_pnl(inst, position, price) - fee
-        account.balance += delta
+        currency, wallet, after = self._book(account, inst, delta, price)
         self.fees_collected += fee
         before_lots, before_cost = position.lots, position.cost
         position.lots = position.cost = 0
         self.emit(PositionChanged(now, account.account_id, inst.symbol, 0, 0, before_lots, before_cost))
-        self.emit(BalanceChanged(now, account.account_id, USD, account.balance, delta, "settlement"))
+        self.emit(BalanceChanged(now, account.account_id, currency, after, delta, "settlement"))
         self._log(account, now, SETTLEMENT, inst.symbol, before_lots, 0, old_cost=before_cost, trade_price=price,
-                  mark_price=price, realized_pnl=delta + fee, fee=fee)
+                  mark_price=price, realized_pnl=delta + fee, fee=fee, asset=currency, margin_account=wallet)
+
+    @staticmethod
+    def _book(account: Account, inst: Instrument, usd8: int, price: int) -> tuple[str, str, int]:
+        """Book a realised amount (usd8 at ``price``): into the flex wallet's USD, or, for an inverse
+        contract of an account margined in base currency, into its margin account in the base currency
+        (the USD amount at that price). Returns the currency, the wallet and its balance after."""
+        if inst.linear or not account.inverse_in_base:
+            account.balance += usd8
+            return USD, "flex", account.balance
+        name = margin_account_name(inst.base)
+        margin = account.wallets.margin
+        margin[name] = margin.get(name, 0) + to_base(inst, usd8, price)
+        return inst.base, name, margin[name]
 
     def record_fill(self, event: Event) -> None:
         """Projection: every fill, in the account's fills (``fills`` reads them)."""

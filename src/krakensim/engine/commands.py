@@ -86,6 +86,9 @@ class SetSelfTradeStrategy(Command, frozen=True, tag="stp", rename={"account_id"
 class CreateAccount(Command, frozen=True, tag="acct", rename={"balance": "usd8", "account_id": "uid"}):
     balance: int  # usd8
     account_id: str | None = None  # None: the next id of the exchange's sequence
+    master: str | None = None  # a subaccount of this account
+    funds: tuple[tuple[str, str, int], ...] = ()  # (wallet, currency, 1e-8 units) beside the USD
+    inverse_in_base: bool = False  # inverse contracts margined in base currency (False: as journals before)
 
 
 class SetPrices(Command, frozen=True, tag="prices", rename={"symbol": "s"}):
@@ -119,9 +122,72 @@ class Tick(Command, frozen=True, tag="tick"):
     """Nothing but time passing: whatever has fallen due (switches, funding, expiries) happens."""
 
 
+class MoveFunds(Command, frozen=True, tag="funds", rename={"account_id": "a", "wallet": "w", "currency": "u",
+                                                             "quantity": "q"}):
+    """The control API deposits (quantity > 0) or withdraws (< 0) collateral: 1e-8 units of ``currency``."""
+
+    account_id: str
+    currency: str
+    quantity: int
+    wallet: str = "flex"
+
+
+class SetCollateralPrice(Command, frozen=True, tag="collprice", rename={"currency": "u", "price": "p"}):
+    """The index of a collateral currency without a contract (usd8 per unit)."""
+
+    currency: str
+    price: int
+
+
+class Transfer(Command, frozen=True, tag="transfer", rename={
+    "account_id": "a", "from_wallet": "fw", "to_wallet": "tw", "currency": "u", "quantity": "q",
+    "from_account": "fa", "to_account": "ta",
+}):
+    """``transfer`` between the wallets of ``account_id``, or ``transfer/subaccount`` between it and its
+    subaccounts (``from_account``/``to_account``: None is ``account_id``)."""
+
+    account_id: str
+    from_wallet: str
+    to_wallet: str
+    currency: str
+    quantity: int
+    from_account: str | None = None
+    to_account: str | None = None
+
+
+class WithdrawToSpot(Command, frozen=True, tag="withdraw", rename={"account_id": "a", "currency": "u",
+                                                                   "quantity": "q", "wallet": "w"}):
+    account_id: str
+    currency: str
+    quantity: int
+    wallet: str = "cash"
+
+
+class SetLeveragePreference(Command, frozen=True, tag="leverage", rename={"account_id": "a", "symbol": "s",
+                                                                          "max_leverage": "l"}):
+    account_id: str
+    symbol: str
+    max_leverage: int | None = None  # hundredths; None: cross margin
+
+
+class SetPnlPreference(Command, frozen=True, tag="pnlpref", rename={"account_id": "a", "symbol": "s",
+                                                                    "currency": "u"}):
+    account_id: str
+    symbol: str
+    currency: str  # Kraken's name (BTC, not XBT)
+
+
+class SetSubaccountTrading(Command, frozen=True, tag="subtrading", rename={"account_id": "a", "subaccount": "sub",
+                                                                          "enabled": "on"}):
+    account_id: str  # the master
+    subaccount: str
+    enabled: bool
+
+
 ENGINE_COMMANDS: tuple[type[Command], ...] = (
     PlaceOrder, CancelOrder, EditOrder, CancelAll, ArmDeadManSwitch, SetSelfTradeStrategy, CreateAccount,
-    SetPrices, SetMarkPrice, PublishIndex, SetMarketState, Tick,
+    SetPrices, SetMarkPrice, PublishIndex, SetMarketState, Tick, MoveFunds, SetCollateralPrice, Transfer,
+    WithdrawToSpot, SetLeveragePreference, SetPnlPreference, SetSubaccountTrading,
 )
 
 

@@ -60,8 +60,8 @@ class Edits:
         if crosses and risk.outside_collar(order.symbol, new_price):
             return Result("outsidePriceCollar", oid, cli)
         if not order.reduce_only:
-            extra = risk.initial_margin(inst, new_qty - order.filled, new_price) - order.margin
-            if extra > 0 and extra > risk.available_margin(account):
+            extra = risk.order_margin(account, inst, new_qty - order.filled, new_price) - order.margin
+            if extra > 0 and extra > risk.available_for(account, inst):
                 return Result("insufficientAvailableFunds", oid, cli)
         if not order.small and risk.is_small(inst, new_qty, new_price) and account.small_orders >= MAX_SMALL_ORDERS:
             return Result("tooManySmallOrders", oid, cli)
@@ -90,7 +90,7 @@ class Edits:
         account.small_orders += int(order.small) - int(was_small)
         new = snapshot(order)
         if not order.reduce_only:  # as it is once edited: reserving what is open (before anything trades)
-            new.margin = risk.initial_margin(inst, new.quantity - new.filled, new.price)
+            new.margin = risk.order_margin(account, inst, new.quantity - new.filled, new.price)
         edited = OrderEdited(now, account.account_id, old, new, "edited_by_user")
         self.emit(edited)
         view: list[Event] = [edited]

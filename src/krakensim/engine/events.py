@@ -283,5 +283,41 @@ class VenueOpened(Event, frozen=True):
     next_funding: int
 
 
+# ---------------------------------------------------------------- wallets, preferences, subaccounts
+class CollateralPriceSet(Event, frozen=True):
+    """The index of a collateral currency without a contract (EUR, GBP, USDT, …) moved: usd8 per unit."""
+
+    currency: str
+    price: int
+
+
+class FundsMoved(Event, frozen=True):
+    """Funds left or entered one wallet of an account (1e-8 units of ``currency``); ``info`` is the log's word."""
+
+    account_id: str
+    wallet: str  # flex | cash | a margin account (fi_xbtusd) | spot
+    currency: str
+    delta: int
+    balance: int  # after
+    info: str
+
+
+class LeveragePreferenceSet(Event, frozen=True):
+    account_id: str
+    symbol: str
+    max_leverage: int | None  # hundredths; None: cross margin
+
+
+class PnlPreferenceSet(Event, frozen=True):
+    account_id: str
+    symbol: str
+    currency: str
+
+
+class SubaccountTradingSet(Event, frozen=True):
+    account_id: str
+    enabled: bool
+
+
 ORDER_EVENTS = (OrderPlaced, OrderFilled, OrderEdited, OrderCancelled, OrderRejected)
 TRIGGER_EVENTS = (TriggerPlaced, TriggerActivated, TriggerCancelled, TriggerEdited)

@@ -39,14 +39,17 @@ from .orders import (
     TRIGGER_TYPES,
     Order,
 )
+from .preferences import Preferences
 from .pricing import Pricing
 from .result import Result
 from .retention import Retention
 from .risk import MAX_OPEN_ORDERS, Risk
 from .stream import EventStream
 from .trading import Trading
+from .transfers import Funds
 from .trigger_orders import TriggerOrders
 from .triggers import Trigger, TriggerBook
+from .wallet_commands import WalletCommands
 
 
 def _check_market_state(ex: Exchange, cmd: c.Command) -> None:
@@ -91,9 +94,12 @@ class Exchange:
         self.trigger_books: dict[str, TriggerBook] = {}
         self.funding = Funding(self.listings.instruments, self.pricing, emit, retention.funding_rates_per_market)
         self.risk = Risk(self.listings.instruments, self.pricing, self.accounts)
+        self.funds = Funds(self.accounts, self.risk, self.listings.instruments, emit)
+        self.preferences = Preferences(self.risk, emit)
         self.finished = FinishedOrders(self.accounts, retention.finished_orders)
         self.trading = Trading(self.ids, self.listings, self.matchers, self.trigger_books, self.accounts, self.risk,
                                self.pricing, self.finished, emit)
+        self.trading.pay_profit = self.funds.pay_profit
         self.trigger_orders = TriggerOrders(self.trading, self.trigger_books, self.pricing, self.risk, self.finished,
                                             emit)
         self.edits = Edits(self.trading, self.trigger_orders, emit)
@@ -118,6 +124,7 @@ class Exchange:
             c.CreateAccount: (self._create_account, False, None), c.SetPrices: (self._set_prices, False, None),
             c.SetMarkPrice: (self._set_mark_price, False, None), c.PublishIndex: (self._publish_index, False, None),
             c.SetMarketState: (self._set_market_state, False, _check_market_state), c.Tick: (self._tick, False, None),
+            **WalletCommands(self).table(),
         }
 
     def list_instrument(self, inst: Instrument, mark: int, index: int, now: int) -> None:
@@ -251,8 +258,17 @@ class Exchange:
         return Result("ok")
 
     def _create_account(self, cmd: c.CreateAccount, now: int) -> Result:
+        if cmd.master is not None and cmd.master not in self.accounts:
+            raise KeyError(cmd.master)  # refused before anything changes
+        for wallet, currency, quantity in cmd.funds:
+            if quantity <= 0 or self.funds.wallet_takes(wallet, currency) is not None:
+                raise ValueError((wallet, currency, quantity))
         account_id = cmd.account_id or self.ids.next()
-        self.accounts.create(account_id, cmd.balance, now)
+        account = self.accounts.create(account_id, cmd.balance, now)
+        account.master = cmd.master
+        account.inverse_in_base = cmd.inverse_in_base
+        for wallet, currency, quantity in cmd.funds:
+            self.funds.deposit(account, wallet, currency, quantity, now)
         return Result("created", account_id=account_id)
 
     def _set_prices(self, cmd: c.SetPrices, now: int) -> Result:
@@ -337,6 +353,7 @@ class Exchange:
                     put([o.state() for o in side.levels[p].values()])
             put([t.state() for t in self.trigger_books[s].by_id.values()])
         put(self.accounts.state())
+        put(self.risk.collateral.state())
         put(self.history.state())
         put(self.finished.state())
         return h.hexdigest()

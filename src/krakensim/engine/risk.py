@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import msgspec
 
-from .accounts import Account, Accounts, unrealized_pnl
+from .accounts import Account, Accounts, to_base, unrealized_pnl
+from .collateral import COLLATERAL, USD, CollateralIndex
 from .instruments import Instrument
+from .margin_accounts import margin_account_liquidation_price, margin_account_summary
+from .margin_tiers import leverage_allowed, tiered_initial, tiered_maintenance
 from .orders import Order
 from .pricing import Pricing
 from .units import BPS, USD8, bps_of
+from .wallets import margin_account_name
 
 MAX_OPEN_ORDERS = 500  # open orders and triggers per account
 SMALL_ORDER_USD8 = 10 * USD8  # an order below 10 USD notional is "small"
@@ -24,72 +28,143 @@ MAX_PRICE_TICKS = 1 << 40  # no price is larger (the gateway's bound on prices)
 
 
 class MarginSummary(msgspec.Struct, frozen=True):
-    """An account's margin as Kraken's ``accounts`` reports it (usd8)."""
+    """An account's flex (multi-collateral) wallet as Kraken's ``accounts`` reports it (usd8)."""
 
-    balance: int
+    balance: int  # the wallet's USD
     pnl: int  # unrealised
-    initial_margin: int  # of the positions
+    initial_margin: int  # of the positions (tiered; an isolated position's fixed margin)
     order_margin: int  # reserved by open orders
     maintenance_margin: int
-    equity: int  # balance + unrealised PnL
+    equity: int  # margin equity: collateral value + unrealised PnL as margin
     available: int  # equity − initial margin of positions and orders
+    balance_value: int = 0  # every currency at its index
+    collateral_value: int = 0  # every currency at its index less its haircut
+    unrealized_as_margin: int = 0  # unrealised PnL, a profit paid in another currency less haircut and fee
 
 
 class Risk:
-    __slots__ = ("instruments", "pricing", "accounts")
+    __slots__ = ("instruments", "pricing", "accounts", "collateral")
 
     def __init__(self, instruments: dict[str, Instrument], pricing: Pricing, accounts: Accounts) -> None:
         self.instruments = instruments
         self.pricing = pricing
         self.accounts = accounts
+        self.collateral = CollateralIndex(instruments, pricing, accounts.emit)
 
     # ------------------------------------------------------------------ margin
     @staticmethod
     def initial_margin(inst: Instrument, lots: int, price: int) -> int:
-        return bps_of(inst.notional_usd8(lots, price), inst.im_bps)
+        """The tiered initial margin of ``lots`` at ``price`` held alone."""
+        return tiered_initial(inst, inst.notional_usd8(lots, price))
+
+    @staticmethod
+    def position_margin(account: Account, inst: Instrument, lots: int, price: int) -> int:
+        """Initial margin of a position of ``lots`` (absolute) at ``price``: tiered under cross margin,
+        notional / maximum leverage under isolated margin (the leverage preference)."""
+        notional = inst.notional_usd8(lots, price)
+        if not inst.linear and account.inverse_in_base:  # in the base currency, from its margin account
+            return to_base(inst, tiered_initial(inst, notional), price)
+        leverage = account.max_leverage.get(inst.symbol)
+        if leverage is not None:
+            return notional * 100 // leverage
+        return tiered_initial(inst, notional)
+
+    def order_margin(self, account: Account, inst: Instrument, lots: int, price: int) -> int:
+        """What an order reserves while it rests: the initial margin of its own size at its price, held
+        alone (tiered under cross margin, notional / leverage under isolated margin)."""
+        return self.position_margin(account, inst, lots, price)
+
+    def margin_needed(self, account: Account, inst: Instrument, held: int, side: int, lots: int, price: int,
+                      reserved: int) -> int:
+        """The margin an order must find available: what it reserves, or, when more, what it adds to the
+        tiered margin of the position it leads to (a large order reaches the higher levels)."""
+        after = abs(held + side * lots)
+        if after <= abs(held):
+            return reserved
+        added = self.position_margin(account, inst, after, price) - self.position_margin(account, inst, abs(held),
+                                                                                         price)
+        return max(reserved, added)
+
+    def fixed_leverage_too_high(self, account: Account, inst: Instrument, held: int, side: int, lots: int,
+                                price: int) -> bool:
+        """An isolated position whose fixed leverage the position the order leads to would exceed the
+        margin levels allow (``fixedLeverageTooHigh``)."""
+        leverage = account.max_leverage.get(inst.symbol)
+        after = abs(held + side * lots)
+        if leverage is None or after <= abs(held):
+            return False
+        return not leverage_allowed(inst, inst.notional_usd8(after, price), leverage)
 
     def available_margin(self, account: Account) -> int:
         """Margin equity less the initial margin of positions and open orders."""
-        if not account.positions:
+        if not account.positions and not account.wallets.flex:
             return account.balance - account.order_margin
-        equity = account.balance
-        position_margin = 0
-        marks = self.pricing.marks
-        for symbol, position in account.positions.items():
-            if position.lots:
-                inst = self.instruments[symbol]
-                equity += unrealized_pnl(inst, position, marks[symbol])
-                position_margin += self.initial_margin(inst, abs(position.lots), marks[symbol])
-        return equity - position_margin - account.order_margin
+        return self.summary(account).available
+
+    def available_for(self, account: Account, inst: Instrument) -> int:
+        """What an order in ``inst`` may use: the flex wallet's available margin (usd8), or for an inverse
+        contract margined in base currency, its margin account's available funds (in that currency)."""
+        if not inst.linear and account.inverse_in_base:
+            return margin_account_summary(self, account, inst.base).available
+        return self.available_margin(account)
+
+    def in_flex(self, account: Account, symbol: str) -> bool:
+        """Is the position in ``symbol`` margined by the flex wallet (else by its margin account)?"""
+        return not account.inverse_in_base or self.instruments[symbol].linear
 
     def unrealized_pnl(self, account: Account) -> int:
         marks = self.pricing.marks
         return sum(
-            unrealized_pnl(self.instruments[s], p, marks[s]) for s, p in account.positions.items() if p.lots
+            unrealized_pnl(self.instruments[s], p, marks[s]) for s, p in account.positions.items()
+            if p.lots and self.in_flex(account, s)
         )
+
+    def as_margin(self, account: Account, symbol: str, pnl: int) -> int:
+        """Unrealised PnL usable as margin: a profit paid in a currency other than USD counts after that
+        currency's haircut and conversion fee; a loss counts in full."""
+        currency = account.pnl_currency.get(symbol, USD)
+        if pnl <= 0 or currency == USD:
+            return pnl
+        c = COLLATERAL[currency]
+        return pnl * (BPS - c.haircut_bps) // BPS - bps_of(pnl, c.conversion_fee_bps)
 
     def maintenance_margin(self, account: Account) -> int:
         marks = self.pricing.marks
         total = 0
         for symbol, position in account.positions.items():
-            if position.lots:
+            if position.lots and self.in_flex(account, symbol):
                 inst = self.instruments[symbol]
-                total += bps_of(inst.notional_usd8(abs(position.lots), marks[symbol]), inst.mm_bps)
+                total += tiered_maintenance(inst, inst.notional_usd8(abs(position.lots), marks[symbol]))
         return total
 
+    def collateral_values(self, account: Account) -> tuple[int, int]:
+        """(balance value, collateral value) of the flex wallet, usd8."""
+        value = collateral = account.balance
+        index = self.collateral
+        for currency, quantity in account.wallets.flex.items():
+            if quantity:
+                value += index.value(currency, quantity)
+                collateral += index.collateral(currency, quantity)
+        return value, collateral
+
     def summary(self, account: Account) -> MarginSummary:
-        pnl = self.unrealized_pnl(account)
         marks = self.pricing.marks
-        position_margin = 0
+        pnl = as_margin = position_margin = maintenance = 0
         for symbol, position in account.positions.items():
-            if position.lots:
+            if position.lots and self.in_flex(account, symbol):
                 inst = self.instruments[symbol]
-                position_margin += self.initial_margin(inst, abs(position.lots), marks[symbol])
-        equity = account.balance + pnl
+                mark = marks[symbol]
+                p = unrealized_pnl(inst, position, mark)
+                pnl += p
+                as_margin += self.as_margin(account, symbol, p)
+                position_margin += self.position_margin(account, inst, abs(position.lots), mark)
+                maintenance += tiered_maintenance(inst, inst.notional_usd8(abs(position.lots), mark))
+        value, collateral = self.collateral_values(account)
+        equity = collateral + as_margin
         return MarginSummary(
             balance=account.balance, pnl=pnl, initial_margin=position_margin, order_margin=account.order_margin,
-            maintenance_margin=self.maintenance_margin(account), equity=equity,
-            available=equity - position_margin - account.order_margin,
+            maintenance_margin=maintenance, equity=equity, available=equity - position_margin - account.order_margin,
+            balance_value=value, collateral_value=collateral, unrealized_as_margin=as_margin,
         )
 
     def liquidation_price(self, account: Account, symbol: str) -> int | None:
@@ -99,18 +174,21 @@ class Risk:
         position = account.positions.get(symbol)
         if position is None or not position.lots:
             return None
+        if not self.in_flex(account, symbol):
+            return margin_account_liquidation_price(self, account, symbol)
         inst = self.instruments[symbol]
         marks = self.pricing.marks
-        base = account.balance
+        base = self.collateral_values(account)[1]
         for s, p in account.positions.items():
-            if s != symbol and p.lots:
+            if s != symbol and p.lots and self.in_flex(account, s):
                 other = self.instruments[s]
-                base += unrealized_pnl(other, p, marks[s]) - bps_of(other.notional_usd8(abs(p.lots), marks[s]),
-                                                                     other.mm_bps)
+                base += (self.as_margin(account, s, unrealized_pnl(other, p, marks[s]))
+                         - tiered_maintenance(other, other.notional_usd8(abs(p.lots), marks[s])))
         lots = abs(position.lots)
 
         def safe(price: int) -> bool:  # equity above maintenance margin with the mark at ``price``
-            return base + unrealized_pnl(inst, position, price) > bps_of(inst.notional_usd8(lots, price), inst.mm_bps)
+            pnl = self.as_margin(account, symbol, unrealized_pnl(inst, position, price))
+            return base + pnl > tiered_maintenance(inst, inst.notional_usd8(lots, price))
 
         mark = marks[symbol]
         if position.lots > 0:  # equity rises with the price: the liquidation price is below
@@ -137,14 +215,15 @@ class Risk:
 
     def would_liquidate(self, account: Account, inst: Instrument, order: Order, fillable: int, loss: int) -> bool:
         """Would filling now at worse-than-mark prices leave equity below maintenance margin?"""
-        equity = account.balance + self.unrealized_pnl(account) - loss
+        m = self.summary(account)
+        equity = m.equity - loss
         held = account.lots(order.symbol)
         after = abs(held + order.side * min(fillable, order.quantity))
         mark = self.pricing.marks[order.symbol]
         mm = (
-            self.maintenance_margin(account)
-            - bps_of(inst.notional_usd8(abs(held), mark), inst.mm_bps)
-            + bps_of(inst.notional_usd8(after, mark), inst.mm_bps)
+            m.maintenance_margin
+            - tiered_maintenance(inst, inst.notional_usd8(abs(held), mark))
+            + tiered_maintenance(inst, inst.notional_usd8(after, mark))
         )
         return equity < mm
 
@@ -155,13 +234,25 @@ class Risk:
     # ------------------------------------------------------------------ reservations
     def reserve(self, account: Account, inst: Instrument, order: Order) -> None:
         """Reserve the initial margin of what is still open of ``order`` (nothing for reduce-only)."""
-        order.margin = 0 if order.reduce_only else self.initial_margin(inst, order.quantity - order.filled, order.price)
-        account.order_margin += order.margin
+        order.margin = 0 if order.reduce_only else self.order_margin(account, inst, order.quantity - order.filled,
+                                                                      order.price)
+        self.hold(account, order, order.margin)
 
-    @staticmethod
-    def release(account: Account, order: Order) -> None:
-        account.order_margin -= order.margin
+    def release(self, account: Account, order: Order) -> None:
+        self.hold(account, order, -order.margin)
         order.margin = 0
+
+    def hold(self, account: Account, order: Order, amount: int) -> None:
+        """Reserve (or give back) an order's margin: in the flex wallet, or in the margin account of an
+        inverse contract margined in base currency."""
+        if account.inverse_in_base and not self.instruments[order.symbol].linear:
+            name = margin_account_name(self.instruments[order.symbol].base)
+            held = account.wallets.order_margin
+            held[name] = held.get(name, 0) + amount
+            if not held[name]:
+                del held[name]
+        else:
+            account.order_margin += amount
 
     @staticmethod
     def is_small(inst: Instrument, lots: int, price: int) -> bool:

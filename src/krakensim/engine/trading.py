@@ -30,7 +30,7 @@ from .pricing import Pricing
 from .result import Result
 from .risk import MAX_SMALL_ORDERS, SMALL_ORDER_USD8, Risk
 from .triggers import Trigger, TriggerBook
-from .units import BPS, BUY
+from .units import BUY
 
 
 class Trading:
@@ -51,6 +51,8 @@ class Trading:
         # while a taker sweeps: its fill type, and where its own fills are collected (its answer)
         self.taker_fill_type = "taker"
         self.taker_fills: list[Event] = []
+        # pays a realised profit in the contract's PnL currency (the exchange wires Funds.pay_profit)
+        self.pay_profit: Callable[[Account, str, int, int], None] | None = None
 
     # ------------------------------------------------------------------ what the matcher asks
     def position_lots(self, account_id: str, symbol: str) -> int:
@@ -93,6 +95,8 @@ class Trading:
         rate = fee_rate(fill_type)
         fee, realized, position = self.accounts.fill(account, inst, after.side, lots, price, rate, now,
                                                      trade.trade_id, trade.mark)
+        if realized > 0 and account.pnl_currency and self.pay_profit is not None:
+            self.pay_profit(account, inst.symbol, realized, now)
         seq = account.fills_seen
         account.fills_seen += 1
         event = OrderFilled(now, account.account_id, trade.trade_id, before, after, price, lots, fill_type, fee, rate,
@@ -105,8 +109,7 @@ class Trading:
         self.matchers[order.symbol].take_off(order, now)
         del self.open[order.order_id]
         del account.orders[order.order_id]
-        account.order_margin -= order.margin  # its reservation and its place among small orders go
-        order.margin = 0
+        self.risk.release(account, order)  # its reservation and its place among small orders go
         if order.small:
             account.small_orders -= 1
             order.small = False
@@ -159,8 +162,11 @@ class Trading:
             after = held + side * lots
             if (after > inst.max_lots or -after > inst.max_lots) and abs(after) > abs(held):
                 return Result("maxPositionViolation", order_id, client_order_id, reason="MAX_POSITION_EXCEEDED")
-            order.margin = notional * inst.im_bps // BPS
-            if order.margin > self.risk.available_margin(account):
+            if self.risk.fixed_leverage_too_high(account, inst, held, side, lots, price):
+                return Result("fixedLeverageTooHigh", order_id, client_order_id, reason="FIXED_LEVERAGE_TOO_HIGH")
+            order.margin = self.risk.order_margin(account, inst, order.quantity, price)
+            needed = self.risk.margin_needed(account, inst, held, side, order.quantity, price, order.margin)
+            if needed > self.risk.available_for(account, inst):
                 return Result("insufficientAvailableFunds", order_id, client_order_id, reason="INSUFFICIENT_MARGIN")
         order.small = notional < SMALL_ORDER_USD8
         if order.small and order_type != "ioc" and order_type != "fok" and account.small_orders >= MAX_SMALL_ORDERS:
@@ -228,7 +234,7 @@ class Trading:
         if order.filled:
             self.risk.reserve(account, self.listings.instruments[order.symbol], order)
         elif not order.reduce_only:  # the margin checked at placement is the margin reserved
-            account.order_margin += order.margin
+            self.risk.hold(account, order, order.margin)
 
     # ------------------------------------------------------------------ cancelling
     @staticmethod

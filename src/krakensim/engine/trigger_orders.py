@@ -63,8 +63,8 @@ class TriggerOrders:
             return self.reject(account, trigger, "invalidPrice", "LIMIT_PRICE_OFFSET_TOO_LOW", now)
         if not cmd.reduce_only:
             inst = self.trading.listings.instruments[symbol]
-            need = self.risk.initial_margin(inst, cmd.quantity, limit or trigger.trigger_price)
-            if need > self.risk.available_margin(account):
+            need = self.risk.order_margin(account, inst, cmd.quantity, limit or trigger.trigger_price)
+            if need > self.risk.available_for(account, inst):
                 return self.reject(account, trigger, "insufficientAvailableFunds", "INSUFFICIENT_MARGIN", now)
         self.trigger_books[symbol].add(trigger)
         account.triggers[order_id] = trigger

@@ -13,13 +13,16 @@ from fractions import Fraction
 from typing import Any
 
 from ..api.render.numbers import average_price_out, iso, price_out, signed_size_out, size_out, usd_out
+from ..api.render.wallets import flex_currencies
 from ..engine.accounts import Account, unrealized_pnl
+from ..engine.collateral import COLLATERAL
 from ..engine.events import AccountLogged, OrderFilled
 from ..engine.exchange import Exchange
 from ..engine.instruments import Instrument
+from ..engine.margin_tiers import tiered_maintenance
 from ..engine.orders import Order
 from ..engine.triggers import INDEX, LAST, MARK, QUOTE, Trigger
-from ..engine.units import BUY, bps_of
+from ..engine.units import BUY
 
 Message = dict[str, Any]
 InstrumentOf = Callable[[str], Instrument]
@@ -164,7 +167,7 @@ def positions(ex: Exchange, account: Account, now: int) -> Message:
         mark = marks[symbol]
         pnl = unrealized_pnl(inst, position, mark)
         notional = inst.notional_usd8(abs(position.lots), mark)
-        initial = bps_of(notional, inst.im_bps)
+        initial = risk.position_margin(account, inst, abs(position.lots), mark)
         orders = sum(o.margin for o in account.orders.values() if o.symbol == symbol)
         liquidation = risk.liquidation_price(account, symbol)
         last_fill = next((f.time for f in reversed(account.fills) if f.symbol == symbol), None)
@@ -180,7 +183,7 @@ def positions(ex: Exchange, account: Account, now: int) -> Message:
             "return_on_equity": _ratio(pnl, initial),
             "initial_margin": usd_out(initial),
             "initial_margin_with_orders": usd_out(initial + orders),
-            "maintenance_margin": usd_out(bps_of(notional, inst.mm_bps)),
+            "maintenance_margin": usd_out(tiered_maintenance(inst, notional)),
         }
         if inst.linear:
             p["pnl_currency"] = "USD"
@@ -197,16 +200,16 @@ def _cross(ex: Exchange, account: Account) -> tuple[Message, int]:
     size = sum(ex.instruments[s].notional_usd8(abs(p.lots), ex.pricing.marks[s])
                for s, p in account.positions.items() if p.lots)
     return {
-        "balance_value": usd_out(m.balance),
-        "portfolio_value": usd_out(m.equity),
-        "collateral_value": usd_out(m.balance),
+        "balance_value": usd_out(m.balance_value),
+        "portfolio_value": usd_out(m.balance_value + m.pnl),
+        "collateral_value": usd_out(m.collateral_value),
         "initial_margin": usd_out(m.initial_margin + m.order_margin),
         "initial_margin_without_orders": usd_out(m.initial_margin),
         "maintenance_margin": usd_out(m.maintenance_margin),
         "pnl": usd_out(m.pnl),
         "unrealized_funding": 0,
         "total_unrealized": usd_out(m.pnl),
-        "total_unrealized_as_margin": usd_out(m.pnl),
+        "total_unrealized_as_margin": usd_out(m.unrealized_as_margin),
         "margin_equity": usd_out(m.equity),
         "available_margin": usd_out(m.available),
     }, size
@@ -215,12 +218,16 @@ def _cross(ex: Exchange, account: Account) -> tuple[Message, int]:
 def flex_futures(ex: Exchange, account: Account) -> Message:
     m = ex.risk.summary(account)
     totals, size = _cross(ex, account)
-    usd = {"quantity": usd_out(m.balance), "value": usd_out(m.balance), "collateral_value": usd_out(m.balance),
-           "available": usd_out(m.available), "haircut": 0, "conversion_spread": 0}
+    currencies = {}
+    for name, c in flex_currencies(ex, account, m).items():  # every held currency, as REST accounts lists them
+        collateral = COLLATERAL[name]
+        currencies[name] = {"quantity": c["quantity"], "value": c["value"], "collateral_value": c["collateral"],
+                            "available": c["available"], "haircut": collateral.haircut_bps / 10_000,
+                            "conversion_spread": collateral.conversion_fee_bps / 10_000}
     cross = dict(totals)
     cross["effective_leverage"] = _ratio(size, m.equity)
     cross["total_position_size"] = usd_out(size)
-    return {"currencies": {"USD": usd}, **totals, "total_position_size": usd_out(size), "unified_balances": False,
+    return {"currencies": currencies, **totals, "total_position_size": usd_out(size), "unified_balances": False,
             "isolated": {}, "cross": cross}
 
 
