@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from ..admin.endpoints import ENDPOINTS
 from ..admin.gate import is_loopback, token_problem
 from ..admin.routes import DEFAULT_FUNDS, ControlApi, create_account, new_admin_token
 from ..api.asgi import App
@@ -25,6 +26,7 @@ from ..ws.protocol import Limits
 from .config import ConfigError, apply_instruments
 from .market import attach_to_manual_clock, make_sim, run_market
 from .protocol import ConnectionLimits
+from .start_again import start_again
 
 
 @dataclass
@@ -189,13 +191,17 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
             demo = create_account(rt, s.funds)
             if journal:
                 journal.set_meta("demo_key", demo["apiKey"])
+    sim = None
     if s.market:
         sim = make_sim(rt, seed, s.market_config, s.sources)
         if isinstance(rt.clock, ManualClock):
             attach_to_manual_clock(rt, sim, s.market_interval_ms)
         else:
             rt.background.append(lambda: run_market(rt, sim, s.market_interval_ms, s.speed))
-    control = ControlApi(token)
+    rt.clock_origin = s.manual_clock_start
+    rt.on_reset.append(start_again(rt, s.keys, s.funds, demo, sim, s.market_interval_ms))
+    rt.market_on = s.market
+    control = ControlApi(token, ENDPOINTS)
     control.gate.listen(s.host, s.port)  # the port again once the socket is bound (port 0)
     hub = Hub(rt)  # subscribed to the bus now: it sees every event from here on
     rt.background.append(hub.run)

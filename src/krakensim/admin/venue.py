@@ -1,0 +1,80 @@
+"""The control API's endpoints for the venue as a whole: health, status, reset, state export and load.
+
+A refusal here is Kraken's error envelope with an HTTP status and a ``message`` naming the field or
+the reason (``{"result": "error", "error": "invalidArgument", "message": "state: …"}``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import __version__
+from ..api.errors import INVALID
+from ..api.render.numbers import iso
+from ..api.request import Reply
+from ..runtime.clock import ManualClock
+from ..runtime.core import Runtime
+from ..runtime.reset import StateFileError
+from ..runtime.resets import export_state, load_state, reset
+from .routes import BAD_REQUEST, Handler
+
+
+def refuse(rt: Runtime, status: int, message: str, code: str = INVALID) -> Reply:
+    return status, {"result": "error", "error": code, "message": message, "serverTime": iso(rt.clock())}
+
+
+def success(rt: Runtime, **payload: Any) -> Reply:
+    return 200, {"result": "success", **payload, "serverTime": iso(rt.clock())}
+
+
+def _state_text(rt: Runtime, doc: dict[str, Any]) -> str | Reply:
+    text = doc.get("state")
+    if not isinstance(text, str):
+        return refuse(rt, BAD_REQUEST, "state: required, the text of a state file (GET snapshot)")
+    return text
+
+
+async def _health(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    return success(rt, status="ok" if rt.fatal is None else "failed", version=__version__)
+
+
+async def _status(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    ex = rt.exchange
+    return success(rt, version=__version__, now=iso(rt.clock()), manualClock=isinstance(rt.clock, ManualClock),
+                   market=rt.market_on,
+                   journal=rt.journal.path if rt.journal is not None else None, journalSeq=rt.seq,
+                   accounts=len(ex.accounts), apiKeys=len(rt.keys.keys), instruments=sorted(ex.listed),
+                   digest=ex.digest())
+
+
+async def _reset(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """``{}``: back to the configured start; ``{"state": "<state file>"}``: to that state."""
+    if "state" in doc:
+        return await _restore(rt, doc)
+    await reset(rt)
+    return success(rt, digest=rt.exchange.digest(), journalSeq=rt.seq)
+
+
+async def _snapshot(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    data = await export_state(rt, __version__)
+    return success(rt, state=data.decode())
+
+
+async def _restore(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    text = _state_text(rt, doc)
+    if not isinstance(text, str):
+        return text
+    try:
+        n = await load_state(rt, text.encode())
+    except StateFileError as e:
+        return refuse(rt, BAD_REQUEST, str(e))
+    return success(rt, commands=n, digest=rt.exchange.digest(), journalSeq=rt.seq)
+
+
+VENUE_HANDLERS: dict[str, dict[str, Handler]] = {
+    "health": {"GET": _health},
+    "status": {"GET": _status},
+    "reset": {"POST": _reset},
+    "snapshot": {"GET": _snapshot},
+    "restore": {"POST": _restore},
+}
