@@ -6,12 +6,14 @@ the reason (``{"result": "error", "error": "invalidArgument", "message": "state:
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .. import __version__
 from ..api.errors import INVALID
 from ..api.render.numbers import iso
 from ..api.request import Reply
+from ..engine.commands import SetPrices
 from ..runtime.clock import ManualClock
 from ..runtime.core import Runtime
 from ..runtime.reset import StateFileError
@@ -71,10 +73,36 @@ async def _restore(rt: Runtime, doc: dict[str, Any]) -> Reply:
     return success(rt, commands=n, digest=rt.exchange.digest(), journalSeq=rt.seq)
 
 
+async def _underlying_price(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """``{"base": "XBT", "price": "80000"}``: index and mark of every listed contract on ``base``, each
+    rounded to its own tick (what ``krakensim price set XBT 80000`` and the plugin's ``set_price`` send)."""
+    base, text = doc.get("base"), doc.get("price")
+    insts = [i for i in rt.exchange.listed.values() if i.base == base] if isinstance(base, str) else []
+    if not insts:
+        known = sorted({i.base for i in rt.exchange.listed.values()})
+        return refuse(rt, BAD_REQUEST, f"base: required, one of {', '.join(known)}")
+    try:
+        price = Decimal(str(text)) if isinstance(text, (int, float, str)) and not isinstance(text, bool) else None
+    except InvalidOperation:
+        price = None
+    if price is None or not price.is_finite() or price <= 0:
+        return refuse(rt, BAD_REQUEST, "price: required, a positive number")
+    planned: list[tuple[str, int]] = []
+    for inst in insts:
+        ticks = inst.price_to_ticks(max(inst.tick_size, (price / inst.tick_size).to_integral_value() * inst.tick_size))
+        if ticks is None:
+            return refuse(rt, BAD_REQUEST, f"price: {price} is not a usable price for {inst.symbol}")
+        planned.append((inst.symbol, ticks))
+    for symbol, ticks in planned:
+        await rt.submit(SetPrices(symbol, mark=ticks, index=ticks))
+    return success(rt, symbols=[s for s, _ in planned])
+
+
 VENUE_HANDLERS: dict[str, dict[str, Handler]] = {
     "health": {"GET": _health},
     "status": {"GET": _status},
     "reset": {"POST": _reset},
     "snapshot": {"GET": _snapshot},
     "restore": {"POST": _restore},
+    "underlying-price": {"POST": _underlying_price},
 }
