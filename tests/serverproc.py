@@ -44,7 +44,9 @@ def server_env() -> dict[str, str]:
 
 
 def serve_args(port: int, keys: list[tuple[str, str]], *extra: str) -> list[str]:
-    args = [sys.executable, "-m", "krakensim", "serve", "--port", str(port), "--admin-token", ADMIN_TOKEN, *extra]
+    quiet = [] if "--market" in extra else ["--quiet"]  # serve runs the market by default
+    args = [sys.executable, "-m", "krakensim", "serve", "--port", str(port), "--admin-token", ADMIN_TOKEN, *quiet,
+            *extra]
     for k, s in keys:
         args += ["--api-key", k, "--api-secret", s]
     return args

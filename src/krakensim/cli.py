@@ -7,10 +7,13 @@ from decimal import Decimal
 
 import click
 
+from .cli_control import control_options, default_data_path
 from .runtime.keys import valid_secret
+from .version import __version__
 
 
 @click.group()
+@click.version_option(__version__, prog_name="krakensim")
 def main() -> None:
     """krakensim: an offline exchange that speaks the Kraken Futures API."""
 
@@ -19,8 +22,9 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind (loopback by default; any other needs an --admin-token).")
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--data", "data", default="krakensim-data/journal.sqlite", show_default=True,
-              help="SQLite journal file: every accepted command is kept there and replayed on start.")
+@click.option("--data", "data", default=None,
+              help="SQLite journal file: every accepted command is kept there and replayed on start "
+                   "[default: journal.sqlite in the per-user data directory, e.g. ~/.local/share/krakensim]")
 @click.option("--memory", is_flag=True, help="Keep nothing: no journal.")
 @click.option("--init", "init", is_flag=True,
               help="Start a new exchange in an empty --data file (0 bytes, or a SQLite database without tables); "
@@ -41,8 +45,10 @@ def main() -> None:
                    "(docs/configuration.md).")
 @click.option("--speed", type=float, default=None,
               help="With the wall clock: exchange time runs this many times faster.")
-@click.option("--market", is_flag=True,
-              help="Run the simulated market: seeded index prices, a market maker's ladder and takers.")
+@click.option("--market/--quiet", "market", default=None,
+              help="--market (the default): run the simulated market, seeded index prices, a market maker's "
+                   "ladder and takers. --quiet: an exchange with no simulated agents (empty books, prices "
+                   "fixed until moved through the control API), as the pytest plugin starts.")
 @click.option("--price", "prices", multiple=True, metavar="BASE=PRICE",
               help="Fix an underlying's index (e.g. XBT=90000) for every contract on it: it starts there "
                    "and stays unless moved through the control API (repeatable).")
@@ -62,9 +68,9 @@ def main() -> None:
               help="Token of the control API (/_krakensim/v1/, sent as 'Authorization: Bearer <token>'); "
                    "without it one is made, kept with the data and printed. Required with a --host "
                    "beyond loopback.")
-def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tuple[str, ...],
+def serve(host: str, port: int, data: str | None, memory: bool, seed: int, api_keys: tuple[str, ...],
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
-          http: str, market: bool, prices: tuple[str, ...], config_file: str | None,
+          http: str, market: bool | None, prices: tuple[str, ...], config_file: str | None,
           speed: float | None, admin_token: str | None, init: bool, tls_port: int | None, tls_cert: str | None,
           tls_key: str | None, ws_limits: bool) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
@@ -129,11 +135,14 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
         check_exposure(Settings(host=host, admin_token=admin_token))
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
+    if market is None:  # neither flag: the market runs, unless the configuration's [market] says enabled = false
+        market = cfg.market_enabled if cfg is not None and cfg.market_explicit else True
     try:
-        run(Settings(host=host, admin_token=admin_token, port=port, data=None if memory else data, seed=seed,
+        run(Settings(host=host, admin_token=admin_token, port=port,
+                     data=None if memory else (data or default_data_path()), seed=seed,
                      keys=list(zip(keys, secrets, strict=True)), funds=funds_value, synchronous=synchronous,
                      manual_clock_start=manual_start, http=http,
-                     market=market or (cfg is not None and cfg.market_enabled),
+                     market=market,
                      market_config=cfg.market if cfg else None,
                      market_interval_ms=cfg.market_interval_ms if cfg else 1000,
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
@@ -150,8 +159,8 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
 
 
 @main.command()
-@click.option("--data", "data", default="krakensim-data/journal.sqlite", show_default=True,
-              help="The journal file to check.")
+@click.option("--data", "data", default=None,
+              help="The journal file to check [default: the server's, in the per-user data directory].")
 def verify(data: str) -> None:
     """Check a journal without starting anything (read-only; safe while a server runs on it).
 
@@ -160,12 +169,14 @@ def verify(data: str) -> None:
     """
     from .serve.verify import verify_journal
 
-    ok, lines = verify_journal(data)
+    ok, lines = verify_journal(data or default_data_path())
     for line in lines:
         click.echo(line, err=not ok and line is lines[-1])
     if not ok:
         raise SystemExit(1)
 
+
+control_options(main)
 
 if __name__ == "__main__":
     main()

@@ -224,7 +224,8 @@ class ServerProcess:
         cmd += ["--seed", "1", "--admin-token", self.admin_token]
         for c in self.accounts:
             cmd += ["--api-key", c.key, "--api-secret", c.secret]
-        return cmd + list(self.extra_args)
+        quiet = [] if "--market" in self.extra_args else ["--quiet"]  # serve runs the market by default
+        return cmd + quiet + list(self.extra_args)
 
     def start(self, port: int | None = None) -> None:
         self.port = port or free_port()

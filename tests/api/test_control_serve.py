@@ -27,7 +27,8 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def serve_args(port: int, *args: str) -> list[str]:
-    return [sys.executable, "-m", "krakensim", "serve", "--port", str(port), *args]
+    quiet = [] if "--market" in args else ["--quiet"]  # serve runs the market by default
+    return [sys.executable, "-m", "krakensim", "serve", "--port", str(port), *quiet, *args]
 
 
 class Served:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .. import __version__
 from ..api.errors import INVALID
 from ..api.render.numbers import iso
 from ..api.request import Reply
@@ -18,6 +17,7 @@ from ..runtime.clock import ManualClock
 from ..runtime.core import Runtime
 from ..runtime.reset import StateFileError
 from ..runtime.resets import export_state, load_state, reset
+from ..version import __version__
 from .routes import BAD_REQUEST, Handler
 
 

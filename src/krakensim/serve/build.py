@@ -218,7 +218,10 @@ def banner(base: str, built: Built, data: str | None, host: str = "127.0.0.1") -
     demo, replayed, token = built.demo, built.replayed, built.admin_token
     k, sec = demo["apiKey"], demo["apiSecret"]
     warning = "" if is_loopback(host) else exposure_warning(host)
+    market = ("simulated: index prices, a market maker's ladder and takers (--quiet: none)" if built.runtime.market_on
+              else "quiet: no simulated agents, prices move only through the control API")
     return f"""{warning}krakensim listening on {base}
+  market: {market}
   data:   {data or 'in memory (nothing is kept)'}{f' ({replayed} journaled commands replayed)' if replayed else ''}
   demo account API key:    {k}
   demo account API secret: {sec}

@@ -26,6 +26,7 @@ from ..market.sources import (
 @dataclass
 class Config:
     market_enabled: bool = False
+    market_explicit: bool = False  # [market] enabled = … was written (else the command line decides)
     market_interval_ms: int = 1000
     market: MarketConfig = field(default_factory=MarketConfig)
     speed: float = 1.0
@@ -162,6 +163,7 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
         if not isinstance(doc.get(section, {}), dict):
             raise ConfigError(f"[{section}] must be a table")
     market = dict(doc.get("market", {}))
+    cfg.market_explicit = "enabled" in market
     enabled = market.pop("enabled", False)
     interval = market.pop("interval_ms", 1000)
     if not isinstance(enabled, bool):

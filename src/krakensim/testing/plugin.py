@@ -10,10 +10,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
-from ..api.params import parse_iso
 from ..serve.build import Settings
 from ..simulator import ThreadedServer
 from .venue import Venue
@@ -22,8 +22,7 @@ START = "2026-01-01T00:00:00Z"  # where the manual clock of a test's venue start
 
 
 def default_settings() -> Settings:
-    start = parse_iso(START)
-    assert start is not None
+    start = round(datetime.fromisoformat(START.replace("Z", "+00:00")).timestamp() * 1000)
     return Settings(host="127.0.0.1", port=0, data=None, manual_clock_start=start, market=False)
 
 

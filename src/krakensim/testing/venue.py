@@ -10,6 +10,7 @@ import http.client
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -116,11 +117,9 @@ class Venue:
         self.control("POST", "clock", {"advanceMs": round(seconds * 1000)})
 
     def now_ms(self) -> int:
-        from ..api.params import parse_iso
-
-        ms = parse_iso(self.control("GET", "clock")["now"])
-        assert ms is not None
-        return ms
+        """The exchange's time, epoch milliseconds."""
+        now = datetime.fromisoformat(self.control("GET", "clock")["now"].replace("Z", "+00:00"))
+        return round(now.timestamp() * 1000)
 
     def scenario(self, name: str, **params: Any) -> dict[str, Any]:
         """Start a market scenario (``POST /_krakensim/v1/scenario {"name": …, …params}``; docs/testing.md)."""
