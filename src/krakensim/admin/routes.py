@@ -91,7 +91,7 @@ def _success(rt: Runtime, **payload: Any) -> Reply:
 
 
 async def _create_account(rt: Runtime, doc: dict[str, Any]) -> Reply:
-    usd = _decimal(doc.get("usd", DEFAULT_FUNDS))
+    usd = _decimal(doc.get("usd", str(DEFAULT_FUNDS)))  # (without "usd": the default funds)
     if not usd.is_finite() or usd < 0 or usd > MAX_FUNDS:
         raise _bad()
     account_id = (await rt.submit(create_account_command(usd))).account_id

@@ -87,7 +87,7 @@ class Venue:
                 if attempt == 2:
                     raise
         answer: dict[str, Any] = json.loads(raw) if raw else {}
-        if resp.status != 200 or answer.get("result") != "success":
+        if resp.status != 200 or answer.get("result") == "error":
             raise ControlError(resp.status, answer)
         return answer
 
