@@ -12,7 +12,7 @@ from typing import Any
 from ..version import __version__
 
 S: dict[str, Any] = {"type": "string"}
-I: dict[str, Any] = {"type": "integer"}
+INT: dict[str, Any] = {"type": "integer"}
 B: dict[str, Any] = {"type": "boolean"}
 NUM: dict[str, Any] = {"type": ["string", "number"]}  # a decimal, as text or a JSON number
 
@@ -23,7 +23,7 @@ def obj(required: list[str] | None = None, **props: Any) -> dict[str, Any]:
 
 KEY_ANSWER = obj(["accountUid", "apiKey", "apiSecret", "access"], accountUid=S, apiKey=S, apiSecret=S,
                  access={"enum": ["full", "read-only"]})
-DIGEST_ANSWER = obj(["digest", "journalSeq"], digest=S, journalSeq=I)
+DIGEST_ANSWER = obj(["digest", "journalSeq"], digest=S, journalSeq=INT)
 
 # path -> method -> (summary, request body schema or None, success fields schema)
 SCHEMAS: dict[str, dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]]] = {
@@ -37,18 +37,18 @@ SCHEMAS: dict[str, dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]]]
                       obj())},
     "market-state": {"POST": ("A contract's market state", obj(["symbol", "state"], symbol=S, state=S), obj())},
     "clock": {"GET": ("The exchange's time", None, obj(["now", "manual"], now=S, manual=B)),
-              "POST": ("Move a manual clock forward", obj(["advanceMs"], advanceMs=I), obj(["now"], now=S))},
+              "POST": ("Move a manual clock forward", obj(["advanceMs"], advanceMs=INT), obj(["now"], now=S))},
     "health": {"GET": ("Is the server well", None, obj(["status", "version"], status={"enum": ["ok", "failed"]},
                                                        version=S))},
     "status": {"GET": ("What the server is and holds", None, obj(
         ["version", "now", "manualClock", "market", "journal", "journalSeq", "accounts", "apiKeys", "instruments",
          "digest"], version=S, now=S, manualClock=B, market=B, journal={"type": ["string", "null"]},
-        journalSeq=I, accounts=I, apiKeys=I, instruments={"type": "array", "items": S}, digest=S))},
+        journalSeq=INT, accounts=INT, apiKeys=INT, instruments={"type": "array", "items": S}, digest=S))},
     "reset": {"POST": ("Back to the configured start ({}), or to a state file ({\"state\": …})",
                        obj([], state=S), DIGEST_ANSWER)},
     "snapshot": {"GET": ("The whole state as a state file (JSON lines)", None, obj(["state"], state=S))},
     "restore": {"POST": ("Replace the state with a state file's", obj(["state"], state=S),
-                         obj(["commands", "digest", "journalSeq"], commands=I, digest=S, journalSeq=I))},
+                         obj(["commands", "digest", "journalSeq"], commands=INT, digest=S, journalSeq=INT))},
     "underlying-price": {"POST": ("Index and mark of every contract on an underlying",
                                   obj(["base", "price"], base=S, price=NUM),
                                   obj(["symbols"], symbols={"type": "array", "items": S}))},
