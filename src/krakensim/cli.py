@@ -61,6 +61,10 @@ def main() -> None:
               help="With --tls-port: your own certificate (PEM, with its chain) instead of the generated one.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), default=None,
               help="With --tls-port: the private key of --tls-cert (PEM).")
+@click.option("--rate-limits/--no-rate-limits", "rate_limits", default=True, show_default=True,
+              help="Kraken's REST rate limits: 500 cost units per key every 10 s on the derivatives API, 100 "
+                   "History API tokens refilled at 100 per 10 minutes, on the exchange's clock; beyond them "
+                   "apiLimitExceeded (also switched through the control API: rate-limits).")
 @click.option("--ws-limits", is_flag=True,
               help="Apply Kraken's WebSocket limits: 100 connections per client address (the next is refused "
                    "with HTTP 429) and 100 messages per second per connection (more closes it, 1008).")
@@ -72,7 +76,7 @@ def serve(host: str, port: int, data: str | None, memory: bool, seed: int, api_k
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
           http: str, market: bool | None, prices: tuple[str, ...], config_file: str | None,
           speed: float | None, admin_token: str | None, init: bool, tls_port: int | None, tls_cert: str | None,
-          tls_key: str | None, ws_limits: bool) -> None:
+          tls_key: str | None, ws_limits: bool, rate_limits: bool) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
     from .serve.build import Settings, check_exposure
     from .serve.http import START_ERRORS, StartInterrupted
@@ -148,7 +152,7 @@ def serve(host: str, port: int, data: str | None, memory: bool, seed: int, api_k
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
                      instruments=cfg.instruments if cfg else {}, sources=sources,
                      start_prices=start_prices, init=init, tls_port=tls_port, tls_cert=tls_cert, tls_key=tls_key,
-                     ws_limits=ws_limits,
+                     ws_limits=ws_limits, rate_limits=rate_limits,
                      retention=cfg.retention if cfg else Retention()))
     except ConfigError as e:
         raise click.UsageError(str(e)) from e

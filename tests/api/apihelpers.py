@@ -225,6 +225,8 @@ class ServerProcess:
         for c in self.accounts:
             cmd += ["--api-key", c.key, "--api-secret", c.secret]
         quiet = [] if "--market" in self.extra_args else ["--quiet"]  # serve runs the market by default
+        if "--rate-limits" not in self.extra_args:  # and Kraken's rate limits: the tests' clients run unthrottled
+            quiet.append("--no-rate-limits")
         return cmd + quiet + list(self.extra_args)
 
     def start(self, port: int | None = None) -> None:

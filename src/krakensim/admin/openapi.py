@@ -52,6 +52,10 @@ SCHEMAS: dict[str, dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]]]
     "underlying-price": {"POST": ("Index and mark of every contract on an underlying",
                                   obj(["base", "price"], base=S, price=NUM),
                                   obj(["symbols"], symbols={"type": "array", "items": S}))},
+    "rate-limits": {"GET": ("Whether Kraken's rate limits apply", None, obj(["enabled", "configured"], enabled=B,
+                                                                             configured=B)),
+                    "POST": ("Switch Kraken's rate limits (buckets full again)", obj(["enabled"], enabled=B),
+                             obj(["enabled", "configured"], enabled=B, configured=B))},
     "openapi.json": {"GET": ("This document", None, {"type": "object"})},
 }
 

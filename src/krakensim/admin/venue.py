@@ -106,3 +106,21 @@ VENUE_HANDLERS: dict[str, dict[str, Handler]] = {
     "restore": {"POST": _restore},
     "underlying-price": {"POST": _underlying_price},
 }
+
+
+async def _rate_limits(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """Whether Kraken's rate limits apply now, and whether the server was started with them."""
+    return success(rt, enabled=rt.limiter.enabled, configured=rt.limiter.configured)
+
+
+async def _switch_rate_limits(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """``{"enabled": true|false}``: switch them until the next reset (every bucket full again)."""
+    enabled = doc.get("enabled")
+    if not isinstance(enabled, bool):
+        return refuse(rt, BAD_REQUEST, "enabled: required, true or false")
+    rt.limiter.enabled = enabled
+    rt.limiter.reset_buckets()
+    return await _rate_limits(rt, doc)
+
+
+VENUE_HANDLERS["rate-limits"] = {"GET": _rate_limits, "POST": _switch_rate_limits}

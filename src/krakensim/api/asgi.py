@@ -17,6 +17,7 @@ from . import charts
 from .auth import authenticate
 from .errors import INVALID, REQUIRED, ApiError
 from .params import Params
+from .rate_limited import charge_rate_limit
 from .render.numbers import iso
 from .request import Reply, Request
 from .routes import ADMIN_PREFIX, CHARTS, PATTERNS, ROUTES
@@ -38,6 +39,13 @@ EMPTY = Params({})
 
 def error_body(code: str, now: int) -> dict[str, Any]:
     return {"result": "error", "serverTime": iso(now), "error": code}
+
+
+async def _send_text(send: Send, status: int, text: str, extra: tuple[tuple[bytes, bytes], ...]) -> None:
+    data = text.encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(data)).encode()), *extra]})
+    await send({"type": "http.response.body", "body": data})
 
 
 class App:
@@ -81,6 +89,9 @@ class App:
             status, payload = await self.dispatch(scope, body)
         except ApiError as e:
             status, payload, extra = e.http_status, error_body(e.code, rt.clock()), e.headers
+            if e.text is not None:
+                await _send_text(send, status, e.text, extra)
+                return
             if status == 200 and scope["path"].startswith(BARE_APIS):
                 status = 400  # their 200 is only ever their data (see BARE_APIS)
         except Exception:  # never a traceback on the wire
@@ -135,6 +146,8 @@ class App:
         if level is not None:
             authenticate(scope, req, level, query, body)
         req.params = params if params is not None else Params.parse(query, body, route.json_body)
+        if level is not None and self.rt.limiter.enabled:
+            charge_rate_limit(self.rt, path, method, req)
         if route.reads(method):
             await self.rt.barrier()
         return await route.handler(req)

@@ -31,6 +31,7 @@ from . import snapshots
 from .bus import EventBus
 from .clock import ManualClock, WallClock
 from .keys import AddApiKey, KeyStore
+from .rate_limits import RateLimiter
 from .reset import ResetState
 
 # Snapshot cadence (docs/journal.md): a restart after a crash replays what was applied since the latest
@@ -147,6 +148,7 @@ class Runtime:
         self.log: list[tuple[int, bytes]] | None = [] if journal is None else None
         # what a reset does after its ResetState and first Tick (the composition root's accounts, the market)
         self.on_reset: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.limiter = RateLimiter()  # Kraken's rate limits, when enabled (per server, per test)
         self.market_on = False  # the simulated market runs (the composition root says so)
         self.clock_origin: int | None = None  # where a manual clock goes back to on a reset (its configured start)
         # a snapshot is loaded only by the same code with the same instruments, series and seed

@@ -17,6 +17,7 @@ async def reset(rt: Runtime) -> None:
     a ``ResetState``, the first ``Tick``, then the start's accounts and market (``rt.on_reset``)."""
     if isinstance(rt.clock, ManualClock) and rt.clock_origin is not None:
         rt.clock.now = rt.clock_origin
+    rt.limiter.reset()
     await rt.submit(ResetState())
     await rt.submit(Tick())
     for hook in rt.on_reset:

@@ -19,6 +19,7 @@ from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
 from ..runtime.clock import ManualClock, ScaledClock
 from ..runtime.core import Runtime
+from ..runtime.rate_limits import RateLimiter
 from ..store.journal import Journal
 from ..store.lock import DataLock
 from ..ws.hub import Hub
@@ -60,6 +61,7 @@ class Settings:
     tls_port: int | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
+    rate_limits: bool = False  # Kraken's REST rate limits (serve: on unless --no-rate-limits; runtime/rate_limits.py)
     ws_limits: bool = False  # Kraken's WebSocket limits (connections per address, messages per second)
     ws_queue_bytes: int = Limits.queue_bytes  # a connection's unsent bytes before it is closed as too slow
 
@@ -201,6 +203,7 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
     rt.clock_origin = s.manual_clock_start
     rt.on_reset.append(start_again(rt, s.keys, s.funds, demo, sim, s.market_interval_ms))
     rt.market_on = s.market
+    rt.limiter = RateLimiter(s.rate_limits)
     control = ControlApi(token, ENDPOINTS)
     control.gate.listen(s.host, s.port)  # the port again once the socket is bound (port 0)
     hub = Hub(rt)  # subscribed to the bus now: it sees every event from here on

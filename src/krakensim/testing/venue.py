@@ -121,6 +121,11 @@ class Venue:
         now = datetime.fromisoformat(self.control("GET", "clock")["now"].replace("Z", "+00:00"))
         return round(now.timestamp() * 1000)
 
+    def rate_limits(self, enabled: bool = True) -> None:
+        """Kraken's rate limits on (or off) until the next reset, every bucket full; they refill on the
+        venue's clock, so on the manual clock only ``advance`` refills them."""
+        self.control("POST", "rate-limits", {"enabled": enabled})
+
     def scenario(self, name: str, **params: Any) -> dict[str, Any]:
         """Start a market scenario (``POST /_krakensim/v1/scenario {"name": …, …params}``; docs/testing.md)."""
         return self.control("POST", "scenario", {"name": name, **params})
