@@ -36,12 +36,14 @@ typecheck: $(VENV)/.dev
 test: lint typecheck
 	$(PY) tools/check_engine_purity.py
 	$(PY) -m pytest
+	$(PY) tools/check_package.py
 
 bench: $(VENV)/.dev
 	$(PY) bench/engine.py
 	npm ci --prefix bench --silent --no-audit --no-fund
 	$(PY) bench/wire.py --json bench/results/wire.json
 	$(PY) bench/ws_fanout.py
+	$(PY) bench/plugin.py
 	$(PY) bench/report.py
 
 clean:
