@@ -15,6 +15,7 @@ import orjson
 from ..runtime.core import Runtime
 from . import charts
 from .auth import authenticate
+from .coverage import not_served_message, unserved_template
 from .errors import INVALID, REQUIRED, ApiError
 from .params import Params
 from .rate_limited import charge_rate_limit
@@ -46,6 +47,15 @@ async def _send_text(send: Send, status: int, text: str, extra: tuple[tuple[byte
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(data)).encode()), *extra]})
     await send({"type": "http.response.body", "body": data})
+
+
+def not_served(method: str, path: str) -> None:
+    """An endpoint of Kraken's spec that krakensim does not serve yet: HTTP 404 with Kraken's ``Unavailable``
+    ("The endpoint being called is unavailable") and a message saying so, not a bare ``notFound`` (no 5xx:
+    the server is fine, the venue lacks the endpoint)."""
+    template = unserved_template(method, path)
+    if template is not None:
+        raise ApiError("Unavailable", 404, message=not_served_message(method, template))
 
 
 class App:
@@ -89,6 +99,8 @@ class App:
             status, payload = await self.dispatch(scope, body)
         except ApiError as e:
             status, payload, extra = e.http_status, error_body(e.code, rt.clock()), e.headers
+            if e.message is not None:
+                payload["message"] = e.message
             if e.text is not None:
                 await _send_text(send, status, e.text, extra)
                 return
@@ -114,6 +126,8 @@ class App:
         args: tuple[str, ...] = ()
         if path == WS_PATH:  # the WebSocket endpoint reached without a WebSocket upgrade (serve/protocol.py)
             raise ApiError(INVALID, 426, ((b"upgrade", b"websocket"),))
+        if route is None or method not in route.methods:
+            not_served(method, path)
         if route is None:
             if path.startswith(charts.PREFIX) or path == charts.PREFIX[:-1]:
                 route = CHARTS
