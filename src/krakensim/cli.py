@@ -48,7 +48,8 @@ def main() -> None:
 @click.option("--market/--quiet", "market", default=None,
               help="--market (the default): run the simulated market, seeded index prices, a market maker's "
                    "ladder and takers. --quiet: an exchange with no simulated agents (empty books, prices "
-                   "fixed until moved through the control API), as the pytest plugin starts.")
+                   "fixed until moved through the control API), as the pytest plugin starts. With --config and "
+                   "neither flag, its [market] enabled decides (false unless set).")
 @click.option("--price", "prices", multiple=True, metavar="BASE=PRICE",
               help="Fix an underlying's index (e.g. XBT=90000) for every contract on it: it starts there "
                    "and stays unless moved through the control API (repeatable).")
@@ -139,8 +140,8 @@ def serve(host: str, port: int, data: str | None, memory: bool, seed: int, api_k
         check_exposure(Settings(host=host, admin_token=admin_token))
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
-    if market is None:  # neither flag: the market runs, unless the configuration's [market] says enabled = false
-        market = cfg.market_enabled if cfg is not None and cfg.market_explicit else True
+    if market is None:  # neither flag: the market runs; with a --config file, its [market] enabled decides
+        market = cfg.market_enabled if cfg is not None else True
     try:
         run(Settings(host=host, admin_token=admin_token, port=port,
                      data=None if memory else (data or default_data_path()), seed=seed,
@@ -152,7 +153,7 @@ def serve(host: str, port: int, data: str | None, memory: bool, seed: int, api_k
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
                      instruments=cfg.instruments if cfg else {}, sources=sources,
                      start_prices=start_prices, init=init, tls_port=tls_port, tls_cert=tls_cert, tls_key=tls_key,
-                     ws_limits=ws_limits, rate_limits=rate_limits,
+                     ws_limits=ws_limits, rate_limits=rate_limits, faults=cfg.faults if cfg else [],
                      retention=cfg.retention if cfg else Retention()))
     except ConfigError as e:
         raise click.UsageError(str(e)) from e

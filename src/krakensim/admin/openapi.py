@@ -56,6 +56,13 @@ SCHEMAS: dict[str, dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]]]
                                                                              configured=B)),
                     "POST": ("Switch Kraken's rate limits (buckets full again)", obj(["enabled"], enabled=B),
                              obj(["enabled", "configured"], enabled=B, configured=B))},
+    "faults": {"GET": ("The faults in force", None, obj(["faults", "seed"], faults={"type": "array"}, seed=INT)),
+               "POST": ("One more fault on purpose (docs/testing.md)", obj(["kind"], kind=S, endpoint=S, method=S,
+                                                                          probability={"type": "number"}),
+                        obj(["fault"], fault={"type": "object"}))},
+    "faults/clear": {"POST": ("No more faults", obj(), obj(["faults", "seed"], faults={"type": "array"}, seed=INT))},
+    "faults/drop-websockets": {"POST": ("Close every WebSocket connection now", obj(), obj(["dropped"],
+                                                                                          dropped=INT))},
     "openapi.json": {"GET": ("This document", None, {"type": "object"})},
 }
 

@@ -15,6 +15,7 @@ from ..api.request import Reply
 from ..engine.commands import SetPrices
 from ..runtime.clock import ManualClock
 from ..runtime.core import Runtime
+from ..runtime.faults import FaultError, parse_fault
 from ..runtime.reset import StateFileError
 from ..runtime.resets import export_state, load_state, reset
 from ..version import __version__
@@ -124,3 +125,32 @@ async def _switch_rate_limits(rt: Runtime, doc: dict[str, Any]) -> Reply:
 
 
 VENUE_HANDLERS["rate-limits"] = {"GET": _rate_limits, "POST": _switch_rate_limits}
+
+
+async def _faults(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """The faults in force (runtime/faults.py)."""
+    return success(rt, faults=[f.to_json() for f in rt.faults.faults], seed=rt.faults.seed)
+
+
+async def _add_fault(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """One more fault: ``{"kind": "latency", "endpoint": "/derivatives/api/v3/sendorder", "ms": 250, …}``."""
+    try:
+        fault = rt.faults.add(parse_fault(doc, rt.clock()))
+    except FaultError as e:
+        return refuse(rt, BAD_REQUEST, str(e))
+    return success(rt, fault=fault.to_json())
+
+
+async def _clear_faults(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    rt.faults.clear()
+    return await _faults(rt, doc)
+
+
+async def _drop_websockets(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """Close every WebSocket connection now (clients see the connection drop, code 1011)."""
+    return success(rt, dropped=rt.drop_websockets())
+
+
+VENUE_HANDLERS["faults"] = {"GET": _faults, "POST": _add_fault}
+VENUE_HANDLERS["faults/clear"] = {"POST": _clear_faults}
+VENUE_HANDLERS["faults/drop-websockets"] = {"POST": _drop_websockets}

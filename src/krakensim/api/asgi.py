@@ -17,6 +17,7 @@ from . import charts
 from .auth import authenticate
 from .coverage import not_served_message, unserved_template
 from .errors import INVALID, REQUIRED, ApiError
+from .faults_applied import strike
 from .params import Params
 from .rate_limited import charge_rate_limit
 from .render.numbers import iso
@@ -86,6 +87,8 @@ class App:
         status = 200
         extra: tuple[tuple[bytes, bytes], ...] = ()
         try:
+            if rt.faults.faults and not scope["path"].startswith(ADMIN_PREFIX) and await strike(rt, scope, receive, send):
+                return  # answered by a fault on purpose (runtime/faults.py)
             body = b""
             more = True
             while more:

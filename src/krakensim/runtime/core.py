@@ -30,6 +30,7 @@ from ..store.journal import Journal
 from . import snapshots
 from .bus import EventBus
 from .clock import ManualClock, WallClock
+from .faults import FaultPlan
 from .keys import AddApiKey, KeyStore
 from .rate_limits import RateLimiter
 from .reset import ResetState
@@ -148,6 +149,8 @@ class Runtime:
         self.log: list[tuple[int, bytes]] | None = [] if journal is None else None
         # what a reset does after its ResetState and first Tick (the composition root's accounts, the market)
         self.on_reset: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.faults = FaultPlan(seed)  # faults on purpose (the control API, the configuration, the plugin)
+        self.drop_websockets: Callable[[], int] = lambda: 0  # closes every WebSocket connection (the hub's)
         self.limiter = RateLimiter()  # Kraken's rate limits, when enabled (per server, per test)
         self.market_on = False  # the simulated market runs (the composition root says so)
         self.clock_origin: int | None = None  # where a manual clock goes back to on a reset (its configured start)

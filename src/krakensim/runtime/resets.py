@@ -18,6 +18,8 @@ async def reset(rt: Runtime) -> None:
     if isinstance(rt.clock, ManualClock) and rt.clock_origin is not None:
         rt.clock.now = rt.clock_origin
     rt.limiter.reset()
+    rt.faults.reset()
+    rt.drop_websockets()  # their books and accounts are gone: clients reconnect to the new state
     await rt.submit(ResetState())
     await rt.submit(Tick())
     for hook in rt.on_reset:

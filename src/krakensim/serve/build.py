@@ -19,6 +19,7 @@ from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
 from ..runtime.clock import ManualClock, ScaledClock
 from ..runtime.core import Runtime
+from ..runtime.faults import FaultPlan, parse_fault
 from ..runtime.rate_limits import RateLimiter
 from ..store.journal import Journal
 from ..store.lock import DataLock
@@ -61,6 +62,7 @@ class Settings:
     tls_port: int | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
+    faults: list[dict[str, Any]] = field(default_factory=list)  # [[faults]] of the configuration (runtime/faults.py)
     rate_limits: bool = False  # Kraken's REST rate limits (serve: on unless --no-rate-limits; runtime/rate_limits.py)
     ws_limits: bool = False  # Kraken's WebSocket limits (connections per address, messages per second)
     ws_queue_bytes: int = Limits.queue_bytes  # a connection's unsent bytes before it is closed as too slow
@@ -207,9 +209,20 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
     control = ControlApi(token, ENDPOINTS)
     control.gate.listen(s.host, s.port)  # the port again once the socket is bound (port 0)
     hub = Hub(rt)  # subscribed to the bus now: it sees every event from here on
+    rt.drop_websockets = lambda: drop_connections(hub)
+    rt.faults = FaultPlan(seed, configured=[parse_fault(f, rt.clock()) for f in s.faults])
     rt.background.append(hub.run)
     limits = Limits(queue_bytes=s.ws_queue_bytes, enabled=s.ws_limits)
     return Built(rt, App(rt, control), demo, replayed, control, token_source, hub, limits, lock)
+
+
+def drop_connections(hub: Hub) -> int:
+    """Close every WebSocket connection (1011, as when the server falls behind); how many there were."""
+    peers = list(hub.peers)
+    for peer in peers:
+        peer.drop(1011, "dropped")
+        hub.detach(peer)
+    return len(peers)
 
 
 def exposure_warning(host: str) -> str:

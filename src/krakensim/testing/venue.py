@@ -126,6 +126,21 @@ class Venue:
         venue's clock, so on the manual clock only ``advance`` refills them."""
         self.control("POST", "rate-limits", {"enabled": enabled})
 
+    def fault(self, kind: str, endpoint: str = "*", **fields: Any) -> dict[str, Any]:
+        """A fault on purpose until the next reset (``kind``: latency, unavailable, market_unavailable,
+        http_5xx, timeout, maintenance; docs/testing.md): ``venue.fault("http_5xx", "/derivatives/api/v3/sendorder",
+        status=502)``, ``venue.fault("latency", ms=200, distribution="exponential")``, ``after_s=…, for_s=…``."""
+        fault: dict[str, Any] = self.control("POST", "faults", {"kind": kind, "endpoint": endpoint, **fields})["fault"]
+        return fault
+
+    def clear_faults(self) -> None:
+        self.control("POST", "faults/clear")
+
+    def drop_websockets(self) -> int:
+        """Close every WebSocket connection now; how many there were."""
+        dropped: int = self.control("POST", "faults/drop-websockets")["dropped"]
+        return dropped
+
     def scenario(self, name: str, **params: Any) -> dict[str, Any]:
         """Start a market scenario (``POST /_krakensim/v1/scenario {"name": …, …params}``; docs/testing.md)."""
         return self.control("POST", "scenario", {"name": name, **params})
