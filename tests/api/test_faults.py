@@ -171,3 +171,23 @@ def test_faults_of_the_configuration_come_back_after_a_reset(tmp_path: object) -
             assert requests.get(server.url + "/derivatives/api/v3/tickers", timeout=10).json()["error"] == "Unavailable"
         finally:
             venue.close()
+
+
+def test_ccxt_pro_sees_the_drop_and_reconnects(krakensim: Venue) -> None:  # noqa: F811
+    import asyncio
+
+    async def scenario() -> str:
+        ex = krakensim.ccxt_pro()
+        try:
+            await ex.watch_ticker("BTC/USD:USD")
+            pending = asyncio.ensure_future(ex.watch_ticker("BTC/USD:USD"))
+            await asyncio.sleep(0.2)
+            assert await asyncio.get_running_loop().run_in_executor(None, krakensim.drop_websockets) == 1
+            with pytest.raises(ccxt.NetworkError, match="1011"):
+                await asyncio.wait_for(pending, 10)
+            ticker = await asyncio.wait_for(ex.watch_ticker("BTC/USD:USD"), 10)  # a new connection
+            return str(ticker["info"]["product_id"])
+        finally:
+            await ex.close()
+
+    assert asyncio.run(scenario()) == "PF_XBTUSD"
