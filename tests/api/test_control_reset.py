@@ -87,3 +87,22 @@ def test_a_loaded_state_file_replays_after_a_crash_and_a_bad_one_changes_nothing
         assert digest(srv) == saved and wallet_status(srv, kept) == 0
     finally:
         srv.stop()
+
+
+def test_a_memory_server_with_the_running_market_says_it_keeps_no_state_file() -> None:
+    from krakensim import Settings, ThreadedServer
+    from krakensim.testing import ControlError, Venue
+
+    with ThreadedServer(Settings(data=None, port=0, market=True)) as server:
+        venue = Venue(server)
+        try:
+            try:
+                venue.snapshot()
+            except ControlError as e:
+                assert e.status == 409 and "--data" in e.answer["message"]
+            else:
+                raise AssertionError("a state file without the commands behind it")
+            venue.reset()  # a reset needs none
+            assert venue.status()["market"] is True
+        finally:
+            venue.close()

@@ -19,7 +19,7 @@ from ..runtime.faults import FaultError, parse_fault
 from ..runtime.reset import StateFileError
 from ..runtime.resets import export_state, load_state, reset
 from ..version import __version__
-from .routes import BAD_REQUEST, Handler
+from .routes import BAD_REQUEST, CONFLICT, Handler
 
 
 def refuse(rt: Runtime, status: int, message: str, code: str = INVALID) -> Reply:
@@ -59,7 +59,10 @@ async def _reset(rt: Runtime, doc: dict[str, Any]) -> Reply:
 
 
 async def _snapshot(rt: Runtime, doc: dict[str, Any]) -> Reply:
-    data = await export_state(rt, __version__)
+    try:
+        data = await export_state(rt, __version__)
+    except StateFileError as e:
+        return refuse(rt, CONFLICT, str(e), "Unavailable")
     return success(rt, state=data.decode())
 
 

@@ -31,7 +31,10 @@ async def records_since_reset(rt: Runtime) -> list[tuple[int, bytes]]:
     await rt.barrier()
     journal = rt.journal
     if journal is None:
-        return list(rt.log or ())
+        if rt.log is None:
+            raise StateFileError("state: this server keeps no commands (in memory with the simulated market, "
+                                 "whose commands would fill the memory): start it with --data to save states")
+        return list(rt.log)
     upto = rt.seq
 
     def read() -> list[tuple[int, bytes]]:

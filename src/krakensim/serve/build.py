@@ -205,6 +205,8 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
     rt.clock_origin = s.manual_clock_start
     rt.on_reset.append(start_again(rt, s.keys, s.funds, demo, sim, s.market_interval_ms))
     rt.market_on = s.market
+    if s.market and journal is None and not isinstance(rt.clock, ManualClock):
+        rt.log = None  # a market running for hours in memory: its commands are not kept for state files
     rt.limiter = RateLimiter(s.rate_limits)
     control = ControlApi(token, ENDPOINTS)
     control.gate.listen(s.host, s.port)  # the port again once the socket is bound (port 0)
