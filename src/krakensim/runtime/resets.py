@@ -82,6 +82,7 @@ async def load_state(rt: Runtime, data: bytes) -> int:
     if isinstance(rt.clock, ManualClock):
         rt.clock.now = header.clock
     durable = rt.install(trial, records)
+    rt.drop_websockets()  # their subscriptions show the state that was replaced
     if durable is not None:
         await durable
     return len(records)
