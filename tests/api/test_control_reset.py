@@ -106,3 +106,43 @@ def test_a_memory_server_with_the_running_market_says_it_keeps_no_state_file() -
             assert venue.status()["market"] is True
         finally:
             venue.close()
+
+
+def test_the_market_pauses_and_resumes() -> None:
+    from krakensim import Settings, ThreadedServer
+    from krakensim.testing import ControlError, Venue
+    from krakensim.testing.plugin import default_settings
+
+    settings = default_settings()
+    settings.market = True  # stepped as the manual clock advances
+    with ThreadedServer(settings) as server:
+        venue = Venue(server)
+        try:
+            def mark() -> float:
+                tickers = venue.kraken_futures().market.get_tickers()["tickers"]
+                return float(next(t for t in tickers if t["symbol"] == "PF_XBTUSD")["markPrice"])
+
+            venue.advance(30)
+            assert venue.control("POST", "market", {"running": False}) == {
+                **venue.control("GET", "market"), "simulated": True, "running": False}
+            before = mark()
+            venue.advance(60)  # no market step: its index and ladder stand still
+            assert mark() == before
+            venue.control("POST", "market", {"running": True})
+            venue.advance(60)
+            assert mark() != before  # sixty steps of its index later
+            venue.reset()
+            assert venue.control("GET", "market")["running"] is True
+        finally:
+            venue.close()
+    with ThreadedServer(Settings(data=None, port=0)) as quiet:
+        venue = Venue(quiet)
+        try:
+            try:
+                venue.control("POST", "market", {"running": True})
+            except ControlError as e:
+                assert e.status == 409 and e.answer["message"].startswith("running:")
+            else:
+                raise AssertionError("a market paused that does not exist")
+        finally:
+            venue.close()

@@ -63,6 +63,10 @@ SCHEMAS: dict[str, dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]]]
     "faults/clear": {"POST": ("No more faults", obj(), obj(["faults", "seed"], faults={"type": "array"}, seed=INT))},
     "faults/drop-websockets": {"POST": ("Close every WebSocket connection now", obj(), obj(["dropped"],
                                                                                           dropped=INT))},
+    "market": {"GET": ("The simulated market: configured, running", None,
+                       obj(["simulated", "running"], simulated=B, running=B)),
+               "POST": ("Pause or resume the simulated market (prices and agents)", obj(["running"], running=B),
+                        obj(["simulated", "running"], simulated=B, running=B))},
     "openapi.json": {"GET": ("This document", None, {"type": "object"})},
 }
 

@@ -157,3 +157,24 @@ async def _drop_websockets(rt: Runtime, doc: dict[str, Any]) -> Reply:
 VENUE_HANDLERS["faults"] = {"GET": _faults, "POST": _add_fault}
 VENUE_HANDLERS["faults/clear"] = {"POST": _clear_faults}
 VENUE_HANDLERS["faults/drop-websockets"] = {"POST": _drop_websockets}
+
+
+async def _market(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """Whether the simulated market is configured, and whether it runs now."""
+    return success(rt, simulated=rt.market_on, running=rt.market_on and not rt.market_paused)
+
+
+async def _switch_market(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """``{"running": false}``: the market's prices and agents stand still (the index, the maker's ladder and
+    the takers), until ``{"running": true}`` or a reset; the books and marks stay as they are."""
+    running = doc.get("running")
+    if not isinstance(running, bool):
+        return refuse(rt, BAD_REQUEST, "running: required, true or false")
+    if not rt.market_on:
+        return refuse(rt, CONFLICT, "running: this server runs no simulated market (started with --quiet)",
+                      "Unavailable")
+    rt.market_paused = not running
+    return await _market(rt, doc)
+
+
+VENUE_HANDLERS["market"] = {"GET": _market, "POST": _switch_market}

@@ -153,6 +153,7 @@ class Runtime:
         self.drop_websockets: Callable[[], int] = lambda: 0  # closes every WebSocket connection (the hub's)
         self.limiter = RateLimiter()  # Kraken's rate limits, when enabled (per server, per test)
         self.market_on = False  # the simulated market runs (the composition root says so)
+        self.market_paused = False  # its steps are skipped (POST /_krakensim/v1/market {"running": false})
         self.clock_origin: int | None = None  # where a manual clock goes back to on a reset (its configured start)
         # a snapshot is loaded only by the same code with the same instruments, series and seed
         ex = self.exchange

@@ -18,6 +18,7 @@ async def reset(rt: Runtime) -> None:
     if isinstance(rt.clock, ManualClock) and rt.clock_origin is not None:
         rt.clock.now = rt.clock_origin
     rt.limiter.reset()
+    rt.market_paused = False
     rt.faults.reset()
     rt.drop_websockets()  # their books and accounts are gone: clients reconnect to the new state
     await rt.submit(ResetState())
