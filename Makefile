@@ -6,7 +6,9 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8080
 ARGS ?=
-# `make serve` runs the simulated market; `make serve MARKET=` starts a quiet exchange
+# `make serve` runs the simulated market; `make serve MARKET=--quiet` starts a quiet exchange (no agents)
+# `make serve` keeps its data in ./krakensim-data (krakensim serve alone: the per-user data directory)
+DATA ?= krakensim-data/journal.sqlite
 MARKET ?= --market
 
 .PHONY: serve test lint typecheck unit bench clean
@@ -23,7 +25,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	touch $@
 
 serve: $(VENV)/.runtime
-	$(PY) -m krakensim serve --host $(HOST) --port $(PORT) $(MARKET) $(ARGS)
+	$(PY) -m krakensim serve --host $(HOST) --port $(PORT) --data $(DATA) $(MARKET) $(ARGS)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check src tests bench tools
@@ -34,12 +36,14 @@ typecheck: $(VENV)/.dev
 test: lint typecheck
 	$(PY) tools/check_engine_purity.py
 	$(PY) -m pytest
+	$(PY) tools/check_package.py
 
 bench: $(VENV)/.dev
 	$(PY) bench/engine.py
 	npm ci --prefix bench --silent --no-audit --no-fund
 	$(PY) bench/wire.py --json bench/results/wire.json
 	$(PY) bench/ws_fanout.py
+	$(PY) bench/plugin.py
 	$(PY) bench/report.py
 
 clean:

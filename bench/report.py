@@ -215,7 +215,7 @@ def main() -> None:
         "",
     ]
     parts += hardening(load("stall.json"), load("memory.json"))
-    for name in ("compare.md", "engine.md", "wire.md", "ws_fanout.md"):
+    for name in ("compare.md", "engine.md", "wire.md", "ws_fanout.md", "plugin.md"):
         p = RESULTS / name
         if p.exists():
             parts += ["", p.read_text().strip(), ""]

@@ -44,7 +44,12 @@ def server_env() -> dict[str, str]:
 
 
 def serve_args(port: int, keys: list[tuple[str, str]], *extra: str) -> list[str]:
-    args = [sys.executable, "-m", "krakensim", "serve", "--port", str(port), "--admin-token", ADMIN_TOKEN, *extra]
+    # serve runs the market by default (a --config file's [market] enabled decides for itself)
+    quiet = [] if "--market" in extra or "--config" in extra else ["--quiet"]
+    if "--rate-limits" not in extra:  # and Kraken's rate limits: the tests' clients run unthrottled
+        quiet.append("--no-rate-limits")
+    args = [sys.executable, "-m", "krakensim", "serve", "--port", str(port), "--admin-token", ADMIN_TOKEN, *quiet,
+            *extra]
     for k, s in keys:
         args += ["--api-key", k, "--api-secret", s]
     return args

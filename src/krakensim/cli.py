@@ -7,10 +7,13 @@ from decimal import Decimal
 
 import click
 
+from .cli_control import control_options, default_data_path
 from .runtime.keys import valid_secret
+from .version import __version__
 
 
 @click.group()
+@click.version_option(__version__, prog_name="krakensim")
 def main() -> None:
     """krakensim: an offline exchange that speaks the Kraken Futures API."""
 
@@ -19,8 +22,9 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind (loopback by default; any other needs an --admin-token).")
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--data", "data", default="krakensim-data/journal.sqlite", show_default=True,
-              help="SQLite journal file: every accepted command is kept there and replayed on start.")
+@click.option("--data", "data", default=None,
+              help="SQLite journal file: every accepted command is kept there and replayed on start "
+                   "[default: journal.sqlite in the per-user data directory, e.g. ~/.local/share/krakensim]")
 @click.option("--memory", is_flag=True, help="Keep nothing: no journal.")
 @click.option("--init", "init", is_flag=True,
               help="Start a new exchange in an empty --data file (0 bytes, or a SQLite database without tables); "
@@ -41,8 +45,11 @@ def main() -> None:
                    "(docs/configuration.md).")
 @click.option("--speed", type=float, default=None,
               help="With the wall clock: exchange time runs this many times faster.")
-@click.option("--market", is_flag=True,
-              help="Run the simulated market: seeded index prices, a market maker's ladder and takers.")
+@click.option("--market/--quiet", "market", default=None,
+              help="--market (the default): run the simulated market, seeded index prices, a market maker's "
+                   "ladder and takers. --quiet: an exchange with no simulated agents (empty books, prices "
+                   "fixed until moved through the control API), as the pytest plugin starts. With --config and "
+                   "neither flag, its [market] enabled decides (false unless set).")
 @click.option("--price", "prices", multiple=True, metavar="BASE=PRICE",
               help="Fix an underlying's index (e.g. XBT=90000) for every contract on it: it starts there "
                    "and stays unless moved through the control API (repeatable).")
@@ -55,6 +62,10 @@ def main() -> None:
               help="With --tls-port: your own certificate (PEM, with its chain) instead of the generated one.")
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), default=None,
               help="With --tls-port: the private key of --tls-cert (PEM).")
+@click.option("--rate-limits/--no-rate-limits", "rate_limits", default=True, show_default=True,
+              help="Kraken's REST rate limits: 500 cost units per key every 10 s on the derivatives API, 100 "
+                   "History API tokens refilled at 100 per 10 minutes, on the exchange's clock; beyond them "
+                   "apiLimitExceeded (also switched through the control API: rate-limits).")
 @click.option("--ws-limits", is_flag=True,
               help="Apply Kraken's WebSocket limits: 100 connections per client address (the next is refused "
                    "with HTTP 429) and 100 messages per second per connection (more closes it, 1008).")
@@ -62,11 +73,11 @@ def main() -> None:
               help="Token of the control API (/_krakensim/v1/, sent as 'Authorization: Bearer <token>'); "
                    "without it one is made, kept with the data and printed. Required with a --host "
                    "beyond loopback.")
-def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tuple[str, ...],
+def serve(host: str, port: int, data: str | None, memory: bool, seed: int, api_keys: tuple[str, ...],
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
-          http: str, market: bool, prices: tuple[str, ...], config_file: str | None,
+          http: str, market: bool | None, prices: tuple[str, ...], config_file: str | None,
           speed: float | None, admin_token: str | None, init: bool, tls_port: int | None, tls_cert: str | None,
-          tls_key: str | None, ws_limits: bool) -> None:
+          tls_key: str | None, ws_limits: bool, rate_limits: bool) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
     from .serve.build import Settings, check_exposure
     from .serve.http import START_ERRORS, StartInterrupted
@@ -129,17 +140,20 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
         check_exposure(Settings(host=host, admin_token=admin_token))
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
+    if market is None:  # neither flag: the market runs; with a --config file, its [market] enabled decides
+        market = cfg.market_enabled if cfg is not None else True
     try:
-        run(Settings(host=host, admin_token=admin_token, port=port, data=None if memory else data, seed=seed,
+        run(Settings(host=host, admin_token=admin_token, port=port,
+                     data=None if memory else (data or default_data_path()), seed=seed,
                      keys=list(zip(keys, secrets, strict=True)), funds=funds_value, synchronous=synchronous,
                      manual_clock_start=manual_start, http=http,
-                     market=market or (cfg is not None and cfg.market_enabled),
+                     market=market,
                      market_config=cfg.market if cfg else None,
                      market_interval_ms=cfg.market_interval_ms if cfg else 1000,
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
                      instruments=cfg.instruments if cfg else {}, sources=sources,
                      start_prices=start_prices, init=init, tls_port=tls_port, tls_cert=tls_cert, tls_key=tls_key,
-                     ws_limits=ws_limits,
+                     ws_limits=ws_limits, rate_limits=rate_limits, faults=cfg.faults if cfg else [],
                      retention=cfg.retention if cfg else Retention()))
     except ConfigError as e:
         raise click.UsageError(str(e)) from e
@@ -150,8 +164,8 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
 
 
 @main.command()
-@click.option("--data", "data", default="krakensim-data/journal.sqlite", show_default=True,
-              help="The journal file to check.")
+@click.option("--data", "data", default=None,
+              help="The journal file to check [default: the server's, in the per-user data directory].")
 def verify(data: str) -> None:
     """Check a journal without starting anything (read-only; safe while a server runs on it).
 
@@ -160,12 +174,14 @@ def verify(data: str) -> None:
     """
     from .serve.verify import verify_journal
 
-    ok, lines = verify_journal(data)
+    ok, lines = verify_journal(data or default_data_path())
     for line in lines:
         click.echo(line, err=not ok and line is lines[-1])
     if not ok:
         raise SystemExit(1)
 
+
+control_options(main)
 
 if __name__ == "__main__":
     main()

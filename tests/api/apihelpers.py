@@ -224,7 +224,11 @@ class ServerProcess:
         cmd += ["--seed", "1", "--admin-token", self.admin_token]
         for c in self.accounts:
             cmd += ["--api-key", c.key, "--api-secret", c.secret]
-        return cmd + list(self.extra_args)
+        # serve runs the market by default (a --config file's [market] enabled decides for itself)
+        quiet = [] if "--market" in self.extra_args or "--config" in self.extra_args else ["--quiet"]
+        if "--rate-limits" not in self.extra_args:  # and Kraken's rate limits: the tests' clients run unthrottled
+            quiet.append("--no-rate-limits")
+        return cmd + quiet + list(self.extra_args)
 
     def start(self, port: int | None = None) -> None:
         self.port = port or free_port()

@@ -27,7 +27,11 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def serve_args(port: int, *args: str) -> list[str]:
-    return [sys.executable, "-m", "krakensim", "serve", "--port", str(port), *args]
+    # serve runs the market by default (a --config file's [market] enabled decides for itself)
+    quiet = [] if "--market" in args or "--config" in args else ["--quiet"]
+    if "--rate-limits" not in args:  # and Kraken's rate limits: the tests' clients run unthrottled
+        quiet.append("--no-rate-limits")
+    return [sys.executable, "-m", "krakensim", "serve", "--port", str(port), *quiet, *args]
 
 
 class Served:

@@ -15,8 +15,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def blocks() -> list[str]:
+    """The README's Python quick starts (its pytest example aside: test_readme_plugin_example)."""
     text = (ROOT / "README.md").read_text()
-    return re.findall(r"```python\n(.*?)```", text, re.S)
+    return [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "def test_" not in b]
+
+
+def test_readme_plugin_example_passes(tmp_path: Path) -> None:
+    """The pytest example, as a user's test file run with the plugin (no server started by hand)."""
+    text = (ROOT / "README.md").read_text()
+    [example] = [b for b in re.findall(r"```python\n(.*?)```", text, re.S) if "def test_" in b]
+    (tmp_path / "test_example.py").write_text(example)
+    # the plugin's fixtures as its entry point gives them (whether or not this checkout is installed with it)
+    (tmp_path / "conftest.py").write_text("from krakensim.testing.plugin import krakensim, krakensim_server, "
+                                          "krakensim_settings  # noqa: F401\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), str(tmp_path / "test_example.py")],
+                         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "1 passed" in out.stdout
 
 
 def test_readme_quick_starts_run(tmp_path: Path) -> None:

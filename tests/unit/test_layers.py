@@ -19,13 +19,15 @@ ALLOWED = {
     "market": {"engine"},
     "api": {"runtime", "engine"},
     "ws": {"api", "runtime", "engine"},
-    "admin": {"api", "runtime", "engine"},
+    "admin": {"api", "runtime", "engine", "version"},
     "serve": {"admin", "api", "ws", "runtime", "engine", "store", "market", "dashboard"},
     "dashboard": set(),
     "simulator": {"serve"},
     "testing": {"simulator", "serve"},
-    "cli": {"serve", "runtime", "api", "market", "engine"},
-    "__init__": {"simulator", "serve"},
+    "cli": {"serve", "runtime", "api", "market", "engine", "cli_control", "version"},
+    "version": set(),
+    "cli_control": set(),  # the client commands: the standard library and click only
+    "__init__": {"simulator", "serve", "version"},
     "__main__": {"cli"},
 }
 

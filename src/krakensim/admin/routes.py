@@ -214,13 +214,14 @@ HANDLERS: dict[str, dict[str, Handler]] = {
 class ControlApi:
     """The control API behind its gate; ``token`` is what ``Authorization: Bearer`` must carry."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, handlers: dict[str, dict[str, Handler]] | None = None) -> None:
         self.token = token
         self.gate = Gate(token)
+        self.handlers = HANDLERS if handlers is None else handlers  # every endpoint: admin/endpoints.py
 
     async def __call__(self, scope: dict[str, Any], req: Request, body: bytes) -> Reply:
         self.gate.check(scope)
-        methods = HANDLERS.get(req.path[len(PREFIX):]) if req.path.startswith(PREFIX) else None
+        methods = self.handlers.get(req.path[len(PREFIX):]) if req.path.startswith(PREFIX) else None
         if methods is None:
             raise ApiError("notFound", NOT_FOUND)
         handler = methods.get(req.method)

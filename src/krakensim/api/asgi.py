@@ -15,8 +15,11 @@ import orjson
 from ..runtime.core import Runtime
 from . import charts
 from .auth import authenticate
+from .coverage import not_served_message, unserved_template
 from .errors import INVALID, REQUIRED, ApiError
+from .faults_applied import strike
 from .params import Params
+from .rate_limited import charge_rate_limit
 from .render.numbers import iso
 from .request import Reply, Request
 from .routes import ADMIN_PREFIX, CHARTS, PATTERNS, ROUTES, TRADING
@@ -38,6 +41,22 @@ EMPTY = Params({})
 
 def error_body(code: str, now: int) -> dict[str, Any]:
     return {"result": "error", "serverTime": iso(now), "error": code}
+
+
+async def _send_text(send: Send, status: int, text: str, extra: tuple[tuple[bytes, bytes], ...]) -> None:
+    data = text.encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(data)).encode()), *extra]})
+    await send({"type": "http.response.body", "body": data})
+
+
+def not_served(method: str, path: str) -> None:
+    """An endpoint of Kraken's spec that krakensim does not serve yet: HTTP 404 with Kraken's ``Unavailable``
+    ("The endpoint being called is unavailable") and a message saying so, not a bare ``notFound`` (no 5xx:
+    the server is fine, the venue lacks the endpoint)."""
+    template = unserved_template(method, path)
+    if template is not None:
+        raise ApiError("Unavailable", 404, message=not_served_message(method, template))
 
 
 class App:
@@ -68,6 +87,8 @@ class App:
         status = 200
         extra: tuple[tuple[bytes, bytes], ...] = ()
         try:
+            if rt.faults.faults and not scope["path"].startswith(ADMIN_PREFIX) and await strike(rt, scope, receive, send):
+                return  # answered by a fault on purpose (runtime/faults.py)
             body = b""
             more = True
             while more:
@@ -81,6 +102,11 @@ class App:
             status, payload = await self.dispatch(scope, body)
         except ApiError as e:
             status, payload, extra = e.http_status, error_body(e.code, rt.clock()), e.headers
+            if e.message is not None:
+                payload["message"] = e.message
+            if e.text is not None:
+                await _send_text(send, status, e.text, extra)
+                return
             if status == 200 and scope["path"].startswith(BARE_APIS):
                 status = 400  # their 200 is only ever their data (see BARE_APIS)
         except Exception:  # never a traceback on the wire
@@ -103,6 +129,8 @@ class App:
         args: tuple[str, ...] = ()
         if path == WS_PATH:  # the WebSocket endpoint reached without a WebSocket upgrade (serve/protocol.py)
             raise ApiError(INVALID, 426, ((b"upgrade", b"websocket"),))
+        if route is None or method not in route.methods:
+            not_served(method, path)
         if route is None:
             if path.startswith(charts.PREFIX) or path == charts.PREFIX[:-1]:
                 route = CHARTS
@@ -135,6 +163,8 @@ class App:
         if level is not None:
             authenticate(scope, req, level, query, body)
         req.params = params if params is not None else Params.parse(query, body, route.json_body)
+        if level is not None and self.rt.limiter.enabled:
+            charge_rate_limit(self.rt, path, method, req)
         if path in TRADING and not self.rt.exchange.accounts[req.account_id].trading_enabled:
             raise ApiError("accountInactive")  # a subaccount whose master disabled its trading
         if route.reads(method):

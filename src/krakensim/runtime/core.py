@@ -30,7 +30,10 @@ from ..store.journal import Journal
 from . import snapshots
 from .bus import EventBus
 from .clock import ManualClock, WallClock
+from .faults import FaultPlan
 from .keys import AddApiKey, KeyStore
+from .rate_limits import RateLimiter
+from .reset import ResetState
 
 # Snapshot cadence (docs/journal.md): a restart after a crash replays what was applied since the latest
 # snapshot, and replaying a command costs about what applying it did, so the runtime adds up the time
@@ -43,7 +46,8 @@ SNAPSHOT_CHECK_S = 1.0
 SNAPSHOT_MIN_GAP_S = 5.0
 SNAPSHOT_RETRY_S = 60.0  # after a failed snapshot (it costs only replay time)
 SNAPSHOT_TAG = snapshots.code_tag()
-CODEC = CommandCodec(extra=(AddApiKey,))
+CODEC = CommandCodec(extra=(AddApiKey, ResetState))
+RUNTIME_COMMANDS = (AddApiKey, ResetState)  # applied by the runtime, journaled even without events
 
 Stamp = tuple[str, int]  # (API key, nonce) that authorised a command: journaled with it
 
@@ -114,9 +118,10 @@ class Runtime:
         self.exit_on_fatal = exit_on_fatal
         self.seed = seed
         self.clock = clock or WallClock()
-        self.exchange = Exchange(
-            instruments or default_instruments(), seed, default_series() if series is None else series, retention
-        )
+        # what a new exchange is made of: at the start, and again by every ResetState
+        self._config = (instruments or default_instruments(), seed,
+                        default_series() if series is None else series, retention)
+        self.exchange = Exchange(*self._config)
         self.keys = KeyStore()
         self.bus = EventBus()
         self.journal = journal
@@ -140,6 +145,16 @@ class Runtime:
         self.snapshot_seq = 0  # the command the latest snapshot was taken after
         self.unsnapshotted_s = 0.0  # seconds spent applying the journaled commands after it (≈ their replay)
         self.snapshots_taken = 0  # by the snapshot loop of this process
+        # without a journal: the commands since the last reset, (time, JSON), for a state file (runtime/reset.py)
+        self.log: list[tuple[int, bytes]] | None = [] if journal is None else None
+        # what a reset does after its ResetState and first Tick (the composition root's accounts, the market)
+        self.on_reset: list[Callable[[], Coroutine[Any, Any, None]]] = []
+        self.faults = FaultPlan(seed)  # faults on purpose (the control API, the configuration, the plugin)
+        self.drop_websockets: Callable[[], int] = lambda: 0  # closes every WebSocket connection (the hub's)
+        self.limiter = RateLimiter()  # Kraken's rate limits, when enabled (per server, per test)
+        self.market_on = False  # the simulated market runs (the composition root says so)
+        self.market_paused = False  # its steps are skipped (POST /_krakensim/v1/market {"running": false})
+        self.clock_origin: int | None = None  # where a manual clock goes back to on a reset (its configured start)
         # a snapshot is loaded only by the same code with the same instruments, series and seed
         ex = self.exchange
         config = repr((sorted(ex.instruments.items()), ex.maturities.series, seed, ex.retention)).encode()
@@ -225,7 +240,17 @@ class Runtime:
         if isinstance(command, AddApiKey):
             self.keys.add(command.api_key, command.secret, command.account_id, command.access)
             return Result("created")
+        if isinstance(command, ResetState):
+            self.exchange, self.keys = Exchange(*self._config), KeyStore()
+            if self.log is not None:
+                self.log.clear()
+            return Result("reset")
         return self.exchange.apply(command, now)
+
+    def fresh(self) -> Runtime:
+        """A runtime of the same configuration with a new exchange, no journal and no clock of its own
+        (a state file is tried on it before it is loaded)."""
+        return Runtime(self.seed, None, self.clock, self._config[0], False, self._config[2], self._config[3])
 
     # ------------------------------------------------------------------ commands
     def apply_now(self, command: Command, stamp: Stamp | None = None) -> tuple[Result, asyncio.Future[None] | None]:
@@ -234,16 +259,18 @@ class Runtime:
             raise RuntimeError("the journal failed; nothing more is accepted") from self.fatal
         now = self.clock()
         # serialised before it is applied: a command the journal could not hold changes nothing
-        body = encode(command, stamp) if self.journal is not None else b""
+        body = encode(command, stamp) if self.journal is not None or self.log is not None else b""
         started = time.perf_counter()
         res = self._apply(command, now, stamp)
         took = time.perf_counter() - started
-        if not res.events and not isinstance(command, AddApiKey):
+        if not res.events and not isinstance(command, RUNTIME_COMMANDS):
             # it changed nothing: nothing to keep; but the answer must not run ahead of what it observed
             g = self._group if self._group is not None and self._group.records else self._inflight
             return res, (None if g is None else g.future)
         if self.journal is None:
             self.committed_at = time.perf_counter()
+            if self.log is not None and not isinstance(command, ResetState):
+                self.log.append((now, body))
             self.bus.publish(res.events)
             return res, None
         self.seq += 1
@@ -268,11 +295,40 @@ class Runtime:
         now = self.clock()
         body = encode(command, None)
         res = self._apply(command, now, None)
-        if self.journal is not None and (res.events or isinstance(command, AddApiKey)):
-            self.seq += 1
-            self.journal.append_many([Journal.frame(self.seq, now, body)])
+        if res.events or isinstance(command, RUNTIME_COMMANDS):
+            if self.journal is not None:
+                self.seq += 1
+                self.journal.append_many([Journal.frame(self.seq, now, body)])
+            elif self.log is not None and not isinstance(command, ResetState):
+                self.log.append((now, body))
         self.bus.publish(res.events)
         return res
+
+    def install(self, other: Runtime, records: list[tuple[int, bytes]]) -> asyncio.Future[None] | None:
+        """Take ``other``'s exchange and keys, made by applying ``records`` ((time, command JSON) after a reset)
+        to a new exchange; journaled as a ``ResetState`` and the same records. The future: when durable."""
+        self.exchange, self.keys = other.exchange, other.keys
+        if self.journal is None:
+            if self.log is not None:
+                self.log[:] = records
+            return None
+        g = self._group
+        if g is None:
+            g = self._group = _Group(asyncio.get_running_loop())
+        self.seq += 1
+        g.records.append(Journal.frame(self.seq, self.clock(), encode(ResetState(), None)))
+        for ts, body in records:
+            self.seq += 1
+            g.records.append(Journal.frame(self.seq, ts, body))
+        if self._inflight is None and self._wake is not None:
+            self._wake.set()
+        return g.future
+
+    async def on_writer(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` (a journal read) on the journal's thread, after the groups being written."""
+        if self._pool is None:
+            return fn()
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
 
     def applied_events(self) -> int:
         """The state's position in the event stream: every event the bus has published, plus those of the

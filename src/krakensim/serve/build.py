@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from ..admin.endpoints import ENDPOINTS
 from ..admin.gate import is_loopback, token_problem
 from ..admin.routes import DEFAULT_FUNDS, ControlApi, create_account, new_admin_token
 from ..api.asgi import App
@@ -18,6 +19,8 @@ from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
 from ..runtime.clock import ManualClock, ScaledClock
 from ..runtime.core import Runtime
+from ..runtime.faults import FaultPlan, parse_fault
+from ..runtime.rate_limits import RateLimiter
 from ..store.journal import Journal
 from ..store.lock import DataLock
 from ..ws.hub import Hub
@@ -25,6 +28,7 @@ from ..ws.protocol import Limits
 from .config import ConfigError, apply_instruments
 from .market import attach_to_manual_clock, make_sim, run_market
 from .protocol import ConnectionLimits
+from .start_again import start_again
 
 
 @dataclass
@@ -58,6 +62,8 @@ class Settings:
     tls_port: int | None = None
     tls_cert: str | None = None
     tls_key: str | None = None
+    faults: list[dict[str, Any]] = field(default_factory=list)  # [[faults]] of the configuration (runtime/faults.py)
+    rate_limits: bool = False  # Kraken's REST rate limits (serve: on unless --no-rate-limits; runtime/rate_limits.py)
     ws_limits: bool = False  # Kraken's WebSocket limits (connections per address, messages per second)
     ws_queue_bytes: int = Limits.queue_bytes  # a connection's unsent bytes before it is closed as too slow
 
@@ -189,18 +195,36 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
             demo = create_account(rt, s.funds)
             if journal:
                 journal.set_meta("demo_key", demo["apiKey"])
+    sim = None
     if s.market:
         sim = make_sim(rt, seed, s.market_config, s.sources)
         if isinstance(rt.clock, ManualClock):
             attach_to_manual_clock(rt, sim, s.market_interval_ms)
         else:
             rt.background.append(lambda: run_market(rt, sim, s.market_interval_ms, s.speed))
-    control = ControlApi(token)
+    rt.clock_origin = s.manual_clock_start
+    rt.on_reset.append(start_again(rt, s.keys, s.funds, demo, sim, s.market_interval_ms))
+    rt.market_on = s.market
+    if s.market and journal is None and not isinstance(rt.clock, ManualClock):
+        rt.log = None  # a market running for hours in memory: its commands are not kept for state files
+    rt.limiter = RateLimiter(s.rate_limits)
+    control = ControlApi(token, ENDPOINTS)
     control.gate.listen(s.host, s.port)  # the port again once the socket is bound (port 0)
     hub = Hub(rt)  # subscribed to the bus now: it sees every event from here on
+    rt.drop_websockets = lambda: drop_connections(hub)
+    rt.faults = FaultPlan(seed, configured=[parse_fault(f, rt.clock()) for f in s.faults])
     rt.background.append(hub.run)
     limits = Limits(queue_bytes=s.ws_queue_bytes, enabled=s.ws_limits)
     return Built(rt, App(rt, control), demo, replayed, control, token_source, hub, limits, lock)
+
+
+def drop_connections(hub: Hub) -> int:
+    """Close every WebSocket connection (1011, as when the server falls behind); how many there were."""
+    peers = list(hub.peers)
+    for peer in peers:
+        peer.drop(1011, "dropped")
+        hub.detach(peer)
+    return len(peers)
 
 
 def exposure_warning(host: str) -> str:
@@ -212,7 +236,10 @@ def banner(base: str, built: Built, data: str | None, host: str = "127.0.0.1") -
     demo, replayed, token = built.demo, built.replayed, built.admin_token
     k, sec = demo["apiKey"], demo["apiSecret"]
     warning = "" if is_loopback(host) else exposure_warning(host)
+    market = ("simulated: index prices, a market maker's ladder and takers (--quiet: none)" if built.runtime.market_on
+              else "quiet: no simulated agents, prices move only through the control API")
     return f"""{warning}krakensim listening on {base}
+  market: {market}
   data:   {data or 'in memory (nothing is kept)'}{f' ({replayed} journaled commands replayed)' if replayed else ''}
   demo account API key:    {k}
   demo account API secret: {sec}

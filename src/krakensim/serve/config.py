@@ -35,6 +35,7 @@ class Config:
     # by symbol: changes to a listed instrument, a new PF_ perpetual, or {"listed": False}
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
     retention: Retention = field(default_factory=Retention)
+    faults: list[dict[str, Any]] = field(default_factory=list)  # [[faults]]: runtime/faults.py
 
 
 class ConfigError(ValueError):
@@ -155,7 +156,7 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
     """``root``: where relative paths in the file (price files) start, the file's directory."""
     cfg = Config()
     root = root or Path.cwd()
-    unknown = set(doc) - {"market", "instruments", "clock", "prices", "retention"}
+    unknown = set(doc) - {"market", "instruments", "clock", "prices", "retention", "faults"}
     if unknown:
         raise ConfigError(f"unknown sections or keys: {sorted(unknown)}")
     for section in ("market", "clock", "instruments", "prices", "retention"):
@@ -196,7 +197,22 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
         if start is not None:
             cfg.start_prices[base] = start
     cfg.retention = parse_retention(doc.get("retention", {}))
+    cfg.faults = parse_faults(doc.get("faults", []))
     return cfg
+
+
+def parse_faults(faults: Any) -> list[dict[str, Any]]:
+    """``[[faults]]``: each table one fault on purpose (checked here; made at the start, on its clock)."""
+    from ..runtime.faults import FaultError, parse_fault
+
+    if not isinstance(faults, list) or not all(isinstance(f, dict) for f in faults):
+        raise ConfigError("[[faults]] must be an array of tables")
+    for i, f in enumerate(faults):
+        try:
+            parse_fault(f, 0)
+        except FaultError as e:
+            raise ConfigError(f"faults[{i}].{e}") from None
+    return list(faults)
 
 
 def parse_retention(table: dict[str, Any]) -> Retention:

@@ -37,6 +37,8 @@ async def step(rt: Runtime, sim: MarketSim, dt_ms: int) -> None:
     Every ``CHUNK`` commands the event loop is let go, so that a step (about 100 commands)
     never holds up users' requests for more than a fraction of a millisecond.
     """
+    if rt.market_paused:  # paused through the control API: prices and agents stand still
+        return
     durable = None
     try:
         for i, cmd in enumerate(sim.commands(rt.exchange, max(1, dt_ms), rt.clock()), 1):

@@ -1,0 +1,47 @@
+"""What a reset makes again after its new exchange: the configured and demo accounts (same keys and
+secrets, so a client configured with them goes on working) and the simulated market's accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
+from typing import Any
+
+from ..admin.routes import create_account_command
+from ..engine.commands import CreateAccount
+from ..market.sim import MarketSim
+from ..runtime.core import Runtime
+from ..runtime.keys import FULL, AddApiKey
+from .market import MARKET_FUNDS_USD8
+
+
+async def _account(rt: Runtime, funds: Decimal, key: str, secret: str) -> str:
+    account_id = (await rt.submit(create_account_command(funds))).account_id
+    assert account_id is not None
+    await rt.submit(AddApiKey(key, secret, account_id, FULL))
+    return account_id
+
+
+def start_again(rt: Runtime, keys: list[tuple[str, str]], funds: Decimal, demo: dict[str, str],
+                sim: MarketSim | None, market_interval_ms: int) -> Callable[[], Coroutine[Any, Any, None]]:
+    """The hook ``rt.on_reset`` runs after a reset (``demo`` is updated in place: its account is new)."""
+
+    async def again() -> None:
+        for key, secret in keys:
+            account_id = await _account(rt, funds, key, secret)
+            if demo.get("apiKey") == key:
+                demo["accountUid"] = account_id
+        if demo and demo["apiKey"] not in {k for k, _ in keys}:
+            demo["accountUid"] = await _account(rt, funds, demo["apiKey"], demo["apiSecret"])
+        if sim is not None:
+            made = [(await rt.submit(CreateAccount(MARKET_FUNDS_USD8))).account_id for _ in range(2)]
+            sim.maker, sim.taker = str(made[0]), str(made[1])
+            sim.published.clear()
+            sim.quoted.clear()
+            journal = rt.journal
+            if journal is not None:
+                await rt.on_writer(lambda: journal.set_meta("market_accounts", f"{sim.maker},{sim.taker}"))
+            if rt.market_step is not None:
+                rt.market_next = rt.clock() + market_interval_ms
+
+    return again
