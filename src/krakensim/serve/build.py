@@ -11,6 +11,7 @@ from typing import Any
 from ..admin.gate import is_loopback, token_problem
 from ..admin.routes import DEFAULT_FUNDS, ControlApi, create_account, new_admin_token
 from ..api.asgi import App
+from ..dashboard.pages import Pages
 from ..engine import default_instruments
 from ..engine.commands import Tick
 from ..engine.retention import Retention
@@ -200,7 +201,7 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
     hub = Hub(rt)  # subscribed to the bus now: it sees every event from here on
     rt.background.append(hub.run)
     limits = Limits(queue_bytes=s.ws_queue_bytes, enabled=s.ws_limits)
-    return Built(rt, App(rt, control), demo, replayed, control, token_source, hub, limits, lock)
+    return Built(rt, App(rt, control, Pages().page), demo, replayed, control, token_source, hub, limits, lock)
 
 
 def exposure_warning(host: str) -> str:

@@ -1,0 +1,138 @@
+// The market view: ticker figures, the ladder, the depth chart, the tape and the candles of one
+// instrument, from the public feeds (book, trade, ticker); rendered at most once per frame.
+import { Candles } from "./candles.js";
+import { drawDepth } from "./depth.js";
+import { $, clock, num, pct, row, utc } from "./format.js";
+
+const LADDER_LEVELS = 20; // per side
+const TAPE_ROWS = 50;
+const FEEDS = ["book", "trade", "ticker"];
+
+export class MarketView {
+  constructor(feed, renderer) {
+    this.feed = feed;
+    this.renderer = renderer;
+    this.symbol = null;
+    this.bids = new Map();
+    this.asks = new Map();
+    this.seq = -1;
+    this.tape = [];
+    this.ticker = {};
+    this.candles = new Candles($("candles"));
+    $("resolution").addEventListener("change", () => this.candles.load(this.symbol, $("resolution").value));
+    window.addEventListener("resize", () => this.renderer.mark("depth", () => this.renderDepth()));
+  }
+
+  show(symbol) {
+    if (this.symbol) for (const f of FEEDS) this.feed.unsubscribe(f);
+    this.symbol = symbol;
+    this.bids.clear();
+    this.asks.clear();
+    this.seq = -1;
+    this.tape = [];
+    this.ticker = {};
+    for (const f of FEEDS) this.feed.subscribe(f, [symbol]);
+    this.candles.load(symbol, $("resolution").value);
+    this.bookChanged();
+    this.renderer.mark("tape", () => this.renderTape());
+    this.renderer.mark("ticker", () => this.renderTicker());
+  }
+
+  message(msg) {
+    if (msg.product_id !== this.symbol) return;
+    switch (msg.feed) {
+      case "book_snapshot":
+        this.bids = new Map(msg.bids.map((l) => [l.price, l.qty]));
+        this.asks = new Map(msg.asks.map((l) => [l.price, l.qty]));
+        this.seq = msg.seq;
+        this.bookChanged();
+        break;
+      case "book": {
+        if (msg.seq <= this.seq) return; // already in the snapshot
+        this.seq = msg.seq;
+        const side = msg.side === "buy" ? this.bids : this.asks;
+        if (msg.qty === 0) side.delete(msg.price);
+        else side.set(msg.price, msg.qty);
+        this.bookChanged();
+        break;
+      }
+      case "trade_snapshot":
+        this.tape = msg.trades.slice(0, TAPE_ROWS);
+        this.renderer.mark("tape", () => this.renderTape());
+        break;
+      case "trade":
+        this.tape.unshift(msg);
+        if (this.tape.length > TAPE_ROWS) this.tape.length = TAPE_ROWS;
+        this.candles.trade(msg);
+        this.renderer.mark("tape", () => this.renderTape());
+        break;
+      case "ticker":
+        this.ticker = msg;
+        this.candles.prices(msg);
+        this.renderer.mark("ticker", () => this.renderTicker());
+        break;
+    }
+  }
+
+  bookChanged() {
+    this.renderer.mark("ladder", () => this.renderLadder());
+    this.renderer.mark("depth", () => this.renderDepth());
+  }
+
+  levels() {
+    const bids = [...this.bids].sort((a, b) => b[0] - a[0]).slice(0, LADDER_LEVELS);
+    const asks = [...this.asks].sort((a, b) => a[0] - b[0]).slice(0, LADDER_LEVELS);
+    return { bids, asks };
+  }
+
+  renderLadder() {
+    const { bids, asks } = this.levels();
+    const rows = [];
+    let total = 0;
+    const askRows = asks.map(([p, q]) => {
+      total += q;
+      return row([num(p), num(q), num(total)], { "data-side": "sell", "data-price": p, "data-qty": q, class: "ask" });
+    });
+    rows.push(...askRows.reverse());
+    const spread = bids.length && asks.length ? num(asks[0][0] - bids[0][0]) : "–";
+    const mid = row(["spread", spread, ""], { class: "spread" });
+    rows.push(mid);
+    total = 0;
+    for (const [p, q] of bids) {
+      total += q;
+      rows.push(row([num(p), num(q), num(total)], { "data-side": "buy", "data-price": p, "data-qty": q, class: "bid" }));
+    }
+    $("ladder-body").replaceChildren(...rows);
+    $("ladder").dataset.seq = this.seq;
+  }
+
+  renderDepth() {
+    const { bids, asks } = this.levels();
+    drawDepth($("depth"), bids, asks);
+  }
+
+  renderTape() {
+    $("tape-body").replaceChildren(...this.tape.map((t) =>
+      row([clock(t.time), t.side, num(t.price), num(t.qty)],
+          { "data-uid": t.uid, class: t.side === "buy" ? "bid" : "ask" })));
+  }
+
+  renderTicker() {
+    const t = this.ticker;
+    const set = (id, text) => { $(id).textContent = text; };
+    set("t-mark", num(t.markPrice));
+    set("t-index", num(t.index));
+    set("t-last", num(t.last));
+    set("t-bid", num(t.bid));
+    set("t-ask", num(t.ask));
+    set("t-funding", t.feed && t.dtm === 0 && !t.maturityTime ? `${num(t.funding_rate ?? 0)} (${pct(t.relative_funding_rate ?? 0)})` : "–");
+    set("t-next-funding", t.next_funding_rate_time ? utc(t.next_funding_rate_time) : "–");
+    set("t-oi", num(t.openInterest));
+    set("t-volume", num(t.volume));
+    set("t-change", t.change === undefined ? "–" : `${num(t.change, 2)} %`);
+    set("t-high", num(t.high));
+    set("t-low", num(t.low));
+    set("t-state", t.suspended ? "suspended" : t.post_only ? "post-only" : t.feed ? "open" : "–");
+    $("t-mark").dataset.value = t.markPrice ?? "";
+  }
+}
