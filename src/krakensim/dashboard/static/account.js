@@ -45,7 +45,7 @@ export class AccountView {
   connect(creds) {
     if (!creds.key || !creds.secret) return;
     if (!canSign()) {
-      this.status("This page cannot sign requests: open it as http://localhost:PORT (or over TLS), a secure context.");
+      this.status("This page cannot sign requests: open it from localhost or 127.0.0.1 (or over TLS): WebCrypto needs a secure context.");
       return;
     }
     this.disconnect();
@@ -85,6 +85,7 @@ export class AccountView {
       this.status(`refused: ${msg.message}`);
       return;
     }
+    if (msg.event) return; // acks ("subscribed" names the feed too) and info
     switch (msg.feed) {
       case "balances_snapshot":
       case "balances":

@@ -39,7 +39,7 @@ export class MarketView {
   }
 
   message(msg) {
-    if (msg.product_id !== this.symbol) return;
+    if (msg.event || msg.product_id !== this.symbol) return; // acks, info; another instrument's last messages
     switch (msg.feed) {
       case "book_snapshot":
         this.bids = new Map(msg.bids.map((l) => [l.price, l.qty]));
