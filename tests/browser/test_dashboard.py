@@ -53,13 +53,13 @@ def connect_account(page: Any, venue: Venue) -> None:
     page.fill("#api-secret", venue.page_secret)
     page.click("#account-form button[type=submit]")
     expect(page.locator("#account-status")).to_contain_text("connected", timeout=WAIT_MS)
-    page.wait_for_function("document.querySelector('#b-balance').textContent !== '–'", timeout=WAIT_MS)
+    page.wait_for_function("() => document.querySelector('#b-balance').textContent !== '–'", timeout=WAIT_MS)
 
 
 def test_the_page_loads_every_view_without_a_console_error(page: Any) -> None:
     expect(page.locator("#instrument")).to_have_value(SYMBOL)
     expect(page.locator("#feed-status")).to_have_text("feed open", timeout=WAIT_MS)
-    page.wait_for_function("document.querySelector('#t-mark').dataset.value !== ''", timeout=WAIT_MS)
+    page.wait_for_function("() => document.querySelector('#t-mark').dataset.value !== ''", timeout=WAIT_MS)
     for view in ("account", "control", "market"):
         page.click(f"#tab-{view}")
         expect(page.locator(f"#view-{view}")).to_be_visible()

@@ -47,25 +47,52 @@ export function $(id) {
   return document.getElementById(id);
 }
 
-// one render per animation frame for each part that changed, however many messages arrived
+// one render per animation frame for each part that changed, however many messages arrived; a part
+// may ask for fewer (``every`` ms at least between two of its renders: the depth chart redraws a canvas)
 export class Renderer {
   constructor() {
     this.dirty = new Map();
+    this.last = new Map();
     this.scheduled = false;
   }
 
-  mark(name, fn) {
-    this.dirty.set(name, fn);
+  mark(name, fn, every = 0) {
+    this.dirty.set(name, { fn, every });
+    this.schedule();
+  }
+
+  schedule() {
     if (!this.scheduled) {
       this.scheduled = true;
-      requestAnimationFrame(() => this.flush());
+      requestAnimationFrame((now) => this.flush(now));
     }
   }
 
-  flush() {
+  flush(now) {
     this.scheduled = false;
-    const work = [...this.dirty.values()];
-    this.dirty.clear();
-    for (const fn of work) fn();
+    for (const [name, { fn, every }] of [...this.dirty]) {
+      if (every && now - (this.last.get(name) ?? -Infinity) < every) continue; // kept for a later frame
+      this.dirty.delete(name);
+      this.last.set(name, now);
+      fn();
+    }
+    if (this.dirty.size) this.schedule();
   }
+}
+
+// fills a tbody with rows of text, reusing its rows and cells (a busy book changes a few cells a frame)
+export function fillRows(tbody, rows) {
+  while (tbody.rows.length > rows.length) tbody.deleteRow(-1);
+  rows.forEach(({ cells, attrs }, i) => {
+    const tr = tbody.rows[i] || tbody.insertRow();
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === null) tr.removeAttribute(name); // null: the row has no such attribute
+      else if (tr.getAttribute(name) !== String(value)) tr.setAttribute(name, String(value));
+    }
+    while (tr.cells.length > cells.length) tr.deleteCell(-1);
+    cells.forEach((text, j) => {
+      const td = tr.cells[j] || tr.insertCell();
+      if (td.textContent !== text) td.textContent = text;
+    });
+  });
 }

@@ -2,11 +2,12 @@
 // instrument, from the public feeds (book, trade, ticker); rendered at most once per frame.
 import { Candles } from "./candles.js";
 import { drawDepth } from "./depth.js";
-import { $, clock, num, pct, row, utc } from "./format.js";
+import { $, clock, fillRows, num, pct, utc } from "./format.js";
 
 const LADDER_LEVELS = 20; // per side
 const TAPE_ROWS = 50;
 const FEEDS = ["book", "trade", "ticker"];
+const DEPTH_EVERY_MS = 200; // the depth chart redraws a canvas: five times a second is enough to read
 
 export class MarketView {
   constructor(feed, renderer) {
@@ -76,7 +77,7 @@ export class MarketView {
 
   bookChanged() {
     this.renderer.mark("ladder", () => this.renderLadder());
-    this.renderer.mark("depth", () => this.renderDepth());
+    this.renderer.mark("depth", () => this.renderDepth(), DEPTH_EVERY_MS);
   }
 
   levels() {
@@ -91,18 +92,17 @@ export class MarketView {
     let total = 0;
     const askRows = asks.map(([p, q]) => {
       total += q;
-      return row([num(p), num(q), num(total)], { "data-side": "sell", "data-price": p, "data-qty": q, class: "ask" });
+      return { cells: [num(p), num(q), num(total)], attrs: { "data-side": "sell", "data-price": p, "data-qty": q, class: "ask" } };
     });
     rows.push(...askRows.reverse());
     const spread = bids.length && asks.length ? num(asks[0][0] - bids[0][0]) : "–";
-    const mid = row(["spread", spread, ""], { class: "spread" });
-    rows.push(mid);
+    rows.push({ cells: ["spread", spread, ""], attrs: { "data-side": null, "data-price": null, "data-qty": null, class: "spread" } });
     total = 0;
     for (const [p, q] of bids) {
       total += q;
-      rows.push(row([num(p), num(q), num(total)], { "data-side": "buy", "data-price": p, "data-qty": q, class: "bid" }));
+      rows.push({ cells: [num(p), num(q), num(total)], attrs: { "data-side": "buy", "data-price": p, "data-qty": q, class: "bid" } });
     }
-    $("ladder-body").replaceChildren(...rows);
+    fillRows($("ladder-body"), rows);
     $("ladder").dataset.seq = this.seq;
   }
 
@@ -112,9 +112,9 @@ export class MarketView {
   }
 
   renderTape() {
-    $("tape-body").replaceChildren(...this.tape.map((t) =>
-      row([clock(t.time), t.side, num(t.price), num(t.qty)],
-          { "data-uid": t.uid, class: t.side === "buy" ? "bid" : "ask" })));
+    fillRows($("tape-body"), this.tape.map((t) => ({
+      cells: [clock(t.time), t.side, num(t.price), num(t.qty)],
+      attrs: { "data-uid": t.uid, class: t.side === "buy" ? "bid" : "ask" } })));
   }
 
   renderTicker() {
