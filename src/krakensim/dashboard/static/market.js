@@ -7,6 +7,8 @@ import { $, clock, fillRows, num, pct, utc } from "./format.js";
 const LADDER_LEVELS = 20; // per side
 const TAPE_ROWS = 50;
 const FEEDS = ["book", "trade", "ticker"];
+const DEPTH_LEVELS = 100; // per side, and only within DEPTH_RANGE of the mid: a far order would flatten the rest
+const DEPTH_RANGE = 0.02;
 const DEPTH_EVERY_MS = 200; // the depth chart redraws a canvas: five times a second is enough to read
 
 export class MarketView {
@@ -80,9 +82,9 @@ export class MarketView {
     this.renderer.mark("depth", () => this.renderDepth(), DEPTH_EVERY_MS);
   }
 
-  levels() {
-    const bids = [...this.bids].sort((a, b) => b[0] - a[0]).slice(0, LADDER_LEVELS);
-    const asks = [...this.asks].sort((a, b) => a[0] - b[0]).slice(0, LADDER_LEVELS);
+  levels(n = LADDER_LEVELS) {
+    const bids = [...this.bids].sort((a, b) => b[0] - a[0]).slice(0, n);
+    const asks = [...this.asks].sort((a, b) => a[0] - b[0]).slice(0, n);
     return { bids, asks };
   }
 
@@ -107,7 +109,14 @@ export class MarketView {
   }
 
   renderDepth() {
-    const { bids, asks } = this.levels();
+    let { bids, asks } = this.levels(DEPTH_LEVELS);
+    const best = [bids[0]?.[0], asks[0]?.[0]].filter((p) => p !== undefined);
+    if (best.length) {
+      const mid = best.reduce((a, b) => a + b) / best.length;
+      const near = ([p]) => Math.abs(p - mid) <= mid * DEPTH_RANGE;
+      bids = bids.filter(near);
+      asks = asks.filter(near);
+    }
     drawDepth($("depth"), bids, asks);
   }
 
