@@ -1,11 +1,22 @@
 // Numbers and times as the page shows them (and small DOM helpers).
 
+const formats = new Map(); // digits → its Intl.NumberFormat (toLocaleString makes one per call: slow)
+
+function format(digits) {
+  let f = formats.get(digits);
+  if (!f) {
+    f = new Intl.NumberFormat("en-US", digits === undefined ? { maximumFractionDigits: 8 }
+      : { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    formats.set(digits, f);
+  }
+  return f;
+}
+
 export function num(value, digits) {
   if (value === undefined || value === null || value === "") return "–";
   const n = Number(value);
   if (!Number.isFinite(n)) return String(value);
-  if (digits === undefined) return n.toLocaleString("en-US", { maximumFractionDigits: 8 });
-  return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return format(digits).format(n);
 }
 
 export function pct(value, digits = 4) {
@@ -47,8 +58,11 @@ export function $(id) {
   return document.getElementById(id);
 }
 
-// one render per animation frame for each part that changed, however many messages arrived; a part
-// may ask for fewer (``every`` ms at least between two of its renders: the depth chart redraws a canvas)
+// A part that changed is drawn in an animation frame, however many messages arrived, and at most
+// every EVERY_MS (a reader takes in five changes a second at most; a busy book sends hundreds): a
+// part may ask for a longer interval (the depth chart redraws a whole canvas).
+export const EVERY_MS = 200;
+
 export class Renderer {
   constructor() {
     this.dirty = new Map();
@@ -56,7 +70,7 @@ export class Renderer {
     this.scheduled = false;
   }
 
-  mark(name, fn, every = 0) {
+  mark(name, fn, every = EVERY_MS) {
     this.dirty.set(name, { fn, every });
     this.schedule();
   }
@@ -70,13 +84,21 @@ export class Renderer {
 
   flush(now) {
     this.scheduled = false;
+    let wait = Infinity;
     for (const [name, { fn, every }] of [...this.dirty]) {
-      if (every && now - (this.last.get(name) ?? -Infinity) < every) continue; // kept for a later frame
+      const due = (this.last.get(name) ?? -Infinity) + every;
+      if (now < due) { // kept for a later frame
+        wait = Math.min(wait, due - now);
+        continue;
+      }
       this.dirty.delete(name);
       this.last.set(name, now);
       fn();
     }
-    if (this.dirty.size) this.schedule();
+    if (this.dirty.size) { // asleep until the first part is due, then in a frame
+      this.scheduled = true;
+      setTimeout(() => requestAnimationFrame((t) => this.flush(t)), wait);
+    }
   }
 }
 

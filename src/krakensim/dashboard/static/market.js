@@ -9,7 +9,7 @@ const TAPE_ROWS = 50;
 const FEEDS = ["book", "trade", "ticker"];
 const DEPTH_LEVELS = 100; // per side, and only within DEPTH_RANGE of the mid: a far order would flatten the rest
 const DEPTH_RANGE = 0.02;
-const DEPTH_EVERY_MS = 200; // the depth chart redraws a canvas: five times a second is enough to read
+const DEPTH_EVERY_MS = 250; // the depth chart redraws a canvas: five times a second is enough to read
 
 export class MarketView {
   constructor(feed, renderer) {
