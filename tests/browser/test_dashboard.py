@@ -7,11 +7,14 @@ each wait below only bounds how long a broken page is waited for.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from browserhelpers import Venue, missing
+from serverproc import free_port, start_server
 
 if missing() is not None:  # said in the summary (-ra): how to install what the tests need
     pytest.skip(missing() or "", allow_module_level=True)
@@ -128,11 +131,8 @@ def test_a_fill_shows_in_the_tape_and_the_accounts_fills(page: Any, venue: Venue
 
 
 def test_a_control_action_moves_the_mark_shown(page: Any, venue: Venue) -> None:
-    page.click("#tab-control")
-    page.fill("#control-token", venue.token)
-    page.click("#control-form button[type=submit]")
-    expect(page.locator("#control-actions")).to_be_visible(timeout=WAIT_MS)
-    expect(page.locator("#control-result")).to_have_text("control API ready", timeout=WAIT_MS)
+    unlock_control(page, venue)
+    expect(page.locator("#control-actions")).to_be_visible()
     page.fill("#price-mark", "91234")
     page.click("#price-set")
     expect(page.locator("#control-result")).to_have_text("prices: done", timeout=WAIT_MS)
@@ -147,3 +147,85 @@ def test_a_wrong_control_token_unlocks_nothing(page: Any, expected_errors: list[
     page.click("#control-form button[type=submit]")
     expect(page.locator("#control-result")).to_contain_text("token refused (401", timeout=WAIT_MS)
     expect(page.locator("#control-actions")).to_be_hidden()
+
+
+def unlock_control(page: Any, venue: Venue) -> None:
+    page.click("#tab-control")
+    page.fill("#control-token", venue.token)
+    page.click("#control-form button[type=submit]")
+    expect(page.locator("#control-result")).to_have_text("control API ready", timeout=WAIT_MS)
+
+
+def test_pause_and_resume_move_the_markets_state_shown(page: Any, venue: Venue) -> None:
+    unlock_control(page, venue)
+    page.click("#market-pause")
+    expect(page.locator("#control-result")).to_have_text("market-state: done", timeout=WAIT_MS)
+    expect(page.locator("#t-state")).to_have_text("suspended", timeout=WAIT_MS)
+    page.click("#market-resume")
+    expect(page.locator("#control-result")).to_have_text("market-state: done", timeout=WAIT_MS)
+    expect(page.locator("#t-state")).to_have_text("open", timeout=WAIT_MS)
+
+
+def test_optional_control_buttons_show_only_when_the_server_has_them(page: Any, venue: Venue) -> None:
+    unlock_control(page, venue)
+    for name in ("scenario", "reset"):
+        answer = requests.get(f"{venue.base}/_krakensim/v1/{name}", headers={"Authorization": f"Bearer {venue.token}"},
+                              timeout=5)
+        box = expect(page.locator(f"#{name}-box"))
+        box.to_be_hidden() if answer.status_code == 404 else box.to_be_visible()
+
+
+def test_a_new_account_from_the_control_view_is_usable_in_the_account_view(page: Any, venue: Venue) -> None:
+    unlock_control(page, venue)
+    page.fill("#create-usd", "2500")
+    page.click("#create-form button[type=submit]")
+    expect(page.locator("#created")).to_be_visible(timeout=WAIT_MS)
+    page.click("#created-use")
+    expect(page.locator("#view-account")).to_be_visible()
+    expect(page.locator("#b-balance")).to_have_text("2,500.00", timeout=WAIT_MS)
+
+
+def test_another_instrument_shows_its_own_book(page: Any, venue: Venue) -> None:
+    venue.other.call("POST", "sendorder", {"orderType": "lmt", "symbol": "PF_ETHUSD", "side": "buy", "size": "0.5",
+                                           "limitPrice": "2500"})
+    page.select_option("#instrument", "PF_ETHUSD")
+    book = venue.trader.call("GET", "orderbook", {"symbol": "PF_ETHUSD"})["orderBook"]
+    want = [["sell", p, q] for p, q in reversed(sorted(book["asks"])[:20])] + \
+        [["buy", p, q] for p, q in sorted(book["bids"], reverse=True)[:20]]
+    assert ["buy", 2500, 0.5] in want
+    page.wait_for_function(f"want => JSON.stringify(({LADDER_JS})()) === JSON.stringify(want)", arg=want,
+                           timeout=WAIT_MS)
+
+
+@pytest.fixture(scope="module")
+def manual_clock_base() -> Iterator[str]:
+    """A second, empty server whose clock moves only through the control API."""
+    port = free_port()
+    proc = start_server(port, [], "--memory", "--clock", "manual", "--start-time", "2026-03-02T10:00:00Z")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_the_control_view_advances_a_manual_clock(chromium: Any, manual_clock_base: str, venue: Venue) -> None:
+    page = chromium.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(manual_clock_base + "/#view=control")
+        page.wait_for_selector("body[data-ready=true]")
+        expect(page.locator("#view-control")).to_be_visible()
+        unlock_control(page, venue)  # every server of these tests has the same token
+        expect(page.locator("#clock-now")).to_have_text("2026-03-02T10:00:00.000Z (manual clock)")
+        page.fill("#clock-advance", "90000")
+        page.click("#clock-form button[type=submit]")
+        expect(page.locator("#clock-now")).to_have_text("2026-03-02T10:01:30.000Z (manual clock)", timeout=WAIT_MS)
+        now = requests.get(f"{manual_clock_base}/_krakensim/v1/clock", headers={"Authorization": f"Bearer {venue.token}"},
+                           timeout=5).json()["now"]
+        assert now == "2026-03-02T10:01:30.000Z"
+    finally:
+        page.evaluate("sessionStorage.clear()")
+        page.close()
+    assert errors == []
