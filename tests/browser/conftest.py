@@ -20,7 +20,7 @@ from serverproc import ADMIN_TOKEN, SignedClient, free_port, new_secret, start_s
 PROBES = ("/_krakensim/v1/scenario", "/_krakensim/v1/reset")  # control.js's OPTIONAL
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def venue() -> Iterator[Venue]:
     port = free_port()
     keys = [("dashPage" + "k" * 24, new_secret()), ("dashOther" + "k" * 23, new_secret())]
@@ -34,7 +34,7 @@ def venue() -> Iterator[Venue]:
         proc.wait(10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not the session: Playwright's sync API runs an event loop in this thread
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 

@@ -68,6 +68,3 @@ class Pages:
 
     def page(self, path: str) -> Page | None:
         return self._pages.get(path)
-
-    def __len__(self) -> int:
-        return len(self._pages)
