@@ -44,6 +44,7 @@ bench: $(VENV)/.dev
 	$(PY) bench/wire.py --json bench/results/wire.json
 	$(PY) bench/ws_fanout.py
 	$(PY) bench/plugin.py
+	if command -v chromium >/dev/null; then $(PY) bench/dashboard.py; else echo "bench/dashboard.py skipped: apt-get install -y chromium"; fi
 	$(PY) bench/report.py
 
 clean:

@@ -2,7 +2,7 @@
 
 Reads bench/results/engine.json + engine.md (bench/engine.py), bench/results/wire.json +
 wire.md (bench/wire.py --json bench/results/wire.json), ws_fanout.json + ws_fanout.md
-(bench/ws_fanout.py) and, when present, compare.md
+(bench/ws_fanout.py), dashboard.json + dashboard.md (bench/dashboard.py) and, when present, compare.md
 (bench/compare.py: this checkout against an earlier revision, side by side). Figures are whatever the last run
 measured on this machine; nothing here asserts a target.
 """
@@ -182,6 +182,16 @@ def ws_summary(ws: Any) -> list[str]:
     return rows
 
 
+def dashboard_summary(d: Any) -> list[str]:
+    """The dashboard's row (bench/dashboard.py): REST round trips with one page open ÷ none."""
+    if not d:
+        return []
+    ok = "yes" if d["ratio"] >= d["target"] else "no"
+    return [f"| REST round trips with one dashboard open ÷ none, `--{d['storage']}` (from the server's CPU; "
+            f"measured directly on the shared machine: {d['measured_ratio']:.3f}×) | ≥ {d['target']:g} | "
+            f"{d['ratio']:.3f}× | {ok} |"]
+
+
 def main() -> None:
     engine = load("engine.json")
     wire = load("wire.json")
@@ -201,6 +211,7 @@ def main() -> None:
         "",
         *summary(engine, wire),
         *ws_summary(ws),
+        *dashboard_summary(load("dashboard.json")),
         "",
         "A *round trip* here is the pair sendorder + cancelorder (two signed HTTP requests); the "
         "request rate is twice the pair rate. What limits it: one Python process serves HTTP (uvicorn "
@@ -215,7 +226,7 @@ def main() -> None:
         "",
     ]
     parts += hardening(load("stall.json"), load("memory.json"))
-    for name in ("compare.md", "engine.md", "wire.md", "ws_fanout.md", "plugin.md"):
+    for name in ("compare.md", "engine.md", "wire.md", "ws_fanout.md", "plugin.md", "dashboard.md"):
         p = RESULTS / name
         if p.exists():
             parts += ["", p.read_text().strip(), ""]

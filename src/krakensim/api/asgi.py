@@ -7,8 +7,8 @@ Whatever goes wrong, the answer is Kraken's envelope, never a framework page or 
 from __future__ import annotations
 
 import traceback
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 import orjson
 
@@ -35,6 +35,19 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 AdminHandler = Callable[[Scope, Request, bytes], Awaitable[Reply]]  # the scope: its gate reads the headers
 
+
+class StaticFile(Protocol):
+    """A file answered as it is (the dashboard's, see dashboard/pages.py): its headers and bytes."""
+
+    @property
+    def headers(self) -> Sequence[tuple[bytes, bytes]]: ...
+
+    @property
+    def body(self) -> bytes: ...
+
+
+StaticFiles = Callable[[str], StaticFile | None]  # path → the file, or None: the path is the API's
+
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 EMPTY = Params({})
 
@@ -60,9 +73,10 @@ def not_served(method: str, path: str) -> None:
 
 
 class App:
-    def __init__(self, rt: Runtime, admin: AdminHandler) -> None:
+    def __init__(self, rt: Runtime, admin: AdminHandler, static: StaticFiles | None = None) -> None:
         self.rt = rt
         self.admin = admin
+        self.static = static
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         t = scope["type"]
@@ -84,6 +98,12 @@ class App:
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         rt = self.rt
+        if self.static is not None and scope["method"] in ("GET", "HEAD"):
+            page = self.static(scope["path"])
+            if page is not None:
+                await send({"type": "http.response.start", "status": 200, "headers": list(page.headers)})
+                await send({"type": "http.response.body", "body": page.body if scope["method"] == "GET" else b""})
+                return
         status = 200
         extra: tuple[tuple[bytes, bytes], ...] = ()
         try:

@@ -12,6 +12,7 @@ from ..admin.endpoints import ENDPOINTS
 from ..admin.gate import is_loopback, token_problem
 from ..admin.routes import DEFAULT_FUNDS, ControlApi, create_account, new_admin_token
 from ..api.asgi import App
+from ..dashboard.pages import Pages
 from ..engine import default_instruments
 from ..engine.commands import Tick
 from ..engine.retention import Retention
@@ -215,7 +216,7 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
     rt.faults = FaultPlan(seed, configured=[parse_fault(f, rt.clock()) for f in s.faults])
     rt.background.append(hub.run)
     limits = Limits(queue_bytes=s.ws_queue_bytes, enabled=s.ws_limits)
-    return Built(rt, App(rt, control), demo, replayed, control, token_source, hub, limits, lock)
+    return Built(rt, App(rt, control, Pages().page), demo, replayed, control, token_source, hub, limits, lock)
 
 
 def drop_connections(hub: Hub) -> int:

@@ -1,0 +1,132 @@
+// The control view: every action is a control API request (/_krakensim/v1/, Bearer token), so it
+// is journaled like any other command. Optional endpoints (scenario, reset) show only when the
+// server has them (a GET answers 405 for a POST-only path, 404 for an unknown one).
+import { $, decimalsOf } from "./format.js";
+
+const PREFIX = "/_krakensim/v1/";
+const STORE = "krakensim.control";
+const OPTIONAL = ["scenario", "reset"];
+
+export class ControlView {
+  constructor(app) {
+    this.app = app;
+    this.token = sessionStorage.getItem(STORE);
+    $("control-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.unlock($("control-token").value.trim());
+    });
+    $("price-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.setMark($("price-mark").value);
+    });
+    $("price-up").addEventListener("click", () => this.nudge(1.01));
+    $("price-down").addEventListener("click", () => this.nudge(0.99));
+    $("market-pause").addEventListener("click", () => this.marketState("suspended"));
+    $("market-resume").addEventListener("click", () => this.marketState("open"));
+    $("clock-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.advance(Number($("clock-advance").value));
+    });
+    $("create-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.createAccount($("create-usd").value);
+    });
+    $("scenario-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.act("scenario", { name: $("scenario-name").value.trim() });
+    });
+    $("venue-reset").addEventListener("click", () => {
+      if (confirm("Reset the venue to its configured start?")) this.act("reset", {});
+    });
+    if (this.token) this.unlock(this.token);
+  }
+
+  async request(method, path, body) {
+    const init = { method, headers: { Authorization: `Bearer ${this.token}` } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const response = await fetch(PREFIX + path, init);
+    let doc = {};
+    try { doc = await response.json(); } catch { /* an empty answer */ }
+    return { status: response.status, doc };
+  }
+
+  say(text) {
+    $("control-result").textContent = text;
+  }
+
+  async unlock(token) {
+    if (!token) return;
+    this.token = token;
+    const { status, doc } = await this.request("GET", "clock");
+    if (status !== 200) {
+      this.say(`token refused (${status} ${doc.error || ""})`);
+      this.token = null;
+      sessionStorage.removeItem(STORE);
+      $("control-actions").hidden = true;
+      return;
+    }
+    sessionStorage.setItem(STORE, token);
+    $("control-token").value = "";
+    $("control-actions").hidden = false;
+    this.showClock(doc);
+    for (const name of OPTIONAL) {
+      const probe = await this.request("GET", name);
+      $(`${name}-box`).hidden = probe.status === 404;
+    }
+    this.say("control API ready");
+  }
+
+  showClock(doc) {
+    $("clock-now").textContent = `${doc.now}${doc.manual ? " (manual clock)" : ""}`;
+    $("clock-form").hidden = !doc.manual;
+  }
+
+  async act(path, body, done) {
+    const { status, doc } = await this.request("POST", path, body);
+    if (status === 200) {
+      this.say(`${path}: done`);
+      if (done) done(doc);
+    } else {
+      this.say(`${path}: ${status} ${doc.error || ""} ${doc.message || ""}`.trim());
+    }
+  }
+
+  rounded(price) {
+    const tick = this.app.tickSize();
+    return (Math.round(Number(price) / tick) * tick).toFixed(decimalsOf(tick));
+  }
+
+  setMark(price) {
+    if (!price) return;
+    this.act("prices", { symbol: this.app.symbol, mark: this.rounded(price) });
+  }
+
+  nudge(factor) {
+    const mark = Number(this.app.market.ticker.markPrice);
+    if (mark) this.setMark(mark * factor);
+  }
+
+  marketState(state) {
+    this.act("market-state", { symbol: this.app.symbol, state });
+  }
+
+  advance(ms) {
+    this.act("clock", { advanceMs: ms }, (doc) => this.showClock({ now: doc.now, manual: true }));
+  }
+
+  createAccount(usd) {
+    this.act("accounts", { usd: usd || "100000" }, (doc) => {
+      $("created").hidden = false;
+      $("created-uid").textContent = doc.accountUid;
+      $("created-key").textContent = doc.apiKey;
+      $("created-secret").textContent = doc.apiSecret;
+      $("created-use").onclick = () => {
+        this.app.account.connect({ key: doc.apiKey, secret: doc.apiSecret });
+        this.app.showView("account");
+      };
+    });
+  }
+}
