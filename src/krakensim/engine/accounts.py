@@ -7,7 +7,10 @@ worth a fixed number of USD per lot: PnL = size × USD × (1/entry − 1/price),
 
 Every booking is also an entry of the account's log (``AccountLogged``: a fill of a position, a
 settlement, the funds an account was created with), numbered from 1 per account; the last
-``log_kept`` entries are kept for the account_log feed's snapshot.
+``log_kept`` entries (the retention's) are kept for the History API's account-log and the
+account_log feed. A fill or a settlement is two entries, as Kraken logs it: the position's leg
+(``asset`` is the contract: its balances count lots) and then the wallet's leg (``asset`` USD, the
+contract named: its balances count usd8, with the realised PnL and the fee).
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ class Account:
     __slots__ = ("account_id", "balance", "positions", "fills", "fills_seen", "log", "log_entries", "orders",
                  "triggers", "client_order_ids", "order_margin", "self_trade_strategy", "small_orders")
 
-    def __init__(self, account_id: str, balance: int, fills_kept: int, log_kept: int = 500) -> None:
+    def __init__(self, account_id: str, balance: int, fills_kept: int, log_kept: int = 20_000) -> None:
         self.account_id = account_id
         self.balance = balance  # usd8
         self.positions: dict[str, Position] = {}
@@ -108,7 +111,7 @@ class Accounts(dict[str, Account]):
 
     __slots__ = ("fees_collected", "emit", "fills_kept", "log_kept")
 
-    def __init__(self, emit: Callable[[Event], None], fills_kept: int, log_kept: int = 500) -> None:
+    def __init__(self, emit: Callable[[Event], None], fills_kept: int, log_kept: int = 20_000) -> None:
         super().__init__()
         self.fees_collected = 0  # usd8
         self.emit = emit
@@ -170,13 +173,16 @@ class Accounts(dict[str, Account]):
                 position.cost = position.lots * price
         if position.lots == 0:
             position.cost = 0
+        before_balance = account.balance
         account.balance += realized - fee
         self.emit(PositionChanged(now, account.account_id, symbol, position.lots, position.cost, before_lots,
                                   before_cost))
         self.emit(BalanceChanged(now, account.account_id, USD, account.balance, realized - fee, "trade"))
         self._log(account, now, TRADE, symbol, before_lots, position.lots, old_cost=before_cost,
                   new_cost=position.cost, trade_price=price, mark_price=mark, realized_pnl=realized, fee=fee,
-                  execution=execution)
+                  execution=execution, asset=symbol)
+        self._log(account, now, TRADE, symbol, before_balance, account.balance, trade_price=price, mark_price=mark,
+                  realized_pnl=realized, fee=fee, execution=execution)
         return fee, realized, position.lots
 
     def settle(self, account: Account, inst: Instrument, price: int, now: int) -> None:
@@ -186,6 +192,7 @@ class Accounts(dict[str, Account]):
             return
         fee = bps_of(inst.notional_usd8(abs(position.lots), price), TAKER_FEE_BPS)
         delta = unrealized_pnl(inst, position, price) - fee
+        before_balance = account.balance
         account.balance += delta
         self.fees_collected += fee
         before_lots, before_cost = position.lots, position.cost
@@ -193,6 +200,8 @@ class Accounts(dict[str, Account]):
         self.emit(PositionChanged(now, account.account_id, inst.symbol, 0, 0, before_lots, before_cost))
         self.emit(BalanceChanged(now, account.account_id, USD, account.balance, delta, "settlement"))
         self._log(account, now, SETTLEMENT, inst.symbol, before_lots, 0, old_cost=before_cost, trade_price=price,
+                  mark_price=price, realized_pnl=delta + fee, fee=fee, asset=inst.symbol)
+        self._log(account, now, SETTLEMENT, inst.symbol, before_balance, account.balance, trade_price=price,
                   mark_price=price, realized_pnl=delta + fee, fee=fee)
 
     def record_fill(self, event: Event) -> None:
