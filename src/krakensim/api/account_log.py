@@ -14,7 +14,7 @@ from typing import Any
 
 from ..engine.events import AccountLogged
 from .errors import INVALID, ApiError
-from .params import optional_unsigned, parse_bool
+from .params import Params, optional_unsigned, parse_bool
 from .render.account_log import CSV_COLUMNS, CSV_CONVERSION_COLUMNS, INFOS, account_log_entry, csv_row
 from .request import Reply, Request
 from .text import TextBody
@@ -28,8 +28,7 @@ class LogQuery:
 
     __slots__ = ("since", "before", "first", "last", "info", "desc", "count", "conversion_details")
 
-    def __init__(self, req: Request) -> None:
-        p = req.params
+    def __init__(self, p: Params) -> None:
         self.since = optional_unsigned(p, "since")
         self.before = optional_unsigned(p, "before")
         self.first = optional_unsigned(p, "from")
@@ -73,7 +72,7 @@ class LogQuery:
 
 async def account_log(req: Request) -> Reply:
     """GET /api/history/v{2,3}/account-log (signed): one page of the account's log."""
-    q = LogQuery(req)
+    q = LogQuery(req.params)
     account = req.rt.exchange.accounts[req.account_id]
     logs = [account_log_entry(req.instrument_of, e, q.conversion_details)
             for e in islice(q.entries(account.log, account.log_entries), q.count)]
