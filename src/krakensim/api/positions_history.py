@@ -12,6 +12,7 @@ captured responses) where the OpenAPI lists the inner object alone (docs/fidelit
 
 from __future__ import annotations
 
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -21,7 +22,7 @@ from .history import Window, _private_page
 from .params import parse_bool
 from .render.account_log import is_position_leg
 from .render.history import element_uid, text
-from .render.numbers import average_price_out, price_out, signed_size_out, size_out, usd_out
+from .render.numbers import price_out, signed_size_out, size_out, usd_out
 from .request import Reply, Request
 
 CHANGE_FILTERS = {"opened": "open", "closed": "close", "increased": "increase", "decreased": "decrease",
@@ -53,7 +54,17 @@ def update_reason(e: AccountLogged) -> str:
 
 
 def _entry(inst: Instrument, lots: int, cost: int) -> str | None:
-    return text(average_price_out(inst, Fraction(abs(cost), abs(lots)))) if lots else None
+    """The average entry price as exact decimal text (``90100``), to 19 significant digits when it does not end
+    (Kraken's ``60504.4396551724138``)."""
+    if not lots:
+        return None
+    price = Fraction(abs(cost), abs(lots)) * inst.tick_num / inst.tick_den
+    if price.denominator == 1:
+        return str(price.numerator)
+    with localcontext() as ctx:
+        ctx.prec = 19
+        d = Decimal(price.numerator) / Decimal(price.denominator)
+    return format(d.normalize(), "f")
 
 
 def position_update(account_id: str, inst: Instrument, e: AccountLogged) -> dict[str, Any]:
