@@ -145,3 +145,19 @@ def test_sdk_account_log_csv_is_kraken_s_export(venue: Venue, recorder) -> None:
         assert "e" not in row["new balance"].lower()  # plain decimals, never an exponent
     assert rows[-1]["dateTime"] == "2026-01-01 00:00:00" and rows[0]["dateTime"] == "2026-01-01 00:00:01"
     assert v3.content.decode().splitlines()[0] == CSV_HEADER + ",exchange rate,exchange rate from,conversion fee"
+
+
+def test_sdk_pages_by_id_in_both_directions_give_the_whole_log(venue: Venue, recorder) -> None:
+    me, _, _ = _round_trip(venue)
+    user = venue.sdk(User, me)
+    with history_calls(recorder):
+        whole = [e["id"] for e in user.get_account_log(sort="asc")["logs"]]
+        up: list[int] = []
+        while page := user.get_account_log(sort="asc", count=2, from_=(up[-1] + 1) if up else 1)["logs"]:
+            up += [e["id"] for e in page]
+        down: list[int] = []
+        while page := user.get_account_log(count=2, **({"to": str(down[-1] - 1)} if down else {}))["logs"]:
+            down += [e["id"] for e in page]
+            if down[-1] == 1:
+                break
+    assert up == whole == down[::-1] == [1, 2, 3, 4, 5]

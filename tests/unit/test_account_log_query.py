@@ -11,7 +11,11 @@ from hypothesis import strategies as st
 
 from krakensim.api.account_log import MAX_COUNT, LogQuery
 from krakensim.api.params import Params
+from krakensim.engine import Exchange, default_instruments
+from krakensim.engine.commands import CreateAccount, PlaceOrder
 from krakensim.engine.events import AccountLogged
+from krakensim.engine.retention import Retention
+from krakensim.engine.units import BUY, SELL
 
 INFOS = ("futures trade", "admin transfer", "funding rate change")
 
@@ -87,3 +91,18 @@ def test_only_the_page_is_read() -> None:
     it = query(count=5).entries(Watched(log), 1000)
     page = [next(it) for _ in range(5)]
     assert [e.entry_id for e in page] == [1000, 999, 998, 997, 996] and looked == [1000, 999, 998, 997, 996]
+
+
+def test_the_engine_keeps_the_retention_s_latest_entries_numbered_on() -> None:
+    ex = Exchange(default_instruments(), seed=1, retention=Retention(account_log_per_account=3))
+    t0 = 1_767_225_600_000
+    a, b = (ex.apply(CreateAccount(10**15), t0).account_id for _ in range(2))
+    for i in range(3):  # three fills each: two legs a fill, 7 entries an account
+        assert a is not None and b is not None
+        ex.apply(PlaceOrder(a, "PF_XBTUSD", SELL, "lmt", 10, 90_000), t0 + i)
+        ex.apply(PlaceOrder(b, "PF_XBTUSD", BUY, "ioc", 10, 90_000), t0 + i)
+    log = ex.accounts[b].log
+    assert ex.accounts[b].log_entries == 7 and [e.entry_id for e in log] == [5, 6, 7]
+    assert [e.entry_id for e in query(sort="asc").entries(log, 7)] == [5, 6, 7]
+    assert [e.entry_id for e in query(**{"from": 1, "to": 5}).entries(log, 7)] == [5]
+    assert Retention().account_log_per_account == 20_000
