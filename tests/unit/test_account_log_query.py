@@ -4,13 +4,17 @@ retention dropped; the ``info``, ``since``/``before`` and id filters are exact."
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
+from types import SimpleNamespace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from krakensim.api.account_log import MAX_COUNT, LogQuery
+from krakensim.api.account_log import CSV_CHUNK, MAX_COUNT, LogQuery, account_log_csv
 from krakensim.api.params import Params
+from krakensim.api.request import Request
+from krakensim.api.text import TextBody
 from krakensim.engine import Exchange, default_instruments
 from krakensim.engine.commands import CreateAccount, PlaceOrder
 from krakensim.engine.events import AccountLogged
@@ -106,3 +110,22 @@ def test_the_engine_keeps_the_retention_s_latest_entries_numbered_on() -> None:
     assert [e.entry_id for e in query(sort="asc").entries(log, 7)] == [5, 6, 7]
     assert [e.entry_id for e in query(**{"from": 1, "to": 5}).entries(log, 7)] == [5]
     assert Retention().account_log_per_account == 20_000
+
+
+def test_the_csv_export_of_a_long_log_is_whole_newest_first() -> None:
+    """More entries than a chunk: every kept entry once, newest first, each row as the entry renders."""
+    ex = Exchange(default_instruments(), seed=1)
+    t0 = 1_767_225_600_000
+    a, b = (ex.apply(CreateAccount(10**15), t0).account_id for _ in range(2))
+    assert a is not None and b is not None
+    fills = CSV_CHUNK // 2 + 30  # two entries a fill: more than a chunk
+    for i in range(fills):
+        ex.apply(PlaceOrder(a, "PF_XBTUSD", SELL if i % 2 else BUY, "lmt", 10, 90_000), t0 + i)
+        ex.apply(PlaceOrder(b, "PF_XBTUSD", BUY if i % 2 else SELL, "ioc", 10, 90_000), t0 + i)
+    req = Request("GET", "/api/history/v3/accountlogcsv", Params({}), SimpleNamespace(exchange=ex))  # type: ignore[arg-type]
+    req.account_id = b
+    status, body = asyncio.run(account_log_csv(req))
+    assert status == 200 and isinstance(body, TextBody)
+    lines = body.data.decode().splitlines()
+    uids = [line.split(",", 1)[0] for line in lines[1:]]
+    assert uids == [e.booking_uid for e in reversed(ex.accounts[b].log)] and len(uids) == 2 * fills + 1

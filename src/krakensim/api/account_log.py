@@ -8,6 +8,7 @@ and the ``info`` filter are cheap comparisons over that slice; only the page (``
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
@@ -21,6 +22,7 @@ from .text import TextBody
 
 DEFAULT_COUNT = 500  # the spec's default
 MAX_COUNT = 500  # python-kraken-sdk documents count's maximum as 500
+CSV_CHUNK = 1_000  # CSV rows rendered between two turns of the event loop (about 20 ms)
 
 
 class LogQuery:
@@ -80,11 +82,19 @@ async def account_log(req: Request) -> Reply:
 
 
 async def account_log_csv(req: Request) -> Reply:
-    """GET /api/history/v{2,3}/accountlogcsv (signed): every kept entry, newest first, as Kraken's export."""
+    """GET /api/history/v{2,3}/accountlogcsv (signed): every kept entry, newest first, as Kraken's export.
+
+    The whole log is the answer (Kraken's export has no paging), so it is rendered from a copy of the
+    log taken at once (entries are immutable) a chunk at a time, letting the event loop serve others
+    between chunks: a long export never stalls the venue for longer than a chunk."""
     details = req.params.get("conversion_details")
     conversion = bool(details) and parse_bool(details or "")
-    account = req.rt.exchange.accounts[req.account_id]
+    entries = list(reversed(req.rt.exchange.accounts[req.account_id].log))
+    of = req.instrument_of
     lines = [",".join(CSV_COLUMNS + (CSV_CONVERSION_COLUMNS if conversion else ()))]
-    for e in reversed(account.log):
-        lines.append(csv_row(account_log_entry(req.instrument_of, e, conversion), e, conversion))
+    for start in range(0, len(entries), CSV_CHUNK):
+        if start:
+            await asyncio.sleep(0)
+        lines += [csv_row(of, account_log_entry(of, e, conversion), e, conversion)
+                  for e in entries[start:start + CSV_CHUNK]]
     return 200, TextBody(("\n".join(lines) + "\n").encode())

@@ -10,14 +10,13 @@ does not carry is ``null``, as in Kraken's samples.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from ...engine.events import AccountLogged
 from ...engine.instruments import Instrument
-from .numbers import average_price_out, iso, price_out, signed_size_out, usd_out
+from .numbers import iso, price_out, signed_size_out, usd_out
 
 InstrumentOf = Callable[[str], Instrument]
 
@@ -38,7 +37,6 @@ CSV_COLUMNS = ("uid", "dateTime", "account", "type", "symbol", "contract", "chan
                "new average entry price", "trade price", "mark price", "funding rate", "realized pnl", "fee",
                "realized funding", "collateral", "conversion spread percentage", "liquidation fee", "position uid")
 CSV_CONVERSION_COLUMNS = ("exchange rate", "exchange rate from", "conversion fee")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def is_position_leg(e: AccountLogged) -> bool:
@@ -46,7 +44,8 @@ def is_position_leg(e: AccountLogged) -> bool:
 
 
 def _entry_price(inst: Instrument, lots: int, cost: int) -> float | None:
-    return average_price_out(inst, Fraction(abs(cost), abs(lots))) if lots else None
+    # = average_price_out(inst, Fraction(abs(cost), abs(lots))): int / int is the Fraction's float, without one
+    return abs(cost) / abs(lots) * inst.tick_num / inst.tick_den if lots else None
 
 
 def account_log_entry(instrument_of: InstrumentOf, e: AccountLogged, conversion_details: bool = False
@@ -113,33 +112,39 @@ def _csv_number(v: int | float | None) -> str:
     """A number as plain decimal text (never an exponent); empty for null."""
     if v is None:
         return ""
-    if isinstance(v, int):
-        return str(v)
-    return format(Decimal(repr(v)), "f")
+    r = repr(v)
+    return format(Decimal(r), "f") if "e" in r else r  # (a float's repr is exact and short but for exponents)
 
 
 def _csv_time(ms: int) -> str:
-    """``2026-06-06 12:07:02``: the export's dateTime (seconds, no zone)."""
-    return f"{_EPOCH + timedelta(milliseconds=ms):%Y-%m-%d %H:%M:%S}"
+    """``2026-06-06 12:07:02``: the export's dateTime (seconds, no zone), cut from the cached ISO time."""
+    t = iso(ms)
+    return t[:10] + " " + t[11:19]
 
 
-def _csv_text(s: str) -> str:
-    return f'"{s.replace(chr(34), chr(34) * 2)}"' if any(c in s for c in ',"\r\n') else s
+def _csv_text(s: str | None) -> str:
+    if s is None:
+        return ""
+    if '"' in s or "," in s or "\n" in s or "\r" in s:
+        return '"' + s.replace('"', '""') + '"'
+    return s
 
 
-def csv_row(entry: dict[str, Any], e: AccountLogged, conversion_details: bool) -> str:
-    """One line of the CSV export from the entry's AccountLogEntry."""
-    change = entry["new_balance"] - entry["old_balance"]
-    if isinstance(change, float):  # the exact difference of the two printed numbers
-        change = float(Decimal(repr(entry["new_balance"])) - Decimal(repr(entry["old_balance"])))
+def csv_row(instrument_of: InstrumentOf, entry: dict[str, Any], e: AccountLogged, conversion_details: bool) -> str:
+    """One line of the CSV export from the entry's AccountLogEntry (``change`` exact from the entry's integers)."""
+    delta = e.new_balance - e.old_balance
+    if is_position_leg(e):
+        change = signed_size_out(instrument_of(e.asset), delta)
+    else:
+        change = usd_out(delta)
+    n = _csv_number
     cells = [
-        entry["booking_uid"], _csv_time(e.time), entry["margin_account"], entry["info"], entry["asset"],
-        entry["contract"] or "", _csv_number(change), _csv_number(entry["new_balance"]),
-        _csv_number(entry["new_average_entry_price"]), _csv_number(entry["trade_price"]),
-        _csv_number(entry["mark_price"]), _csv_number(entry["funding_rate"]), _csv_number(entry["realized_pnl"]),
-        _csv_number(entry["fee"]), _csv_number(entry["realized_funding"]), entry["collateral"] or "",
-        _csv_number(entry["conversion_spread_percentage"]), _csv_number(entry["liquidation_fee"]), "",
+        _csv_text(entry["booking_uid"]), _csv_time(e.time), _csv_text(entry["margin_account"]), _csv_text(entry["info"]),
+        _csv_text(entry["asset"]), _csv_text(entry["contract"]), n(change), n(entry["new_balance"]),
+        n(entry["new_average_entry_price"]), n(entry["trade_price"]), n(entry["mark_price"]), n(entry["funding_rate"]),
+        n(entry["realized_pnl"]), n(entry["fee"]), n(entry["realized_funding"]), _csv_text(entry["collateral"]),
+        n(entry["conversion_spread_percentage"]), n(entry["liquidation_fee"]), "",
     ]
     if conversion_details:
-        cells += [_csv_number(entry.get("exchange_rate")), entry.get("exchange_rate_from", ""), ""]
-    return ",".join(_csv_text(c) for c in cells)
+        cells += [n(entry.get("exchange_rate")), _csv_text(entry.get("exchange_rate_from")), ""]
+    return ",".join(cells)
