@@ -74,6 +74,7 @@ def test_sdk_account_log_pages_by_id_and_time_and_filters_by_info(venue: Venue, 
         by_id = user.get_account_log(from_=2, to="3", sort="asc")
         late = user.get_account_log(since=MANUAL_START_MS + 1000, sort="asc")
         early = user.get_account_log(before=MANUAL_START_MS + 1000)
+        early_iso = user.get_account_log(before="2026-01-01T00:00:01.000Z")  # as the SDK's docstring sends it
         transfers = user.get_account_log(info="admin transfer")
         trades = user.get_account_log(info="futures trade", count=3)
         none = user.get_account_log(info="funding rate change")
@@ -81,7 +82,7 @@ def test_sdk_account_log_pages_by_id_and_time_and_filters_by_info(venue: Venue, 
     assert [e["id"] for e in newest_two["logs"]] == [5, 4]
     assert [e["id"] for e in by_id["logs"]] == [2, 3]
     assert [e["id"] for e in late["logs"]] == [4, 5]
-    assert [e["id"] for e in early["logs"]] == [3, 2, 1]
+    assert [e["id"] for e in early["logs"]] == [3, 2, 1] and early_iso == early
     assert [e["id"] for e in transfers["logs"]] == [1]
     assert [e["id"] for e in trades["logs"]] == [5, 4, 3]
     assert none["logs"] == []

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..engine.events import AccountLogged
 from .errors import INVALID, ApiError
-from .params import Params, optional_unsigned, parse_bool
+from .params import Params, optional_unsigned, parse_bool, parse_iso
 from .render.account_log import CSV_COLUMNS, CSV_CONVERSION_COLUMNS, INFOS, account_log_entry, csv_row
 from .request import Reply, Request
 from .text import TextBody
@@ -25,14 +25,28 @@ MAX_COUNT = 500  # python-kraken-sdk documents count's maximum as 500
 CSV_CHUNK = 1_000  # CSV rows rendered between two turns of the event loop (about 20 ms)
 
 
+def _time(p: Params, name: str) -> int | None:
+    """``since``/``before``: epoch milliseconds, or an ISO-8601 time (python-kraken-sdk's documented example
+    sends ``before="2023-04-04T16:10:46.260Z"``)."""
+    text = p.get(name)
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return optional_unsigned(p, name)
+    ms = parse_iso(text)
+    if ms is None or ms < 0:
+        raise ApiError(INVALID)
+    return ms
+
+
 class LogQuery:
     """since, before, from, to, info, sort and count of an account-log request (invalidArgument if malformed)."""
 
     __slots__ = ("since", "before", "first", "last", "info", "desc", "count", "conversion_details")
 
     def __init__(self, p: Params) -> None:
-        self.since = optional_unsigned(p, "since")
-        self.before = optional_unsigned(p, "before")
+        self.since = _time(p, "since")
+        self.before = _time(p, "before")
         self.first = optional_unsigned(p, "from")
         self.last = optional_unsigned(p, "to")
         info = p.get("info") or None
