@@ -146,6 +146,9 @@ class Relaxation:
     extend_enum: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # (property, JSON type): a field whose type on the live wire differs from the spec's
     retype: tuple[tuple[str, str], ...] = ()
+    # an object the live wire sends wrapped as {uid, timestamp, event: {<wrap>: object}}, as every other
+    # History API element is, where the spec lists the inner object alone
+    wrap: str = ""
 
 
 # Spec examples that contradict the spec's own ``required`` lists.  The task
@@ -227,6 +230,16 @@ RELAXATIONS += (
         " responses in nautilus_trader's test data; gocryptotrader decodes it with json:\"volume,string\")"
         " like the candle's prices; retyped to string",
         retype=(("volume", "string"),),
+    ),
+    Relaxation(
+        "history/_schemas.yml",
+        "/HistoricalPositionUpdateElement",
+        (),
+        "HistoricalPositionUpdateElement is listed as the element itself, but the live API sends each"
+        " element as {uid, timestamp, event: {PositionUpdate: <the element>}} like every other History"
+        " API element (ccxt's fetch_positions_history reads elements[].event.PositionUpdate from"
+        " captured responses); wrapped so",
+        wrap="PositionUpdate",
     ),
 )
 
@@ -381,6 +394,17 @@ class SchemaBuilder:
                 if declared is None or declared.get("type") == json_type:
                     raise SpecError(f"relaxation {relaxation} is stale: {prop} type")
                 declared["type"] = json_type
+            if relaxation.wrap:
+                schema = {
+                    "type": "object",
+                    "required": ["uid", "timestamp", "event"],
+                    "properties": {
+                        "uid": {"type": "string"},
+                        "timestamp": {"type": "integer", "format": "timestamp-milliseconds"},
+                        "event": {"type": "object", "required": [relaxation.wrap],
+                                  "properties": {relaxation.wrap: schema}},
+                    },
+                }
             self.log.applied_relaxations.add(index)
         return schema
 

@@ -14,8 +14,9 @@ from urllib.parse import urlencode
 
 from apihelpers import XBT_ID, Creds, RawClient, Venue
 
-V3_READS = ("openorders", "fills", "accounts", "openpositions", "feeschedules/volumes", "self-trade-strategy")
-HISTORY_READS = ("orders", "triggers", "executions")
+V3_READS = ("openorders", "fills", "accounts", "openpositions", "feeschedules/volumes", "self-trade-strategy",
+            "notifications")
+HISTORY_READS = ("orders", "triggers", "executions", "account-log", "positions")  # (accountlogcsv: account-log's rows)
 
 
 class Party:

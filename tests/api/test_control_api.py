@@ -22,6 +22,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "clock", {"advanceMs": 1000}),
     ("GET", "clock", None),
     ("GET", "digest", None),
+    ("POST", "notifications", {"type": "general", "priority": "low", "note": "hello"}),
 ]
 
 
@@ -163,6 +164,18 @@ def test_each_error_has_its_status_and_changes_nothing(srv: ServerProcess) -> No
         ("POST", "keys", {"accountUid": "no-such-account", "access": "full"}, 404, "notFound"),
         ("POST", "keys", {"apiKey": "no-such-key", "access": "read-only"}, 404, "notFound"),
         ("POST", "keys", {"apiKey": 5, "access": "read-only"}, 404, "notFound"),
+        ("POST", "notifications", {"type": "general", "priority": "low"}, 400, "requiredArgumentMissing"),
+        ("POST", "notifications", {"type": "news", "priority": "low", "note": "x"}, 400, "invalidArgument"),
+        ("POST", "notifications", {"type": "general", "priority": "urgent", "note": "x"}, 400, "invalidArgument"),
+        ("POST", "notifications", {"type": "general", "priority": "low", "note": ""}, 400, "invalidArgument"),
+        ("POST", "notifications", {"type": "general", "priority": "low", "note": 5}, 400, "invalidArgument"),
+        ("POST", "notifications", {"type": "maintenance", "priority": "high", "note": "x",
+                                   "effectiveTime": "soon"}, 400, "invalidArgument"),
+        ("POST", "notifications", {"type": "maintenance", "priority": "high", "note": "x",
+                                   "expectedDowntimeMinutes": -5}, 400, "invalidArgument"),
+        ("POST", "notifications", {"type": "maintenance", "priority": "high", "note": "x",
+                                   "expectedDowntimeMinutes": True}, 400, "invalidArgument"),
+        ("GET", "notifications", None, 405, "notFound"),
         ("GET", "nope", None, 404, "notFound"),
         ("GET", "", None, 404, "notFound"),
         ("GET", "accounts", None, 405, "notFound"),

@@ -141,15 +141,20 @@ def test_fills_positions_balances_and_the_account_log_follow_a_trade_as_rest_sho
         assert positions["seq"] == 0 and positions["timestamp"] == MANUAL_START_MS
         assert first["balances"]["feed"] == "balances_snapshot" and first["balances"]["seq"] == 0
         log = first["account_log"]
-        assert [e["info"] for e in log["logs"]] == ["futures trade", "admin transfer"]  # newest first
-        assert log["logs"][0]["execution"] == fills["fills"][0]["fill_id"]
+        # newest first: the fill's wallet leg, its position leg (as Kraken logs a trade), the funding
+        assert [(e["info"], e["asset"]) for e in log["logs"]] == [
+            ("futures trade", "usd"), ("futures trade", "pf_xbtusd"), ("admin transfer", "usd")]
+        assert log["logs"][0]["execution"] == log["logs"][1]["execution"] == fills["fills"][0]["fill_id"]
         assert first["notifications_auth"] == {"feed": "notifications_auth", "notifications": []}
 
         eb.create_order(BTC, "market", "buy", 0.001, None, {"clientOrderId": "b-taker"})  # a's second maker fill
         got: dict[str, dict[str, Any]] = {}
+        legs: list[dict[str, Any]] = []
         while len(got) < 4:  # the fill's own messages first, then what it changed in the state
             m = await wa.recv()
-            got[m["feed"]] = m
+            got.setdefault(m["feed"], m)
+            if m["feed"] == "account_log":
+                legs.append(m["new_entry"])
         assert list(got) == ["account_log", "fills", "open_positions", "balances"]  # (the engine logs, then reports)
         live = got["fills"]
         assert live["username"] == a.account_uid and len(live["fills"]) == 1
@@ -178,11 +183,14 @@ def test_fills_positions_balances_and_the_account_log_follow_a_trade_as_rest_sho
         assert flex["initial_margin_without_orders"] == rest_flex["initialMargin"]
         assert flex["portfolio_value"] == rest_flex["portfolioValue"] and flex["pnl"] == rest_flex["pnl"]
 
-        entry = got["account_log"]["new_entry"]
+        entry, cash = legs  # the position's leg, then the wallet's
         assert entry["id"] == log["logs"][0]["id"] + 1 and entry["execution"] == fill["fill_id"]
         assert (entry["asset"], entry["old_balance"], entry["new_balance"], entry["trade_price"]) == (
             "pf_xbtusd", -0.001, -0.002, 90000)
-        assert entry["fee"] == fill["fee_paid"]
+        assert (cash["id"], cash["asset"], cash["contract"], cash["execution"]) == (
+            entry["id"] + 1, "usd", "pf_xbtusd", fill["fill_id"])
+        assert cash["fee"] == fill["fee_paid"] and cash["new_balance"] == pytest.approx(
+            cash["old_balance"] - fill["fee_paid"])
         await wa.close()
 
     run(go())

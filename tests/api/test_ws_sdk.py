@@ -163,3 +163,21 @@ def test_after_a_reconnect_the_sdk_gets_a_new_challenge_and_its_subscriptions_ba
     assert "sent 1000 (OK); then received 1000 (OK)" in caplog.text  # the close answered with 1000
     assert "Recover subscriptions [{'event': 'subscribe', 'feed': 'open_orders'}]: done" in caplog.text
     assert "Failed to subscribe to authenticated feed" not in caplog.text
+
+
+def test_the_sdk_gets_notifications_posted_through_the_control_api(trusted: str, tls_server: ServerProcess) -> None:
+    async def go() -> None:
+        client, seen = await started(trusted, tls_server.accounts[0])
+        await client.subscribe(feed="notifications_auth")
+        ack = await seen.wait_for({"event": "subscribed", "feed": "notifications_auth"})
+        seen.messages.remove(ack)  # (wait_for by name would find the ack: it names the feed too)
+        snapshot = await seen.wait_for("notifications_auth")
+        seen.messages.remove(snapshot)
+        tls_server.admin("notifications", {"type": "new_feature", "priority": "low", "note": "A new feed."})
+        update = await seen.wait_for("notifications_auth")
+        [posted] = update["notifications"]
+        assert (posted["type"], posted["priority"], posted["note"]) == ("new_feature", "low", "A new feed.")
+        assert posted["id"] == len(snapshot["notifications"]) + 1 and isinstance(posted["effective_time"], int)
+        await closed(client, seen)
+
+    run(go())

@@ -59,7 +59,8 @@ def _served() -> dict[str, tuple[Target, ...]]:
              "GET /openorders", "GET /openpositions", "GET /self-trade-strategy", "PUT /self-trade-strategy",
              "GET /leveragepreferences", "PUT /leveragepreferences", "GET /pnlpreferences", "PUT /pnlpreferences",
              "POST /transfer", "POST /transfer/subaccount", "POST /withdrawal", "GET /subaccounts",
-             "GET /subaccount/{subaccountUid}/trading-enabled", "PUT /subaccount/{subaccountUid}/trading-enabled"]
+             "GET /subaccount/{subaccountUid}/trading-enabled", "PUT /subaccount/{subaccountUid}/trading-enabled",
+             "GET /notifications"]
     out: dict[str, tuple[Target, ...]] = {}
     for op, signed in [*((o, False) for o in plain), *((o, True) for o in keyed)]:
         method, path = op.split(" ")
@@ -69,7 +70,8 @@ def _served() -> dict[str, tuple[Target, ...]]:
                                        Target("GET", D3 + "/orders/status", True))  # ccxt's GET
     out[f"GET {D3}/historical-funding-rates"] = (Target("GET", D3 + "/historical-funding-rates", False),
                                                  Target("GET", "/derivatives/api/v4/historicalfundingrates", False))
-    for path, signed in [("/orders", True), ("/triggers", True), ("/executions", True),
+    for path, signed in [("/orders", True), ("/triggers", True), ("/executions", True), ("/account-log", True),
+                         ("/accountlogcsv", True), ("/positions", True),
                          ("/market/{tradeable}/executions", False), ("/market/{tradeable}/orders", False),
                          ("/market/{tradeable}/price", False)]:
         out[f"GET /api/history/v3{path}"] = tuple(Target("GET", f"/api/history/{v}{path}", signed) for v in ("v3", "v2"))

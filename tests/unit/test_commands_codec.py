@@ -43,6 +43,9 @@ OLD_FORMAT: dict[type[c.Command], tuple[str, dict[str, str]]] = {
     c.PublishIndex: ("index", {"symbol": "s", "price": "p"}),
     c.SetMarketState: ("state", {"symbol": "s", "state": "v"}),
     c.Tick: ("tick", {}),
+    # added after 40cd364: pinned from the release that added it
+    c.PostNotification: ("notify", {"kind": "kd", "priority": "pr", "note": "nt", "effective_time": "at",
+                                    "expected_downtime_minutes": "dt"}),
 }
 # what an absent key meant to the old decoder (``cmd.get(key, default)``)
 OLD_DEFAULTS = {"reduce_only": False, "trigger_signal": "last", "quantity_mode": "RELATIVE"}

@@ -177,6 +177,10 @@ class Rebuilt:
         self.log_entries[e.account_id] = n
         if e.symbol is None:  # a wallet's entry: the funds the account was created with
             assert (e.info, e.old_balance, e.new_balance) == ("admin transfer", 0, self.balances[e.account_id])
+        elif e.asset == e.symbol:  # a position's leg: the position as the events left it
+            assert (e.new_balance, e.new_cost) == self.positions[(e.account_id, e.symbol)], e
+        else:  # a wallet's leg of a trade or a settlement: the balance as the events left it
+            assert e.new_balance == self.balances[e.account_id], e
 
     def filled(self, e: ev.OrderFilled) -> None:
         assert e.seq == self.fills_seen.get(e.account_id, 0), f"fill numbered out of turn: {e}"
@@ -284,8 +288,9 @@ def check_trades(events: list[ev.Event]) -> None:
             fill = events[j]
             assert isinstance(fill, ev.OrderFilled)
             between = [e for e in events[start + 1:j] if getattr(e, "account_id", None) == fill.account_id]
-            assert [type(e) for e in between] == [ev.PositionChanged, ev.BalanceChanged, ev.AccountLogged], between
-            position, balance, logged = between
+            assert [type(e) for e in between] == [ev.PositionChanged, ev.BalanceChanged, ev.AccountLogged,
+                                                  ev.AccountLogged], between
+            position, balance, logged, cash = between
             assert isinstance(position, ev.PositionChanged) and isinstance(balance, ev.BalanceChanged)
             assert position.symbol == fill.symbol and position.lots == fill.position_after
             assert position.lots - position.previous_lots == fill.side * fill.lots
@@ -295,6 +300,13 @@ def check_trades(events: list[ev.Event]) -> None:
             assert (logged.symbol, logged.old_balance, logged.new_balance, logged.old_cost, logged.new_cost) == (
                 position.symbol, position.previous_lots, position.lots, position.previous_cost, position.cost)
             assert (logged.execution, logged.trade_price, logged.mark_price, logged.fee, logged.realized_pnl) == (
+                fill.fill_id, fill.price, trade.mark, fill.fee, fill.realized_pnl)
+            assert logged.asset == fill.symbol  # (a position's leg)
+            # then the wallet's leg: the balance before and after, the same execution, fee and PnL
+            assert isinstance(cash, ev.AccountLogged) and cash.info == "futures trade" and cash.asset == "USD"
+            assert (cash.symbol, cash.new_balance, cash.new_balance - cash.old_balance) == (
+                fill.symbol, balance.balance, balance.delta)
+            assert (cash.execution, cash.trade_price, cash.mark_price, cash.fee, cash.realized_pnl) == (
                 fill.fill_id, fill.price, trade.mark, fill.fee, fill.realized_pnl)
 
 

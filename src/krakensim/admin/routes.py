@@ -1,4 +1,5 @@
-"""The control API (``/_krakensim/v1/…``): accounts, keys, prices, market states, the clock, the digest.
+"""The control API (``/_krakensim/v1/…``): accounts, keys, prices, market states, the clock, the digest,
+notifications.
 
 Every request passes the gate first (admin/gate.py: the token, Host, Origin, a JSON body). Everything
 it changes goes through the journal like any trading command. A refusal is Kraken's error envelope
@@ -20,10 +21,13 @@ from urllib.parse import parse_qsl
 import orjson
 
 from ..api.errors import INVALID, JSON_ERROR, REQUIRED, ApiError
+from ..api.params import parse_iso
 from ..api.render.numbers import iso
 from ..api.request import Reply, Request
 from ..engine.accounts import MAX_FUNDS_USD
-from ..engine.commands import CreateAccount, SetMarketState, SetPrices
+from ..engine.commands import CreateAccount, PostNotification, SetMarketState, SetPrices
+from ..engine.events import NotificationPosted
+from ..engine.notifications import refusal as notification_refusal
 from ..engine.orders import MARKET_STATES
 from ..engine.units import USD8
 from ..runtime.clock import ManualClock
@@ -180,6 +184,38 @@ async def _set_market_state(rt: Runtime, doc: dict[str, Any]) -> Reply:
     return _success(rt)
 
 
+def _optional_int(doc: dict[str, Any], name: str) -> int | None:
+    value = doc.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _bad()
+    return value
+
+
+async def _post_notification(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """A notification to every account: ``type``, ``priority``, ``note`` and, optionally, ``effectiveTime``
+    (epoch ms or ISO-8601; now when absent) and ``expectedDowntimeMinutes`` (REST NotificationJson's names)."""
+    if "type" not in doc or "priority" not in doc or "note" not in doc:
+        raise _bad(REQUIRED)
+    kind, priority, note = doc["type"], doc["priority"], doc["note"]
+    if not isinstance(kind, str) or not isinstance(priority, str) or not isinstance(note, str):
+        raise _bad()
+    at = doc.get("effectiveTime")
+    if isinstance(at, str):
+        at = parse_iso(at)
+        if at is None:
+            raise _bad()
+    else:
+        at = _optional_int(doc, "effectiveTime")
+    downtime = _optional_int(doc, "expectedDowntimeMinutes")
+    if notification_refusal(kind, priority, note, at, downtime) is not None:
+        raise _bad()
+    res = await rt.submit(PostNotification(kind, priority, note, at, downtime))
+    n = next(e for e in res.events if isinstance(e, NotificationPosted))
+    return _success(rt, id=n.notification_id, effectiveTime=iso(n.effective_time))
+
+
 async def _clock(rt: Runtime, doc: dict[str, Any]) -> Reply:
     return _success(rt, now=iso(rt.clock()), manual=isinstance(rt.clock, ManualClock))
 
@@ -208,6 +244,7 @@ HANDLERS: dict[str, dict[str, Handler]] = {
     "deposit": {"POST": wallets.deposit},
     "withdraw": {"POST": wallets.withdraw},
     "wallets": {"GET": wallets.wallets},
+    "notifications": {"POST": _post_notification},
 }
 
 

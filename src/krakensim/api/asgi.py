@@ -23,6 +23,7 @@ from .rate_limited import charge_rate_limit
 from .render.numbers import iso
 from .request import Reply, Request
 from .routes import ADMIN_PREFIX, CHARTS, PATTERNS, ROUTES, TRADING
+from .text import TextBody
 
 MAX_BODY = 1 << 20
 # The History and Charts APIs answer bare data, no result/error envelope, and the spec gives
@@ -132,12 +133,15 @@ class App:
         except Exception:  # never a traceback on the wire
             traceback.print_exc()
             status, payload = 500, error_body("Server Error", rt.clock())
-        data = orjson.dumps(payload)
+        if isinstance(payload, TextBody):  # the account log's CSV export
+            data, kind = payload.data, [(b"content-type", payload.content_type)]
+        else:
+            data, kind = orjson.dumps(payload), _JSON_HEADERS
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [*_JSON_HEADERS, (b"content-length", str(len(data)).encode()), *extra],
+                "headers": [*kind, (b"content-length", str(len(data)).encode()), *extra],
             }
         )
         await send({"type": "http.response.body", "body": data})

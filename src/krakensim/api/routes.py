@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from ..runtime.keys import FULL
-from . import account, charts, fees_funding, history, market, orders, preferences, transfers
+from . import (
+    account,
+    account_log,
+    charts,
+    fees_funding,
+    history,
+    market,
+    notifications,
+    orders,
+    positions_history,
+    preferences,
+    transfers,
+)
 from .request import READ, Route
 
 D = "/derivatives/api/v3/"
@@ -33,6 +45,7 @@ ROUTES: dict[str, Route] = {
     D + "feeschedules/volumes": Route(fees_funding.feeschedules_volumes, ("GET",), READ),
     D + "historical-funding-rates": Route(fees_funding.historical_funding_rates, ("GET",), None),
     "/derivatives/api/v4/historicalfundingrates": Route(fees_funding.historical_funding_rates, ("GET",), None),
+    D + "notifications": Route(notifications.notifications, ("GET",), READ),
 }
 ROUTES.update({
     D + "leveragepreferences": Route(preferences.leveragepreferences, ("GET", "PUT"), READ, writes=("PUT",),
@@ -52,6 +65,9 @@ for _v in ("v2", "v3"):
     ROUTES[f"/api/history/{_v}/orders"] = Route(history.account_orders, ("GET",), READ)
     ROUTES[f"/api/history/{_v}/triggers"] = Route(history.account_triggers, ("GET",), READ)
     ROUTES[f"/api/history/{_v}/executions"] = Route(history.account_executions, ("GET",), READ)
+    ROUTES[f"/api/history/{_v}/account-log"] = Route(account_log.account_log, ("GET",), READ)
+    ROUTES[f"/api/history/{_v}/accountlogcsv"] = Route(account_log.account_log_csv, ("GET",), READ)
+    ROUTES[f"/api/history/{_v}/positions"] = Route(positions_history.positions, ("GET",), READ)
 
 # path templates with one argument: prefix, suffix
 PATTERNS: list[tuple[str, str, Route]] = [

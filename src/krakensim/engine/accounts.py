@@ -7,7 +7,10 @@ worth a fixed number of USD per lot: PnL = size × USD × (1/entry − 1/price),
 
 Every booking is also an entry of the account's log (``AccountLogged``: a fill of a position, a
 settlement, the funds an account was created with), numbered from 1 per account; the last
-``log_kept`` entries are kept for the account_log feed's snapshot.
+``log_kept`` entries (the retention's) are kept for the History API's account-log and the
+account_log feed. A fill or a settlement is two entries, as Kraken logs it: the position's leg
+(``asset`` is the contract: its balances count lots) and then the wallet's leg (``asset`` USD, the
+contract named: its balances count usd8, with the realised PnL and the fee).
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ class Account:
                  "triggers", "client_order_ids", "order_margin", "self_trade_strategy", "small_orders",
                  "wallets", "max_leverage", "pnl_currency", "master", "trading_enabled", "inverse_in_base")
 
-    def __init__(self, account_id: str, balance: int, fills_kept: int, log_kept: int = 500) -> None:
+    def __init__(self, account_id: str, balance: int, fills_kept: int, log_kept: int = 20_000) -> None:
         self.account_id = account_id
         self.balance = balance  # usd8
         self.positions: dict[str, Position] = {}
@@ -125,7 +128,7 @@ class Accounts(dict[str, Account]):
 
     __slots__ = ("fees_collected", "emit", "fills_kept", "log_kept")
 
-    def __init__(self, emit: Callable[[Event], None], fills_kept: int, log_kept: int = 500) -> None:
+    def __init__(self, emit: Callable[[Event], None], fills_kept: int, log_kept: int = 20_000) -> None:
         super().__init__()
         self.fees_collected = 0  # usd8
         self.emit = emit
@@ -187,13 +190,15 @@ class Accounts(dict[str, Account]):
                 position.cost = position.lots * price
         if position.lots == 0:
             position.cost = 0
-        currency, wallet, after = self._book(account, inst, realized - fee, price)
+        currency, wallet, before_balance, after = self._book(account, inst, realized - fee, price)
         self.emit(PositionChanged(now, account.account_id, symbol, position.lots, position.cost, before_lots,
                                   before_cost))
         self.emit(BalanceChanged(now, account.account_id, currency, after, realized - fee, "trade"))
         self._log(account, now, TRADE, symbol, before_lots, position.lots, old_cost=before_cost,
                   new_cost=position.cost, trade_price=price, mark_price=mark, realized_pnl=realized, fee=fee,
-                  execution=execution, asset=currency, margin_account=wallet)
+                  execution=execution, asset=symbol)
+        self._log(account, now, TRADE, symbol, before_balance, after, trade_price=price, mark_price=mark,
+                  realized_pnl=realized, fee=fee, execution=execution, asset=currency, margin_account=wallet)
         return fee, realized, position.lots
 
     def settle(self, account: Account, inst: Instrument, price: int, now: int) -> None:
@@ -203,27 +208,30 @@ class Accounts(dict[str, Account]):
             return
         fee = bps_of(inst.notional_usd8(abs(position.lots), price), TAKER_FEE_BPS)
         delta = unrealized_pnl(inst, position, price) - fee
-        currency, wallet, after = self._book(account, inst, delta, price)
+        currency, wallet, before_balance, after = self._book(account, inst, delta, price)
         self.fees_collected += fee
         before_lots, before_cost = position.lots, position.cost
         position.lots = position.cost = 0
         self.emit(PositionChanged(now, account.account_id, inst.symbol, 0, 0, before_lots, before_cost))
         self.emit(BalanceChanged(now, account.account_id, currency, after, delta, "settlement"))
         self._log(account, now, SETTLEMENT, inst.symbol, before_lots, 0, old_cost=before_cost, trade_price=price,
+                  mark_price=price, realized_pnl=delta + fee, fee=fee, asset=inst.symbol)
+        self._log(account, now, SETTLEMENT, inst.symbol, before_balance, after, trade_price=price,
                   mark_price=price, realized_pnl=delta + fee, fee=fee, asset=currency, margin_account=wallet)
 
     @staticmethod
-    def _book(account: Account, inst: Instrument, usd8: int, price: int) -> tuple[str, str, int]:
+    def _book(account: Account, inst: Instrument, usd8: int, price: int) -> tuple[str, str, int, int]:
         """Book a realised amount (usd8 at ``price``): into the flex wallet's USD, or, for an inverse
         contract of an account margined in base currency, into its margin account in the base currency
-        (the USD amount at that price). Returns the currency, the wallet and its balance after."""
+        (the USD amount at that price). Returns the currency, the wallet and its balance before and after."""
         if inst.linear or not account.inverse_in_base:
             account.balance += usd8
-            return USD, "flex", account.balance
+            return USD, "flex", account.balance - usd8, account.balance
         name = margin_account_name(inst.base)
         margin = account.wallets.margin
-        margin[name] = margin.get(name, 0) + to_base(inst, usd8, price)
-        return inst.base, name, margin[name]
+        before = margin.get(name, 0)
+        margin[name] = before + to_base(inst, usd8, price)
+        return inst.base, name, before, margin[name]
 
     def record_fill(self, event: Event) -> None:
         """Projection: every fill, in the account's fills (``fills`` reads them)."""

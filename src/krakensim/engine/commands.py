@@ -184,10 +184,22 @@ class SetSubaccountTrading(Command, frozen=True, tag="subtrading", rename={"acco
     enabled: bool
 
 
+class PostNotification(Command, frozen=True, tag="notify", rename={  # (not "k"/"n": the stamp's keys)
+    "kind": "kd", "priority": "pr", "note": "nt", "effective_time": "at", "expected_downtime_minutes": "dt",
+}):
+    """Announce something to every account (the control API): REST notifications, notifications_auth."""
+
+    kind: str  # market | general | new_feature | bug_fix | maintenance | settlement
+    priority: str  # low | medium | high
+    note: str
+    effective_time: int | None = None  # epoch ms; None: when it is applied
+    expected_downtime_minutes: int | None = None
+
+
 ENGINE_COMMANDS: tuple[type[Command], ...] = (
     PlaceOrder, CancelOrder, EditOrder, CancelAll, ArmDeadManSwitch, SetSelfTradeStrategy, CreateAccount,
     SetPrices, SetMarkPrice, PublishIndex, SetMarketState, Tick, MoveFunds, SetCollateralPrice, Transfer,
-    WithdrawToSpot, SetLeveragePreference, SetPnlPreference, SetSubaccountTrading,
+    WithdrawToSpot, SetLeveragePreference, SetPnlPreference, SetSubaccountTrading, PostNotification,
 )
 
 

@@ -178,9 +178,10 @@ class SelfTradeStrategyChanged(Event, frozen=True):
 class AccountLogged(Event, frozen=True):
     """One entry of the account's log: a booking in its wallet or in one of its positions.
 
-    ``info`` is Kraken's word (futures trade | settlement | admin transfer). A position's entry
-    (``symbol`` set) counts signed lots in its balances and keeps the position's cost (signed lots ×
-    ticks: the average entry price is cost / lots); a wallet's entry counts usd8.
+    ``info`` is Kraken's word (futures trade | settlement | admin transfer | …). A position's entry
+    (``asset`` is its contract, ``symbol``) counts signed lots in its balances and keeps the position's
+    cost (signed lots × ticks: the average entry price is cost / lots); a wallet's entry (any other
+    ``asset``, ``symbol`` the contract it concerns if any) counts 1e-8 of its asset.
     """
 
     account_id: str
@@ -197,7 +198,7 @@ class AccountLogged(Event, frozen=True):
     realized_pnl: int = 0  # usd8
     fee: int = 0  # usd8
     execution: str = ""  # the fill's execution id
-    asset: str = "USD"  # the wallet currency a wallet's entry counts (old/new balance in 1e-8 of it)
+    asset: str = "USD"  # a wallet entry's currency (balances in 1e-8 of it); a position entry's: its symbol
     margin_account: str = "flex"  # flex | the single-collateral account of an inverse contract (fi_xbtusd)
     funding_rate: int | None = None  # relative, 1e-12 per hour (a funding entry)
     realized_funding: int = 0  # usd8
@@ -321,3 +322,14 @@ class SubaccountTradingSet(Event, frozen=True):
 
 ORDER_EVENTS = (OrderPlaced, OrderFilled, OrderEdited, OrderCancelled, OrderRejected)
 TRIGGER_EVENTS = (TriggerPlaced, TriggerActivated, TriggerCancelled, TriggerEdited)
+
+
+class NotificationPosted(Event, frozen=True):
+    """The venue announced something to every account (REST notifications, the notifications_auth feed)."""
+
+    notification_id: int  # counted from 1
+    kind: str  # market | general | new_feature | bug_fix | maintenance | settlement
+    priority: str  # low | medium | high
+    note: str
+    effective_time: int  # epoch ms
+    expected_downtime_minutes: int | None = None

@@ -30,6 +30,8 @@ from .listing import Listings
 from .market_data import MarketData
 from .matching import Matcher
 from .maturities import Maturities
+from .notifications import Notifications
+from .notifications import refusal as notification_refusal
 from .order_history import HISTORY_EVENTS, FinishedOrders, OrderHistory
 from .orders import (
     MARKET_STATES,
@@ -65,6 +67,13 @@ def _check_strategy(ex: Exchange, cmd: c.Command) -> None:
     assert isinstance(cmd, c.SetSelfTradeStrategy)
     if cmd.strategy not in SELF_TRADE_STRATEGIES:
         raise ValueError(cmd.strategy)
+
+
+def _check_notification(ex: Exchange, cmd: c.Command) -> None:
+    assert isinstance(cmd, c.PostNotification)
+    if notification_refusal(cmd.kind, cmd.priority, cmd.note, cmd.effective_time,
+                            cmd.expected_downtime_minutes) is not None:
+        raise ValueError(cmd)
 
 
 Check = Callable[["Exchange", c.Command], None]
@@ -104,6 +113,7 @@ class Exchange:
                                             emit)
         self.edits = Edits(self.trading, self.trigger_orders, emit)
         self.deadman = DeadManSwitches(emit)
+        self.notifications = Notifications(emit, retention.notifications)
         self.maturities = Maturities(series, self.listings, self.pricing, self.market_data, self.accounts,
                                      self.trading, self.list_instrument, emit)
         for inst in instruments.values():
@@ -125,6 +135,7 @@ class Exchange:
             c.SetMarkPrice: (self._set_mark_price, False, None), c.PublishIndex: (self._publish_index, False, None),
             c.SetMarketState: (self._set_market_state, False, _check_market_state), c.Tick: (self._tick, False, None),
             **WalletCommands(self).table(),
+            c.PostNotification: (self._post_notification, False, _check_notification),
         }
 
     def list_instrument(self, inst: Instrument, mark: int, index: int, now: int) -> None:
@@ -296,6 +307,11 @@ class Exchange:
     def _tick(self, cmd: c.Tick, now: int) -> Result:
         return Result("ok")
 
+    def _post_notification(self, cmd: c.PostNotification, now: int) -> Result:
+        at = now if cmd.effective_time is None else cmd.effective_time
+        self.notifications.post(cmd.kind, cmd.priority, cmd.note, at, cmd.expected_downtime_minutes, now)
+        return Result("ok")
+
     # ------------------------------------------------------------------ reads
     @property
     def instruments(self) -> dict[str, Instrument]:
@@ -356,4 +372,5 @@ class Exchange:
         put(self.risk.collateral.state())
         put(self.history.state())
         put(self.finished.state())
+        put(self.notifications.state())
         return h.hexdigest()

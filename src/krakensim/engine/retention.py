@@ -16,11 +16,12 @@ from .units import DAY_MS
 class Retention(msgspec.Struct, frozen=True, kw_only=True):
     history_per_account: int = 10_000  # order and trigger events (the History API's orders and triggers)
     fills_per_account: int = 10_000  # fills (REST fills, History API executions)
-    account_log_per_account: int = 500  # account log entries (the account_log feed's snapshot)
+    account_log_per_account: int = 20_000  # account log entries (the History API's account-log; two per fill)
     finished_orders: int = 100_000  # finished orders remembered (cancel → "filled", orders/status)
     trades_per_market: int = 10_000  # public executions and mark price changes per market
     candle_days: int = 14  # one-minute candles (the Charts API, settlement averages)
     funding_rates_per_market: int = 24 * 400  # hourly funding rates (about 400 days)
+    notifications: int = 1_000  # venue notifications posted through the control API (the oldest dropped)
     expired_days: int = 7  # an expired contract's trades and candles are dropped after this long
 
     def __post_init__(self) -> None:

@@ -213,7 +213,7 @@ class Hub:
         if feed == "account_log":
             return message(private.account_log_snapshot(self.instrument, account))
         if feed == "notifications_auth":
-            return message(private.notifications())
+            return message(private.notifications(ex.notifications.kept))
         if feed == "deposits_withdrawals":
             return message(private.deposits_withdrawals())
         body = (private.balances(ex, account, now, snapshot=True) if feed == "balances"

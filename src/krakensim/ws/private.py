@@ -8,15 +8,17 @@ account log's ``date`` and the positions' ``fill_time`` (ISO-8601).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
+from itertools import islice
 from typing import Any
 
+from ..api.render.account_log import account_log_entry
 from ..api.render.numbers import average_price_out, iso, price_out, signed_size_out, size_out, usd_out
 from ..api.render.wallets import flex_currencies
 from ..engine.accounts import Account, unrealized_pnl
 from ..engine.collateral import COLLATERAL
-from ..engine.events import AccountLogged, OrderFilled
+from ..engine.events import AccountLogged, NotificationPosted, OrderFilled
 from ..engine.exchange import Exchange
 from ..engine.instruments import Instrument
 from ..engine.margin_tiers import tiered_maintenance
@@ -252,59 +254,40 @@ def margins(ex: Exchange, account: Account) -> Message:
 
 
 # ---------------------------------------------------------------------------------------------- account log
+ACCOUNT_LOG_SNAPSHOT = 500  # entries in an account_log_snapshot: the latest (the engine keeps far more)
+
+
 def log_entry(instrument_of: InstrumentOf, e: AccountLogged) -> Message:
-    """One entry: a position's (sizes in contracts, entry prices) or the wallet's (USD)."""
-    if e.symbol is not None:
-        inst = instrument_of(e.symbol)
-
-        def entry(lots: int, cost: int) -> float | None:
-            return average_price_out(inst, Fraction(abs(cost), abs(lots))) if lots else None
-
-        asset = e.symbol.lower()
-        old: int | float = signed_size_out(inst, e.old_balance)
-        new: int | float = signed_size_out(inst, e.new_balance)
-        old_entry, new_entry = entry(e.old_balance, e.old_cost), entry(e.new_balance, e.new_cost)
-        trade = price_out(inst, e.trade_price) if e.trade_price is not None else None
-        mark = price_out(inst, e.mark_price) if e.mark_price is not None else None
-    else:
-        asset, old, new = "usd", usd_out(e.old_balance), usd_out(e.new_balance)
-        old_entry = new_entry = trade = mark = None
-    d: Message = {"id": e.entry_id, "date": iso(e.time), "asset": asset}
-    if e.symbol is not None:
-        d["contract"] = asset
-    d.update({
-        "info": e.info,
-        "booking_uid": e.booking_uid,
-        "margin_account": MARGIN_ACCOUNT,
-        "old_balance": old,
-        "new_balance": new,
-        "old_average_entry_price": old_entry,
-        "new_average_entry_price": new_entry,
-        "trade_price": trade,
-        "mark_price": mark,
-        "realized_pnl": usd_out(e.realized_pnl),
-        "fee": usd_out(e.fee),
-        "execution": e.execution,
-        "collateral": "usd",
-        "funding_rate": None,
-        "realized_funding": None,
-        "conversion_spread_percentage": None,
-        "liquidation_fee": None,
-    })
+    """One entry: REST's AccountLogEntry, but that the feed names no absent contract and writes an absent
+    execution as "" and the collateral as the wallet's currency (the feed's fields are not nullable)."""
+    d = account_log_entry(instrument_of, e)
+    if d["contract"] is None:
+        del d["contract"]
+    d["execution"] = d["execution"] or ""
+    d["collateral"] = "usd"
     return d
 
 
 def account_log_snapshot(instrument_of: InstrumentOf, account: Account) -> Message:
-    return {"feed": "account_log_snapshot", "logs": [log_entry(instrument_of, e) for e in reversed(account.log)]}
+    latest = islice(reversed(account.log), ACCOUNT_LOG_SNAPSHOT)
+    return {"feed": "account_log_snapshot", "logs": [log_entry(instrument_of, e) for e in latest]}
 
 
 def account_log_update(instrument_of: InstrumentOf, e: AccountLogged) -> Message:
     return {"feed": "account_log", "new_entry": log_entry(instrument_of, e)}
 
 
-def notifications() -> Message:
-    """What REST notifications lists: nothing (krakensim announces no maintenance)."""
-    return {"feed": "notifications_auth", "notifications": []}
+def notification(n: NotificationPosted) -> Message:
+    d: Message = {"id": n.notification_id, "type": n.kind, "priority": n.priority, "note": n.note,
+                  "effective_time": n.effective_time}
+    if n.expected_downtime_minutes is not None:
+        d["expected_downtime_minutes"] = n.expected_downtime_minutes
+    return d
+
+
+def notifications(kept: Iterable[NotificationPosted]) -> Message:
+    """What REST notifications lists (the snapshot), or the one just posted (an update)."""
+    return {"feed": "notifications_auth", "notifications": [notification(n) for n in kept]}
 
 
 def deposits_withdrawals() -> Message:

@@ -54,6 +54,7 @@ class Router:
             ev.TriggerPlaced: self._on_trigger_placed, ev.TriggerEdited: self._on_trigger_edited,
             ev.TriggerCancelled: self._on_trigger_cancelled, ev.TriggerActivated: self._on_trigger_activated,
             ev.AccountLogged: self._on_logged, ev.BalanceChanged: self._on_account, ev.PositionChanged: self._on_account,
+            ev.NotificationPosted: self._on_notification,
         }
 
     def _on_level(self, e: ev.BookLevelChanged) -> None:
@@ -179,3 +180,11 @@ class Router:
         subs = self.hub.channels.get(("account_log", e.account_id))
         if subs:
             self.hub.fan(subs, message(private.account_log_update(self.hub.instrument, e)))
+
+    def _on_notification(self, e: ev.NotificationPosted) -> None:
+        """To every account's notifications_auth subscribers: the notification just posted."""
+        frame: bytes | None = None
+        for key, subs in self.hub.channels.items():
+            if key[0] == "notifications_auth" and subs:
+                frame = frame or message(private.notifications((e,)))
+                self.hub.fan(subs, frame)
