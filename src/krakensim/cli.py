@@ -135,6 +135,7 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
                      manual_clock_start=manual_start, http=http,
                      market=market or (cfg is not None and cfg.market_enabled),
                      market_config=cfg.market if cfg else None,
+                     liquidity=cfg.liquidity if cfg else {},
                      market_interval_ms=cfg.market_interval_ms if cfg else 1000,
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
                      instruments=cfg.instruments if cfg else {}, sources=sources,

@@ -41,6 +41,7 @@ class Settings:
     market: bool = False  # run the simulated market (prices, a maker's ladder, takers)
     market_config: MarketConfig | None = None
     market_interval_ms: int = 1000
+    liquidity: dict[str, dict[str, Any]] = field(default_factory=dict)  # [liquidity.SYMBOL]: profile changes
     speed: float = 1.0  # exchange time runs this many times faster than the wall clock
     # [instruments.SYMBOL] of the configuration: changes, new PF_ perpetuals, {"listed": False}
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -190,7 +191,7 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
             if journal:
                 journal.set_meta("demo_key", demo["apiKey"])
     if s.market:
-        sim = make_sim(rt, seed, s.market_config, s.sources)
+        sim = make_sim(rt, seed, s.market_config, s.sources, s.liquidity)
         if isinstance(rt.clock, ManualClock):
             attach_to_manual_clock(rt, sim, s.market_interval_ms)
         else:

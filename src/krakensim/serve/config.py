@@ -12,7 +12,8 @@ from typing import Any
 
 from ..engine.instruments import Instrument, default_instruments
 from ..engine.retention import Retention
-from ..market.sim import MarketConfig
+from ..market.profile import parse_profile
+from ..market.sim import LADDER_KEYS, MarketConfig
 from ..market.sources import (
     FixedSource,
     GBMSource,
@@ -35,6 +36,8 @@ class Config:
     # by symbol: changes to a listed instrument, a new PF_ perpetual, or {"listed": False}
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
     retention: Retention = field(default_factory=Retention)
+    # by symbol: changes to the market agents' liquidity profile ([liquidity.SYMBOL], market/profile.py)
+    liquidity: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class ConfigError(ValueError):
@@ -155,10 +158,10 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
     """``root``: where relative paths in the file (price files) start, the file's directory."""
     cfg = Config()
     root = root or Path.cwd()
-    unknown = set(doc) - {"market", "instruments", "clock", "prices", "retention"}
+    unknown = set(doc) - {"market", "instruments", "clock", "prices", "retention", "liquidity"}
     if unknown:
         raise ConfigError(f"unknown sections or keys: {sorted(unknown)}")
-    for section in ("market", "clock", "instruments", "prices", "retention"):
+    for section in ("market", "clock", "instruments", "prices", "retention", "liquidity"):
         if not isinstance(doc.get(section, {}), dict):
             raise ConfigError(f"[{section}] must be a table")
     market = dict(doc.get("market", {}))
@@ -170,17 +173,32 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
         raise ConfigError("market.interval_ms must be a positive integer")
     cfg.market_enabled, cfg.market_interval_ms = enabled, interval
     names = {f.name: f.type for f in fields(MarketConfig)}
+    model = market.pop("model", "ladder" if set(market) & set(LADDER_KEYS) else "agents")
+    if model not in ("agents", "ladder"):
+        raise ConfigError('market.model must be "agents" or "ladder"')
+    cfg.market.model = model
     for key, value in market.items():
-        if key not in names:
+        if key in LADDER_KEYS and model != "ladder":
+            raise ConfigError(f"market.{key} is a setting of model = \"ladder\" (the agents read [liquidity.SYMBOL])")
+        if key not in names or key == "model":
             raise ConfigError(f"unknown market setting {key!r} (known: {sorted(names)})")
         whole = names[key] == "int"
         if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
             raise ConfigError(f"market.{key} must be {'an integer' if whole else 'a number'}")
-        if not math.isfinite(value) or value < 0 or (key == "taker_prob" and value > 1):
-            raise ConfigError(f"market.{key} must be a finite number, not negative (taker_prob at most 1)")
+        if not math.isfinite(value) or value < 0 or (key in ("taker_prob", "refill") and value > 1):
+            raise ConfigError(f"market.{key} must be a finite number, not negative (taker_prob, refill at most 1)")
         setattr(cfg.market, key, value)
     if not 1 <= cfg.market.levels <= 100 or cfg.market.level_usd < 1:
         raise ConfigError("market.levels must be 1 to 100 and market.level_usd at least 1")
+    if not 1 <= cfg.market.makers <= 8:
+        raise ConfigError("market.makers must be 1 to 8")
+    for symbol, table in doc.get("liquidity", {}).items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"liquidity.{symbol} must be a table")
+        try:
+            cfg.liquidity[symbol] = parse_profile(table)
+        except ValueError as e:
+            raise ConfigError(f"liquidity.{symbol}: {e}") from e
     clock = doc.get("clock", {})
     speed = clock.get("speed", 1.0)
     if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed < math.inf:
