@@ -26,7 +26,7 @@ from .profile import BookProfile
 
 PARETO_ALPHA = 1.8  # level sizes: Pareto tail (a few levels several times the typical size)
 PARETO_MEAN = PARETO_ALPHA / (PARETO_ALPHA - 1)
-SIZE_CAP = 8.0  # a level is at most this many times its base size
+SIZE_CAP = 4.0  # a level is at most this many times its base size
 NEAR_BPS = 10  # "near the touch": within 0.1 % of the fair price
 SMALL_USD = 12  # the smallest level notional (keeps clear of the engine's small-order limit of 10 USD)
 
@@ -73,7 +73,8 @@ class Maker:
         """A level's typical notional: the maker's share of ``near_usd`` over its levels within 0.1 %."""
         near = max(1, fair * NEAR_BPS // 10_000)
         weights = [self._growth(k) for k, off in enumerate(offsets) if off <= near]
-        share = profile.near_usd / self.makers
+        # the tightest maker shows half a deep maker's share: the touch is thinner than the levels behind it
+        share = profile.near_usd / (self.makers - 0.5) * (0.5 if self.rank == 0 else 1.0)
         if not weights:  # a maker whose ladder starts beyond 0.1 %: as deep as the nearest one
             return share / (2 * PARETO_MEAN)
         return share / (sum(weights) * PARETO_MEAN)

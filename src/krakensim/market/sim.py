@@ -41,7 +41,7 @@ class MarketConfig:
     inventory_usd: int = 2_000_000  # a maker's position (USD) at which its skew is full and its loaded side thins
     requote_bps: float = 1.0  # maker m >= 1 requotes when the fair price moved 2m times this far (ladder: once)
     taker_rate: float = 1.0  # multiplies every instrument's mean taker arrivals per step
-    taker_excitation: float = 0.5  # clustering: intensity an arrival adds (share of the base rate)
+    taker_excitation: float = 0.5  # clustering: the takers' branching ratio (orders one order causes; < 1)
     arbitrage_bps: float = 5.0  # the arbitrageur takes resting orders this far through the fair price
     vol: float = 0.6  # yearly volatility of the default (GBM) source
     premium_bps: float = 1.0  # perpetuals: the agents' fair price over the index

@@ -2,7 +2,8 @@
 
 Arrivals per instrument and step are Poisson with an intensity that each arrival raises and
 that decays step by step (a discrete Hawkes process): busy moments bunch up, as on a real
-venue. A taker tends to follow the previous taker's side (momentum), and its notional is
+venue. ``excitation`` is the branching ratio (arrivals an arrival causes, on average; below 1),
+and the base intensity is scaled so that the mean rate stays the profile's ``taker_rate``. A taker tends to follow the previous taker's side (momentum), and its notional is
 Pareto above the profile's ``taker_usd`` (most orders small, a few large enough to walk the book).
 """
 
@@ -36,19 +37,20 @@ def poisson(rng: random.Random, lam: float) -> int:
 class TakerFlow:
     account: str
     rate: float = 1.0  # multiplies every profile's taker_rate
-    excitation: float = 0.5  # intensity added per arrival, as a share of the base rate
+    excitation: float = 0.5  # branching ratio: later arrivals one arrival causes, on average
     decay: float = 0.6  # share of the excess intensity left after a step
     momentum: float = 0.6  # chance a taker takes the previous taker's side
     excess: dict[str, float] = field(default_factory=dict)
     last_side: dict[str, int] = field(default_factory=dict)
 
     def step(self, inst: Instrument, profile: BookProfile, index: int, rng: random.Random) -> Iterator[Command]:
-        base = profile.taker_rate * self.rate
+        branching = min(0.95, self.excitation)  # at 1 the intensity would grow without bound
+        base = profile.taker_rate * self.rate * (1 - branching)
         if base <= 0:
             return
         excess = self.excess.get(inst.symbol, 0.0)
         n = poisson(rng, base + excess)
-        self.excess[inst.symbol] = excess * self.decay + n * self.excitation * base
+        self.excess[inst.symbol] = excess * self.decay + n * branching * (1 - self.decay)
         unit = max(1, inst.notional_usd8(1, index))
         for _ in range(n):
             side = self.last_side.get(inst.symbol, BUY)
