@@ -42,7 +42,7 @@ def main() -> None:
 @click.option("--speed", type=float, default=None,
               help="With the wall clock: exchange time runs this many times faster.")
 @click.option("--market", is_flag=True,
-              help="Run the simulated market: seeded index prices, a market maker's ladder and takers.")
+              help="Run the simulated market: seeded index prices, market makers, takers and an arbitrageur.")
 @click.option("--price", "prices", multiple=True, metavar="BASE=PRICE",
               help="Fix an underlying's index (e.g. XBT=90000) for every contract on it: it starts there "
                    "and stays unless moved through the control API (repeatable).")
