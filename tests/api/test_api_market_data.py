@@ -674,7 +674,7 @@ def test_same_seed_same_market(tmp_path: Path, recorder: HttpRecorder) -> None:
     assert len(a["trades"]) >= 10  # two minutes of takers
     assert a["history"] == b["history"]  # ids, prices, sizes, sides and times
     assert a["trades"] == b["trades"]
-    assert a["books"] == b["books"] and len(a["books"][BTC]["bids"]) == LEVELS
+    assert a["books"] == b["books"] and len(a["books"][BTC]["bids"]) > LEVELS  # the agents: deeper than a ladder
     assert a["marks"] == b["marks"]
     assert a["digest"] == b["digest"]  # the whole exchange state
     # another seed, another market
