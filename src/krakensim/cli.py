@@ -43,6 +43,9 @@ def main() -> None:
               help="With the wall clock: exchange time runs this many times faster.")
 @click.option("--market", is_flag=True,
               help="Run the simulated market: seeded index prices, market makers, takers and an arbitrageur.")
+@click.option("--past-days", type=click.IntRange(0, 400), default=None,
+              help="A fresh venue starts with this many days of seeded history (candles, trades, funding); "
+                   "default 3 with the market, 0 without.")
 @click.option("--price", "prices", multiple=True, metavar="BASE=PRICE",
               help="Fix an underlying's index (e.g. XBT=90000) for every contract on it: it starts there "
                    "and stays unless moved through the control API (repeatable).")
@@ -66,7 +69,7 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
           http: str, market: bool, prices: tuple[str, ...], config_file: str | None,
           speed: float | None, admin_token: str | None, init: bool, tls_port: int | None, tls_cert: str | None,
-          tls_key: str | None, ws_limits: bool) -> None:
+          tls_key: str | None, ws_limits: bool, past_days: int | None) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
     from .serve.build import Settings, check_exposure
     from .serve.http import START_ERRORS, StartInterrupted
@@ -136,6 +139,7 @@ def serve(host: str, port: int, data: str, memory: bool, seed: int, api_keys: tu
                      market=market or (cfg is not None and cfg.market_enabled),
                      market_config=cfg.market if cfg else None,
                      liquidity=cfg.liquidity if cfg else {},
+                     past_days=past_days if past_days is not None else (cfg.past_days if cfg else None),
                      market_interval_ms=cfg.market_interval_ms if cfg else 1000,
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
                      instruments=cfg.instruments if cfg else {}, sources=sources,

@@ -119,9 +119,17 @@ class Tick(Command, frozen=True, tag="tick"):
     """Nothing but time passing: whatever has fallen due (switches, funding, expiries) happens."""
 
 
+class SeedPast(Command, frozen=True, tag="past", rename={"seed": "s", "days": "d"}):
+    """Give a fresh venue a past derived from ``seed``: ``days`` of one-minute history (engine/past.py),
+    written into the projections at once and computed again when the command is replayed."""
+
+    seed: int
+    days: int
+
+
 ENGINE_COMMANDS: tuple[type[Command], ...] = (
     PlaceOrder, CancelOrder, EditOrder, CancelAll, ArmDeadManSwitch, SetSelfTradeStrategy, CreateAccount,
-    SetPrices, SetMarkPrice, PublishIndex, SetMarketState, Tick,
+    SetPrices, SetMarkPrice, PublishIndex, SetMarketState, Tick, SeedPast,
 )
 
 

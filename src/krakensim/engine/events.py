@@ -283,5 +283,14 @@ class VenueOpened(Event, frozen=True):
     next_funding: int
 
 
+class PastSeeded(Event, frozen=True):
+    """The venue was given a seeded past (engine/past.py): ``days`` of one-minute history and coarser
+    candles before them, ``candles`` one-minute candles per kind written in all."""
+
+    seed: int
+    days: int
+    candles: int
+
+
 ORDER_EVENTS = (OrderPlaced, OrderFilled, OrderEdited, OrderCancelled, OrderRejected)
 TRIGGER_EVENTS = (TriggerPlaced, TriggerActivated, TriggerCancelled, TriggerEdited)

@@ -12,7 +12,7 @@ from ..admin.gate import is_loopback, token_problem
 from ..admin.routes import DEFAULT_FUNDS, ControlApi, create_account, new_admin_token
 from ..api.asgi import App
 from ..engine import default_instruments
-from ..engine.commands import Tick
+from ..engine.commands import SeedPast, Tick
 from ..engine.retention import Retention
 from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
@@ -25,6 +25,8 @@ from ..ws.protocol import Limits
 from .config import ConfigError, apply_instruments
 from .market import attach_to_manual_clock, make_sim, run_market
 from .protocol import ConnectionLimits
+
+DEFAULT_PAST_DAYS = 3  # with the market: three days of one-minute history, coarser candles before
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Settings:
     market_config: MarketConfig | None = None
     market_interval_ms: int = 1000
     liquidity: dict[str, dict[str, Any]] = field(default_factory=dict)  # [liquidity.SYMBOL]: profile changes
+    past_days: int | None = None  # a fresh venue's seeded history (engine/past.py); None: 3 with the market, else 0
     speed: float = 1.0  # exchange time runs this many times faster than the wall clock
     # [instruments.SYMBOL] of the configuration: changes, new PF_ perpetuals, {"listed": False}
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -173,6 +176,9 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
     # (a long replay leaves rt.unsnapshotted_s high: the snapshot loop takes one soon after the start)
     if rt.exchange.funding.next_time is None:  # a new exchange: start its clocks and list the maturities
         rt.submit_sync(Tick())
+        past_days = s.past_days if s.past_days is not None else (DEFAULT_PAST_DAYS if s.market else 0)
+        if past_days:  # one journaled command: a replay computes the same past from the seed again
+            rt.submit_sync(SeedPast(seed, past_days))
     demo: dict[str, str] = {}
     for key, secret in s.keys:
         existing = rt.keys.keys.get(key)

@@ -28,6 +28,7 @@ from ..market.sources import (
 class Config:
     market_enabled: bool = False
     market_interval_ms: int = 1000
+    past_days: int | None = None  # [market] past_days: a fresh venue's seeded history
     market: MarketConfig = field(default_factory=MarketConfig)
     speed: float = 1.0
     # by underlying ("XBT"): where every contract's index comes from, and where it starts
@@ -173,6 +174,10 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
         raise ConfigError("market.interval_ms must be a positive integer")
     cfg.market_enabled, cfg.market_interval_ms = enabled, interval
     names = {f.name: f.type for f in fields(MarketConfig)}
+    past = market.pop("past_days", None)
+    if past is not None and (isinstance(past, bool) or not isinstance(past, int) or not 0 <= past <= 400):
+        raise ConfigError("market.past_days must be a whole number from 0 to 400")
+    cfg.past_days = past
     model = market.pop("model", "ladder" if set(market) & set(LADDER_KEYS) else "agents")
     if model not in ("agents", "ladder"):
         raise ConfigError('market.model must be "agents" or "ladder"')
