@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from krakensim.api.charts import RESOLUTIONS
 from krakensim.engine.commands import SeedPast, Tick
 from krakensim.engine.units import DAY_MS, HOUR_MS, MINUTE_MS
@@ -24,15 +26,20 @@ def seeded(seed: int, days: int = 2, journal: Journal | None = None) -> Runtime:
     return rt
 
 
-def test_same_seed_same_past_and_another_seed_another() -> None:
-    a, b, c = seeded(3), seeded(3), seeded(4)
+@pytest.fixture(scope="module")
+def past() -> Runtime:
+    return seeded(3)
+
+
+def test_same_seed_same_past_and_another_seed_another(past: Runtime) -> None:
+    a, b, c = past, seeded(3), seeded(4)
     assert a.exchange.digest() == b.exchange.digest() != c.exchange.digest()
     assert a.exchange.market_data.candles[("PF_XBTUSD", "spot")].rows() != \
         c.exchange.market_data.candles[("PF_XBTUSD", "spot")].rows()
 
 
-def test_500_candles_at_every_resolution_ending_at_the_present() -> None:
-    ex = seeded(5).exchange
+def test_500_candles_at_every_resolution_ending_at_the_present(past: Runtime) -> None:
+    ex = past.exchange
     md = ex.market_data
     for symbol in ("PF_XBTUSD", "PF_ETHUSD", "PI_XBTUSD"):
         for width in WIDTHS_MS:
@@ -50,8 +57,8 @@ def test_500_candles_at_every_resolution_ending_at_the_present() -> None:
         assert abs(last_trade[4] - index) * 1000 < index  # and trades there, within 0.1 %
 
 
-def test_trades_tape_and_funding_agree_with_the_candles() -> None:
-    ex = seeded(6).exchange
+def test_trades_tape_and_funding_agree_with_the_candles(past: Runtime) -> None:
+    ex = past.exchange
     md = ex.market_data
     trades = list(md.trades["PF_XBTUSD"])
     assert len(trades) == 1000 and all(a.time < b.time for a, b in zip(trades, trades[1:], strict=False))
@@ -83,8 +90,16 @@ def test_a_replay_computes_the_same_past(tmp_path: Path) -> None:
     assert again.exchange.digest() == digest
 
 
-def test_seeding_twice_or_after_trading_changes_nothing() -> None:
-    rt = seeded(8)
-    digest = rt.exchange.digest()
-    assert not rt.exchange.apply(SeedPast(9, 2), T0).events
-    assert rt.exchange.digest() == digest
+def test_seeding_twice_changes_nothing(past: Runtime) -> None:
+    digest = past.exchange.digest()
+    assert not past.exchange.apply(SeedPast(9, 2), T0).events
+    assert past.exchange.digest() == digest
+
+
+def test_a_venue_opened_within_a_minute_has_that_minute_up_to_now() -> None:
+    rt = Runtime(seed=1, clock=ManualClock(T0 + 30_000))
+    rt.submit_sync(Tick())
+    rt.submit_sync(SeedPast(3, 1))
+    md = rt.exchange.market_data
+    assert md.candles[("PF_XBTUSD", "trade")].rows()[-1][0] == T0  # the present minute, begun
+    assert all(t.time < T0 + 30_000 for t in md.trades["PF_XBTUSD"])

@@ -101,14 +101,18 @@ class Tier:
 
 
 def path_tiers(rng: Stream, now: int, days: int, hourly_days: int, daily: bool) -> list[Tier]:
-    """The underlying's tiers, finest (newest) first, each ending where the finer one begins."""
-    end = now - now % MINUTE_MS
+    """The underlying's tiers, finest (newest) first, each ending where the finer one begins. The minutes
+    include the present one when the venue opens within it (its trades before ``now``), so that no minute
+    between the past and the live market goes without a candle."""
+    end = now - now % MINUTE_MS + (MINUTE_MS if now % MINUTE_MS else 0)
     r = SCALE
     tiers = []
     for width, back in ((MINUTE_MS, days), (QUARTER_MS, QUARTER_DAYS), (HOUR_MS, hourly_days),
                         (DAY_MS, DAILY_DAYS if daily else 0)):
         end -= end % width
         n = max(0, (now - back * DAY_MS - end) // -width)  # steps of ``width`` back to ``back`` days ago
+        if width == MINUTE_MS and now % MINUTE_MS:
+            n += 1  # the present minute
         rs = walk(rng.normals(n), r, SIGMA[width])
         tier = Tier(width, end, rs)
         tiers.append(tier)
@@ -199,7 +203,7 @@ def _instrument(md: MarketData, funding: Funding, pricing: Pricing, inst: Instru
              for o, c, k, x in zip(t_open, t_close, counts, u[4::6], strict=True)]
     t_vol = [k + typical * (64 + (x & 0xFF)) // 160 for k, x in zip(counts, u[5::6], strict=True)]
     md.candles[(s, "trade")] = _series(cap, minutes.times, t_open, t_high, t_low, t_close, t_vol)
-    trades = _trades(minutes.times, counts, t_open, t_high, t_low, t_close, t_vol, min(n, DAY_MS // MINUTE_MS))
+    trades = _trades(minutes.times, counts, t_open, t_high, t_low, t_close, t_vol, min(n, DAY_MS // MINUTE_MS), now)
     for tier in tiers[1:]:
         closes = [index_now * r // SCALE for r in tier.rs]
         m = len(closes)
@@ -217,7 +221,7 @@ def _instrument(md: MarketData, funding: Funding, pricing: Pricing, inst: Instru
     recent = trades[-PAST_TRADES:]
     first_number = tape.count - len(recent) + 1
     for i, (t, price, lots, side) in enumerate(recent):
-        mark_then = mark[(now - now % MINUTE_MS - (t - t % MINUTE_MS)) // MINUTE_MS - 1]
+        mark_then = mark[(minutes.times[0] - (t - t % MINUTE_MS)) // MINUTE_MS]
         maker = Order(ids.next(), None, NIL, s, SELL if side == BUY else BUY, "lmt", lots, price, False, t, t)
         taker = Order(ids.next(), None, NIL, s, side, "ioc", lots, price, False, t, t)
         md.trades[s].append(TradePrinted(t, s, ids.next(), first_number + i, price, lots, side, maker, taker,
@@ -231,14 +235,14 @@ def _instrument(md: MarketData, funding: Funding, pricing: Pricing, inst: Instru
 
 
 def _trades(times: list[int], counts: list[int], o: list[int], h: list[int], lo: list[int], c: list[int],
-            v: list[int], last: int) -> list[tuple[int, int, int, int]]:
+            v: list[int], last: int, now: int) -> list[tuple[int, int, int, int]]:
     """(time, ticks, lots, taker side) of the newest ``last`` minutes' trades, oldest first: the close alone,
     the open and the close, or the open, high, low and close; the minute's volume shared out."""
     out = []
     for k in range(last - 1, -1, -1):
         prices = (c[k],) if counts[k] == 1 else (o[k], c[k]) if counts[k] == 2 else (o[k], h[k], lo[k], c[k])
         each, rest = divmod(v[k], len(prices))
-        step = MINUTE_MS // (len(prices) + 1)
+        step = min(MINUTE_MS, now - times[k]) // (len(prices) + 1)  # the present minute: before now
         for j, price in enumerate(prices):
             out.append((times[k] + (j + 1) * step, price, each + (rest if j == 0 else 0), BUY if j % 2 else SELL))
     return out
@@ -252,11 +256,11 @@ def _funding(funding: Funding, inst: Instrument, tiers: list[Tier], index_now: i
     if rates is None:
         return
     hour_now = now - now % FUNDING_PERIOD_MS
-    minute_now = now - now % MINUTE_MS
+    newest = tiers[0].times[0] if tiers[0].times else now
     cap = int(inst.max_relative_funding_rate * RATE_SCALE)
     for k in range(min(HOURLY_DAYS * 24, rates.maxlen or 0), 0, -1):  # oldest first
         t = hour_now - k * FUNDING_PERIOD_MS
-        m = (minute_now - t) // MINUTE_MS - 1
+        m = (newest - t) // MINUTE_MS
         q = premium[m if 0 <= m < len(premium) else (t // HOUR_MS) % len(premium)] if premium else 0
         idx = max(1, index_now * _at(tiers, t) // SCALE)
         mk = max(1, idx * (SCALE + q) // SCALE)
