@@ -127,9 +127,27 @@ class SeedPast(Command, frozen=True, tag="past", rename={"seed": "s", "days": "d
     days: int
 
 
+SCENARIO_NAMES = ("crash", "squeeze", "volatility", "drought", "halt", "funding_spike", "replay")
+
+
+class RunScenario(Command, frozen=True, tag="scenario", rename={
+    "name": "n", "start": "t", "duration": "dt", "target": "s", "amount": "v", "path": "p",
+}):
+    """A named market scenario (market/scenarios.py) from ``start`` (epoch ms) for ``duration`` ms: the
+    simulated market's agents read it on the exchange clock. ``amount``: the scenario's size (bp of price,
+    percent of volatility or depth, bp of premium); ``path``: a replay's (ms from start, price in 1e-8) rows."""
+
+    name: str
+    start: int
+    duration: int
+    target: str = ""  # an underlying (XBT) or a symbol (halt); "" every one
+    amount: int = 0
+    path: tuple[tuple[int, int], ...] = ()
+
+
 ENGINE_COMMANDS: tuple[type[Command], ...] = (
     PlaceOrder, CancelOrder, EditOrder, CancelAll, ArmDeadManSwitch, SetSelfTradeStrategy, CreateAccount,
-    SetPrices, SetMarkPrice, PublishIndex, SetMarketState, Tick, SeedPast,
+    SetPrices, SetMarkPrice, PublishIndex, SetMarketState, Tick, SeedPast, RunScenario,
 )
 
 

@@ -292,5 +292,16 @@ class PastSeeded(Event, frozen=True):
     candles: int
 
 
+class ScenarioScheduled(Event, frozen=True):
+    """A market scenario was scheduled (``RunScenario``); ``number`` counts them from 1."""
+
+    number: int
+    name: str
+    start: int
+    duration: int
+    target: str
+    amount: int
+
+
 ORDER_EVENTS = (OrderPlaced, OrderFilled, OrderEdited, OrderCancelled, OrderRejected)
 TRIGGER_EVENTS = (TriggerPlaced, TriggerActivated, TriggerCancelled, TriggerEdited)

@@ -27,6 +27,7 @@ from .events import (
     OrderFilled,
     OrderRefused,
     PastSeeded,
+    ScenarioScheduled,
     SelfTradeStrategyChanged,
     VenueOpened,
 )
@@ -117,6 +118,7 @@ class Exchange:
         stream.take()  # the configuration is not a command: its events go nowhere
         self.now = 0  # the latest time a command was applied at
         self.past: tuple[int, int] | None = None  # (seed, days) of the seeded past, once given (past.py)
+        self.scenarios: list[c.RunScenario] = []  # market scenarios, in the order scheduled (market/scenarios.py)
         self.due_at = -1  # when something falls due next (the first command opens the venue)
         # by command: what applies it, whether it names an account, and a check that refuses it before
         # anything changes when it names what does not exist
@@ -128,7 +130,7 @@ class Exchange:
             c.CreateAccount: (self._create_account, False, None), c.SetPrices: (self._set_prices, False, None),
             c.SetMarkPrice: (self._set_mark_price, False, None), c.PublishIndex: (self._publish_index, False, None),
             c.SetMarketState: (self._set_market_state, False, _check_market_state), c.Tick: (self._tick, False, None),
-            c.SeedPast: (self._seed_past, False, None),
+            c.SeedPast: (self._seed_past, False, None), c.RunScenario: (self._run_scenario, False, None),
         }
 
     def list_instrument(self, inst: Instrument, mark: int, index: int, now: int) -> None:
@@ -291,6 +293,13 @@ class Exchange:
     def _tick(self, cmd: c.Tick, now: int) -> Result:
         return Result("ok")
 
+    def _run_scenario(self, cmd: c.RunScenario, now: int) -> Result:
+        """Keep a market scenario for the simulated market to play (the gateway checked its name and values)."""
+        self.scenarios.append(cmd)
+        self.stream.emit(ScenarioScheduled(now, len(self.scenarios), cmd.name, cmd.start, cmd.duration, cmd.target,
+                                           cmd.amount))
+        return Result("ok")
+
     def _seed_past(self, cmd: c.SeedPast, now: int) -> Result:
         """A seeded past, once, before anything traded (later it changes nothing)."""
         if self.past is not None or any(m.trades for m in self.matchers.values()) or cmd.days <= 0:
@@ -351,7 +360,7 @@ class Exchange:
             h.update(repr(value).encode())
 
         put((self.seed, self.ids.counter, self.trigger_orders.arrivals, self.deadman.state(), self.funding.state(),
-             self.listings.state(), self.maturities.next_expiry, self.past))
+             self.listings.state(), self.maturities.next_expiry, self.past, self.scenarios))
         for s in sorted(self.matchers):
             book = self.matchers[s].book
             put((s, self.matchers[s].trades, self.pricing.state(s),

@@ -44,6 +44,7 @@ class QuoteState:
     skew: int = 0
     sides: dict[int, SideState] = field(default_factory=lambda: {BUY: SideState(), SELL: SideState()})
     quoted_capacity: tuple[float, float] = (1.0, 1.0)
+    profile: BookProfile | None = None  # what the ladder was made for (a scenario may change it)
 
 
 @dataclass
@@ -100,10 +101,10 @@ class Maker:
         threshold = max(1, round(fair * self.requote_bps * self.rank / 10_000))
         caps = (state.sides[BUY].capacity, state.sides[SELL].capacity)
         regained = max(abs(a - b) for a, b in zip(caps, state.quoted_capacity, strict=True)) >= 0.1
-        if not changed and not regained and abs(fair - state.fair) < threshold and skew == state.skew:
-            if self.rank != 0 or fair == state.fair:
-                return
-        state.fair, state.skew, state.quoted_capacity = fair, skew, caps
+        same = profile == state.profile
+        if not changed and not regained and same and abs(fair - state.fair) < threshold and skew == state.skew:
+            return
+        state.fair, state.skew, state.quoted_capacity, state.profile = fair, skew, caps, profile
         yield CancelAll(self.account, inst.symbol)
         yield from self._ladder(ex, inst, profile, fair - skew, load, state, rng)
 

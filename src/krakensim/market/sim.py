@@ -22,9 +22,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..engine.commands import Command, PublishIndex
+from ..engine.commands import Command, PublishIndex, RunScenario, SetMarketState
 from ..engine.exchange import Exchange
 from ..engine.instruments import Instrument
+from . import scenarios as scenarios_
 from .arbitrage import Arbitrageur
 from .ladder import Ladder, LadderSettings
 from .maker import Maker
@@ -84,6 +85,10 @@ class MarketSim:
         self.takers = TakerFlow(self.taker, rate=cfg.taker_rate, excitation=cfg.taker_excitation)
         self.arb = Arbitrageur(self.arbitrageur, cfg.arbitrage_bps) if self.arbitrageur else None
         self.profiles: dict[str, BookProfile] = {}
+        self.usual_vol: dict[str, float] = {}  # by underlying: the GBM's volatility outside a scenario
+        self.factors: dict[str, float] = {}  # by underlying: the crash/squeeze factor of the last step
+        self.resumed: set[str] = set()  # symbols a halt's end has opened again
+        self.scenarios_now: list[RunScenario] = []  # the exchange's scenarios, as of the step
         self.ladder = Ladder(self.makers[0], self.taker, cfg.ladder()) if cfg.model == "ladder" else None
 
     def profile(self, inst: Instrument) -> BookProfile:
@@ -104,13 +109,14 @@ class MarketSim:
         for symbol in sorted(ex.listed, key=lambda s: (not ex.listed[s].perpetual, s)):
             inst = ex.listed[symbol]
             by_underlying.setdefault(inst.base, []).append(inst)
+        scenarios = self.scenarios_now = ex.scenarios
         for base in sorted(by_underlying):
             members = by_underlying[base]
             source = self.sources.get(base)
             if source is None:
                 source = self.sources[base] = GBMSource(vol=self.config.vol)
             current, moved = self._current(ex, members)
-            price = source.step(self.rng, now, dt_ms, current, moved)
+            price = self._price(scenarios, base, source, now, dt_ms, current, moved)
             for inst in members:
                 if inst.symbol not in ex.listed:  # expired during this step
                     continue
@@ -121,16 +127,45 @@ class MarketSim:
             for inst in by_underlying[base]:
                 if inst.symbol not in ex.listed:
                     continue
+                halt = scenarios_.halted(scenarios, inst.symbol, now)
+                state = ex.listings.market_state[inst.symbol]
+                if halt and state != "suspended":
+                    yield SetMarketState(inst.symbol, "suspended")
+                elif halt is False and state == "suspended" and inst.symbol not in self.resumed:
+                    self.resumed.add(inst.symbol)  # once: a suspension set later by hand stays
+                    yield SetMarketState(inst.symbol, "open")
+                if ex.listings.market_state[inst.symbol] != "open":
+                    continue  # a halted (or post-only, inactive) market: the agents wait
                 fair = self.fair(inst, ex.pricing.index[inst.symbol], now)
                 if self.ladder is not None:
                     yield from self.ladder.step(ex, inst, fair, self.rng)
                     continue
-                profile = self.profile(inst)
+                profile = scenarios_.profile(scenarios, inst, self.profile(inst), now)
                 if self.arb is not None:
                     yield from self.arb.step(ex, inst, profile, fair)
                 for maker in reversed(self.agents):  # the deepest first: the tightest quotes inside them
                     yield from maker.step(ex, inst, profile, fair, self.rng)
                 yield from self.takers.step(inst, profile, ex.pricing.index[inst.symbol], self.rng)
+
+    def _price(self, scenarios: list[RunScenario], base: str, source: PriceSource, now: int, dt_ms: int,
+               current: float, moved: bool) -> float:
+        """The underlying's price this step: the source's, under the scenarios in force (a crash's or a
+        squeeze's factor on top of it, a volatility regime, a replayed path)."""
+        if isinstance(source, GBMSource):
+            usual = self.usual_vol.setdefault(base, source.vol)
+            source.vol = usual * scenarios_.vol_factor(scenarios, base, now)
+        replayed = scenarios_.replay_price(scenarios, base, now)
+        if replayed is not None:
+            self.factors[base] = 1.0
+            return replayed
+        if scenarios_.replay_ended(scenarios, base, now, dt_ms):
+            moved = True  # continue from where the replay left the index
+        before = self.factors.get(base)
+        if before is None:  # a new sim (a restart): the factor of the previous step
+            before = scenarios_.price_factor(scenarios, base, now - dt_ms)
+        factor = self.factors[base] = scenarios_.price_factor(scenarios, base, now)
+        # the source moves the price without the scenarios' factor; the factor goes on top of it
+        return source.step(self.rng, now, dt_ms, current / before, moved) * factor
 
     def _current(self, ex: Exchange, members: list[Instrument]) -> tuple[float, bool]:
         """The underlying's index now, and whether it was moved from outside since the last step
@@ -145,6 +180,7 @@ class MarketSim:
     def fair(self, inst: Instrument, index: int, now: int) -> int:
         cfg = self.config
         if inst.last_trading_ms is None:
-            return round(index * (1 + cfg.premium_bps / 10_000))
+            premium = cfg.premium_bps + scenarios_.premium_bps(self.scenarios_now, inst, now)
+            return round(index * (1 + premium / 10_000))
         years = max(0, inst.last_trading_ms - now) / YEAR_MS
         return round(index * (1 + cfg.basis_apr * years))

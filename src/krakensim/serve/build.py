@@ -10,6 +10,7 @@ from typing import Any
 
 from ..admin.gate import is_loopback, token_problem
 from ..admin.routes import DEFAULT_FUNDS, ControlApi, create_account, new_admin_token
+from ..admin.scenarios import ScenarioError, parse_scenario
 from ..api.asgi import App
 from ..engine import default_instruments
 from ..engine.commands import SeedPast, Tick
@@ -44,6 +45,7 @@ class Settings:
     market_config: MarketConfig | None = None
     market_interval_ms: int = 1000
     liquidity: dict[str, dict[str, Any]] = field(default_factory=dict)  # [liquidity.SYMBOL]: profile changes
+    scenarios: list[dict[str, Any]] = field(default_factory=list)  # scheduled at a fresh venue's start
     past_days: int | None = None  # a fresh venue's seeded history (engine/past.py); None: 3 with the market, else 0
     speed: float = 1.0  # exchange time runs this many times faster than the wall clock
     # [instruments.SYMBOL] of the configuration: changes, new PF_ perpetuals, {"listed": False}
@@ -179,6 +181,13 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
         past_days = s.past_days if s.past_days is not None else (DEFAULT_PAST_DAYS if s.market else 0)
         if past_days:  # one journaled command: a replay computes the same past from the seed again
             rt.submit_sync(SeedPast(seed, past_days))
+        ex = rt.exchange
+        for n, doc in enumerate(s.scenarios, 1):  # [[scenarios]] and --scenario: from the venue's start
+            try:
+                cmd = parse_scenario(doc, rt.clock(), {i.base for i in ex.listed.values()}, set(ex.listed))
+            except ScenarioError as e:
+                raise ConfigError(f"scenario #{n}: {e}") from e
+            rt.submit_sync(cmd)
     demo: dict[str, str] = {}
     for key, secret in s.keys:
         existing = rt.keys.keys.get(key)

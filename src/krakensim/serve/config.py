@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ..admin.scenarios import ScenarioError, parse_scenario
 from ..engine.instruments import Instrument, default_instruments
 from ..engine.retention import Retention
 from ..market.profile import parse_profile
@@ -37,6 +38,8 @@ class Config:
     # by symbol: changes to a listed instrument, a new PF_ perpetual, or {"listed": False}
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
     retention: Retention = field(default_factory=Retention)
+    # [[scenarios]]: market scenarios a fresh venue schedules at start (admin/scenarios.py's keys)
+    scenarios: list[dict[str, Any]] = field(default_factory=list)
     # by symbol: changes to the market agents' liquidity profile ([liquidity.SYMBOL], market/profile.py)
     liquidity: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -159,7 +162,7 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
     """``root``: where relative paths in the file (price files) start, the file's directory."""
     cfg = Config()
     root = root or Path.cwd()
-    unknown = set(doc) - {"market", "instruments", "clock", "prices", "retention", "liquidity"}
+    unknown = set(doc) - {"market", "instruments", "clock", "prices", "retention", "liquidity", "scenarios"}
     if unknown:
         raise ConfigError(f"unknown sections or keys: {sorted(unknown)}")
     for section in ("market", "clock", "instruments", "prices", "retention", "liquidity"):
@@ -219,7 +222,22 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
         if start is not None:
             cfg.start_prices[base] = start
     cfg.retention = parse_retention(doc.get("retention", {}))
+    scenarios = doc.get("scenarios", [])
+    if not isinstance(scenarios, list) or not all(isinstance(x, dict) for x in scenarios):
+        raise ConfigError("[[scenarios]] must be tables")
+    for n, sc in enumerate(scenarios, 1):  # checked against the default instruments here, the listed ones at start
+        try:
+            parse_scenario(sc, 0, {i.base for i in default_instruments().values()} | _bases(cfg),
+                           set(default_instruments()) | set(cfg.instruments))
+        except ScenarioError as e:
+            raise ConfigError(f"scenarios #{n}: {e}") from e
+    cfg.scenarios = scenarios
     return cfg
+
+
+def _bases(cfg: Config) -> set[str]:
+    """Underlyings of the perpetuals the file adds."""
+    return {m.group(1) for m in (NEW_SYMBOL.fullmatch(s) for s in cfg.instruments) if m}
 
 
 def parse_retention(table: dict[str, Any]) -> Retention:
