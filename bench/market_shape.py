@@ -2,7 +2,7 @@
 tests assert on): spread and depth near the touch per instrument, a 10 BTC sweep's impact and the
 book's recovery on PF_XBTUSD, and steps and commands a second on the manual clock.
 
-    PYTHONPATH=src python bench/market_shape.py [STEPS]     # prints a Markdown report (docs/market.md)
+    PYTHONPATH=src python bench/market_shape.py [STEPS] > bench/results/market_shape.md   # then bench/report.py
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def main() -> None:
     applied = 0
     shape = shapes(rt, n)
     wall = time.perf_counter() - t
-    print(f"## Book shape (seed 1, {n} steps of 1 s after 10 of warm-up, default agents)\n")
+    print("## The simulated market's shape and speed (`bench/market_shape.py`)\n")
+    print(f"### Book shape (seed 1, {n} steps of 1 s after 10 of warm-up, default agents)\n")
     print("| instrument | spread (ticks), median / max | within 0.1 % of mid, bid / ask (base units, median) "
           "| thinner side within 0.1 % (USD, median) |")
     print("|---|---|---|---|")
@@ -42,7 +43,7 @@ def main() -> None:
               f"{s.median('near_bid'):.4g} / {s.median('near_ask'):.4g} | {s.median('near_usd'):,.0f} |")
     print(f"\nSpeed: {n / wall:.0f} steps/s, {applied / wall:,.0f} commands/s "
           f"({applied / n:.0f} commands a step, {len(shape)} instruments, in-process manual clock, no journal)\n")
-    print("## A 10 BTC market buy on PF_XBTUSD, and the recovery (seeds 1-5)\n")
+    print("### A 10 BTC market buy on PF_XBTUSD, and the recovery (seeds 1-5)\n")
     print("| seed | impact (bp beyond the mid) | ask depth within 0.1 % right after, then after 1, 2, 5, 10 steps "
           "(share of the 20 steps before) |")
     print("|---|---|---|")
