@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
+from typing import Any
 
 import click
 
 from .cli_control import control_options, default_data_path
 from .runtime.keys import valid_secret
 from .version import __version__
+
+
+def _scenario_docs(texts: tuple[str, ...]) -> list[dict[str, Any]]:
+    import json
+
+    docs = []
+    for text in texts:
+        try:
+            doc = json.loads(text)
+        except ValueError as e:
+            raise click.UsageError(f"--scenario {text!r}: not JSON ({e})") from e
+        if not isinstance(doc, dict):
+            raise click.UsageError(f"--scenario {text!r}: a JSON object is expected")
+        docs.append(doc)
+    return docs
 
 
 @click.group()
@@ -46,10 +62,16 @@ def main() -> None:
 @click.option("--speed", type=float, default=None,
               help="With the wall clock: exchange time runs this many times faster.")
 @click.option("--market/--quiet", "market", default=None,
-              help="--market (the default): run the simulated market, seeded index prices, a market maker's "
-                   "ladder and takers. --quiet: an exchange with no simulated agents (empty books, prices "
+              help="--market (the default): run the simulated market, seeded index prices, market makers, "
+                   "takers and an arbitrageur. --quiet: an exchange with no simulated agents (empty books, prices "
                    "fixed until moved through the control API), as the pytest plugin starts. With --config and "
                    "neither flag, its [market] enabled decides (false unless set).")
+@click.option("--past-days", type=click.IntRange(0, 400), default=None,
+              help="A fresh venue starts with this many days of seeded history (candles, trades, funding); "
+                   "default 3 with the market, 0 without.")
+@click.option("--scenario", "scenarios", multiple=True, metavar="JSON",
+              help='A market scenario scheduled at a fresh venue\'s start, as the control API takes it, e.g. '
+                   '\'{"name": "crash", "target": "XBT", "percent": 20, "startInMs": 60000, "durationMs": 600000}\'.')
 @click.option("--price", "prices", multiple=True, metavar="BASE=PRICE",
               help="Fix an underlying's index (e.g. XBT=90000) for every contract on it: it starts there "
                    "and stays unless moved through the control API (repeatable).")
@@ -77,7 +99,8 @@ def serve(host: str, port: int, data: str | None, memory: bool, seed: int, api_k
           api_secrets: tuple[str, ...], funds: str, synchronous: str, clock: str, start_time: str,
           http: str, market: bool | None, prices: tuple[str, ...], config_file: str | None,
           speed: float | None, admin_token: str | None, init: bool, tls_port: int | None, tls_cert: str | None,
-          tls_key: str | None, ws_limits: bool, rate_limits: bool) -> None:
+          tls_key: str | None, ws_limits: bool, rate_limits: bool,
+          past_days: int | None, scenarios: tuple[str, ...]) -> None:
     """Start the exchange and print its base URL, the demo key and secret."""
     from .serve.build import Settings, check_exposure
     from .serve.http import START_ERRORS, StartInterrupted
@@ -149,6 +172,9 @@ def serve(host: str, port: int, data: str | None, memory: bool, seed: int, api_k
                      manual_clock_start=manual_start, http=http,
                      market=market,
                      market_config=cfg.market if cfg else None,
+                     liquidity=cfg.liquidity if cfg else {},
+                     scenarios=[*(cfg.scenarios if cfg else []), *_scenario_docs(scenarios)],
+                     past_days=past_days if past_days is not None else (cfg.past_days if cfg else None),
                      market_interval_ms=cfg.market_interval_ms if cfg else 1000,
                      speed=speed if speed is not None else (cfg.speed if cfg else 1.0),
                      instruments=cfg.instruments if cfg else {}, sources=sources,

@@ -16,13 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_example_file_is_valid_and_complete() -> None:
     cfg = load_config(str(ROOT / "examples" / "krakensim.toml"))
     assert cfg.market_enabled and cfg.market_interval_ms == 1000
-    assert cfg.market.levels == 5 and cfg.market.level_usd == 20000
+    assert cfg.market.model == "agents" and cfg.market.makers == 3
+    assert cfg.liquidity["PF_XBTUSD"]["near_usd"] == 900000
     assert cfg.instruments["PF_XBTUSD"]["reference_price"] == Decimal("90000")
 
 
 def test_bad_keys_and_values_are_refused() -> None:
     for doc in ('[market]\nlevel = 3', '[market]\nlevels = "many"', 'color = 1', '[clock]\nspeed = 0',
-                '[instruments.PF_XBTUSD]\nprice = 1'):
+                '[instruments.PF_XBTUSD]\nprice = 1', '[market]\nmodel = "x"', '[market]\nmakers = 0',
+                '[market]\nmodel = "agents"\nlevels = 3', '[liquidity.PF_XBTUSD]\nwide = 1',
+                '[liquidity.PF_XBTUSD]\nlevels = 1', '[liquidity.PF_XBTUSD]\nnear_usd = "deep"', 'liquidity = 3'):
         with pytest.raises(ConfigError):
             parse_config(tomllib.loads(doc))
 
@@ -64,3 +67,9 @@ def test_retention_is_read_checked_and_defaulted() -> None:
                 {"trades_per_market": -3}):
         with pytest.raises(ConfigError):
             parse_config({"retention": bad})
+
+
+def test_the_first_releases_ladder_settings_keep_their_meaning() -> None:
+    cfg = parse_config(tomllib.loads('[market]\nlevels = 4\nlevel_usd = 1000'))
+    assert cfg.market.model == "ladder" and cfg.market.levels == 4 and cfg.market.level_usd == 1000
+    assert parse_config(tomllib.loads('[market]\nmakers = 2')).market.model == "agents"

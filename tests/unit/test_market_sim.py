@@ -7,7 +7,7 @@ import asyncio
 from krakensim.engine.commands import CreateAccount, PlaceOrder
 from krakensim.engine.events import OrderFilled
 from krakensim.engine.units import BUY
-from krakensim.market.sim import MarketSim
+from krakensim.market.sim import MarketConfig, MarketSim
 from krakensim.runtime.clock import ManualClock
 from krakensim.runtime.core import Runtime
 from simhelpers import T0, run_market
@@ -31,7 +31,7 @@ def test_the_ladder_gives_depth_around_the_mark_and_fills_a_market_order() -> No
     maker = rt.submit_sync(CreateAccount(10**17)).account_id
     taker = rt.submit_sync(CreateAccount(10**17)).account_id
     user = rt.submit_sync(CreateAccount(10**16)).account_id
-    sim = MarketSim(seed=3, maker=maker, taker=taker)
+    sim = MarketSim(seed=3, makers=[maker], taker=taker, config=MarketConfig(model="ladder"))
 
     async def go() -> None:
         for cmd in sim.commands(rt.exchange, 1000, rt.clock()):

@@ -1,5 +1,5 @@
 """The control API (``/_krakensim/v1/…``): accounts, keys, prices, market states, the clock, the digest,
-notifications.
+notifications, market scenarios.
 
 Every request passes the gate first (admin/gate.py: the token, Host, Origin, a JSON body). Everything
 it changes goes through the journal like any trading command. A refusal is Kraken's error envelope
@@ -35,6 +35,7 @@ from ..runtime.core import Runtime
 from ..runtime.keys import ACCESS_LEVELS, FULL, AddApiKey
 from . import wallets
 from .gate import AUTH_ERROR, Gate
+from .scenarios import ScenarioError, describe, parse_scenario
 
 PREFIX = "/_krakensim/v1/"
 DEFAULT_FUNDS = Decimal("100000")
@@ -232,6 +233,22 @@ async def _advance_clock(rt: Runtime, doc: dict[str, Any]) -> Reply:
     return _success(rt, now=iso(rt.clock()))
 
 
+async def _run_scenario(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """Schedule a market scenario (admin/scenarios.py), journaled; the simulated market plays it."""
+    ex = rt.exchange
+    try:
+        cmd = parse_scenario(doc, rt.clock(), {i.base for i in ex.listed.values()}, set(ex.listed))
+    except ScenarioError as e:
+        raise ApiError(f"{INVALID}: {e}", BAD_REQUEST) from e
+    await rt.submit(cmd)
+    return _success(rt, scenario=describe(cmd, len(ex.scenarios), rt.clock()))
+
+
+async def _scenarios(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    now = rt.clock()
+    return _success(rt, scenarios=[describe(sc, n, now) for n, sc in enumerate(rt.exchange.scenarios, 1)])
+
+
 Handler = Callable[[Runtime, dict[str, Any]], Awaitable[Reply]]
 HANDLERS: dict[str, dict[str, Handler]] = {
     "accounts": {"POST": _create_account},
@@ -245,6 +262,7 @@ HANDLERS: dict[str, dict[str, Handler]] = {
     "withdraw": {"POST": wallets.withdraw},
     "wallets": {"GET": wallets.wallets},
     "notifications": {"POST": _post_notification},
+    "scenarios": {"GET": _scenarios, "POST": _run_scenario},
 }
 
 

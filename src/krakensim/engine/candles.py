@@ -10,6 +10,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
+from hashlib import sha256
 
 TRIM_CHUNK = 1440  # candles dropped at once when the series is over its cap (a day's: amortised O(1))
 
@@ -86,6 +87,14 @@ class CandleSeries:
         while i < len(minutes) and minutes[i] <= end:
             yield minutes[i], self.opens[i], self.highs[i], self.lows[i], self.closes[i], self.volumes[i]
             i += 1
+
+    def fingerprint(self) -> bytes:
+        """The kept candles, as a digest (cheap to compare where ``rows`` would build a list)."""
+        h = sha256()
+        first = self.first_kept()
+        for column in self._columns():
+            h.update(column[first:].tobytes())
+        return h.digest()
 
     def rows(self) -> list[tuple[int, int, int, int, int, int]]:
         return list(self.between(-(1 << 62), 1 << 62))

@@ -196,10 +196,36 @@ class PostNotification(Command, frozen=True, tag="notify", rename={  # (not "k"/
     expected_downtime_minutes: int | None = None
 
 
+class SeedPast(Command, frozen=True, tag="past", rename={"seed": "s", "days": "d"}):
+    """Give a fresh venue a past derived from ``seed``: ``days`` of one-minute history (engine/past.py),
+    written into the projections at once and computed again when the command is replayed."""
+
+    seed: int
+    days: int
+
+
+SCENARIO_NAMES = ("crash", "squeeze", "volatility", "drought", "halt", "funding_spike", "replay")
+
+
+class RunScenario(Command, frozen=True, tag="scenario", rename={
+    "name": "n", "start": "t", "duration": "dt", "target": "s", "amount": "v", "path": "p",
+}):
+    """A named market scenario (market/scenarios.py) from ``start`` (epoch ms) for ``duration`` ms: the
+    simulated market's agents read it on the exchange clock. ``amount``: the scenario's size (bp of price,
+    percent of volatility or depth, bp of premium); ``path``: a replay's (ms from start, price in 1e-8) rows."""
+
+    name: str
+    start: int
+    duration: int
+    target: str = ""  # an underlying (XBT) or a symbol (halt); "" every one
+    amount: int = 0
+    path: tuple[tuple[int, int], ...] = ()
+
+
 ENGINE_COMMANDS: tuple[type[Command], ...] = (
     PlaceOrder, CancelOrder, EditOrder, CancelAll, ArmDeadManSwitch, SetSelfTradeStrategy, CreateAccount,
     SetPrices, SetMarkPrice, PublishIndex, SetMarketState, Tick, MoveFunds, SetCollateralPrice, Transfer,
-    WithdrawToSpot, SetLeveragePreference, SetPnlPreference, SetSubaccountTrading, PostNotification,
+    WithdrawToSpot, SetLeveragePreference, SetPnlPreference, SetSubaccountTrading, PostNotification, SeedPast, RunScenario,
 )
 
 

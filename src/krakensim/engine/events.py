@@ -320,6 +320,26 @@ class SubaccountTradingSet(Event, frozen=True):
     enabled: bool
 
 
+class PastSeeded(Event, frozen=True):
+    """The venue was given a seeded past (engine/past.py): ``days`` of one-minute history and coarser
+    candles before them, ``candles`` one-minute candles per kind written in all."""
+
+    seed: int
+    days: int
+    candles: int
+
+
+class ScenarioScheduled(Event, frozen=True):
+    """A market scenario was scheduled (``RunScenario``); ``number`` counts them from 1."""
+
+    number: int
+    name: str
+    start: int
+    duration: int
+    target: str
+    amount: int
+
+
 ORDER_EVENTS = (OrderPlaced, OrderFilled, OrderEdited, OrderCancelled, OrderRejected)
 TRIGGER_EVENTS = (TriggerPlaced, TriggerActivated, TriggerCancelled, TriggerEdited)
 

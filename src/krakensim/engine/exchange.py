@@ -22,7 +22,15 @@ from .accounts import Account, Accounts
 from .book import Book
 from .deadman import DeadManSwitches
 from .edits import Edits
-from .events import DeadManSwitchFired, OrderFilled, OrderRefused, SelfTradeStrategyChanged, VenueOpened
+from .events import (
+    DeadManSwitchFired,
+    OrderFilled,
+    OrderRefused,
+    PastSeeded,
+    ScenarioScheduled,
+    SelfTradeStrategyChanged,
+    VenueOpened,
+)
 from .funding import Funding
 from .ids import IdGen
 from .instruments import FixedSeries, Instrument
@@ -41,6 +49,8 @@ from .orders import (
     TRIGGER_TYPES,
     Order,
 )
+from .past import MAX_DAYS as MAX_PAST_DAYS
+from .past import seed_past
 from .preferences import Preferences
 from .pricing import Pricing
 from .result import Result
@@ -123,6 +133,8 @@ class Exchange:
             self.list_instrument(inst, t, t, 0)
         stream.take()  # the configuration is not a command: its events go nowhere
         self.now = 0  # the latest time a command was applied at
+        self.past: tuple[int, int] | None = None  # (seed, days) of the seeded past, once given (past.py)
+        self.scenarios: list[c.RunScenario] = []  # market scenarios, in the order scheduled (market/scenarios.py)
         self.due_at = -1  # when something falls due next (the first command opens the venue)
         # by command: what applies it, whether it names an account, and a check that refuses it before
         # anything changes when it names what does not exist
@@ -136,6 +148,7 @@ class Exchange:
             c.SetMarketState: (self._set_market_state, False, _check_market_state), c.Tick: (self._tick, False, None),
             **WalletCommands(self).table(),
             c.PostNotification: (self._post_notification, False, _check_notification),
+            c.SeedPast: (self._seed_past, False, None), c.RunScenario: (self._run_scenario, False, None),
         }
 
     def list_instrument(self, inst: Instrument, mark: int, index: int, now: int) -> None:
@@ -312,6 +325,26 @@ class Exchange:
         self.notifications.post(cmd.kind, cmd.priority, cmd.note, at, cmd.expected_downtime_minutes, now)
         return Result("ok")
 
+    def _run_scenario(self, cmd: c.RunScenario, now: int) -> Result:
+        """Keep a market scenario for the simulated market to play (the gateway checked its name and values)."""
+        self.scenarios.append(cmd)
+        self.stream.emit(ScenarioScheduled(now, len(self.scenarios), cmd.name, cmd.start, cmd.duration, cmd.target,
+                                           cmd.amount))
+        return Result("ok")
+
+    def _seed_past(self, cmd: c.SeedPast, now: int) -> Result:
+        """A seeded past, once, before anything traded (later it changes nothing)."""
+        if self.past is not None or any(m.trades for m in self.matchers.values()) or cmd.days <= 0:
+            return Result("ok")
+        days = min(cmd.days, MAX_PAST_DAYS)
+        written = seed_past(self.market_data, self.funding, self.pricing, list(self.listed.values()), cmd.seed,
+                            days, now)
+        for symbol in self.listed:
+            self.matchers[symbol].trades = self.market_data.tape[symbol].count  # live trades number on from it
+        self.past = (cmd.seed, days)
+        self.stream.emit(PastSeeded(now, cmd.seed, days, written))
+        return Result("ok")
+
     # ------------------------------------------------------------------ reads
     @property
     def instruments(self) -> dict[str, Instrument]:
@@ -359,7 +392,7 @@ class Exchange:
             h.update(repr(value).encode())
 
         put((self.seed, self.ids.counter, self.trigger_orders.arrivals, self.deadman.state(), self.funding.state(),
-             self.listings.state(), self.maturities.next_expiry))
+             self.listings.state(), self.maturities.next_expiry, self.past, self.scenarios))
         for s in sorted(self.matchers):
             book = self.matchers[s].book
             put((s, self.matchers[s].trades, self.pricing.state(s),

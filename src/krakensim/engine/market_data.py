@@ -10,7 +10,7 @@ is kept is bounded by the retention policy; an expired contract's trades and can
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from .candles import CandleSeries
 from .events import (
@@ -36,7 +36,7 @@ def candle_start(ms: int, width_ms: int, offset_ms: int = 0) -> int:
 
 
 class MarketData:
-    __slots__ = ("trades", "tape", "candles", "mark_changes", "open_interest", "settled", "retention")
+    __slots__ = ("trades", "tape", "candles", "mark_changes", "open_interest", "settled", "retention", "coarse")
 
     def __init__(self, retention: Retention) -> None:
         self.retention = retention
@@ -46,6 +46,8 @@ class MarketData:
         self.mark_changes: dict[str, deque[tuple[int, int]]] = {}  # (time, ticks)
         self.open_interest: dict[str, int] = {}  # lots held long
         self.settled: dict[str, int] = {}  # expired contracts whose data is still kept: when they settled
+        # a seeded past older than the one-minute candles (past.py): (width ms, candles of that width), finest first
+        self.coarse: dict[tuple[str, str], list[tuple[int, CandleSeries]]] = {}
 
     def handlers(self) -> list[tuple[type[Event], Callable[[Event], None]]]:
         return [
@@ -101,6 +103,7 @@ class MarketData:
                 del self.open_interest[symbol]
                 for kind in TICK_TYPES:
                     del self.candles[(symbol, kind)]
+                    self.coarse.pop((symbol, kind), None)
 
     def has(self, symbol: str) -> bool:
         """Is anything kept of ``symbol``? (An expired contract's data goes after a while.)"""
@@ -122,7 +125,7 @@ class MarketData:
         series = self.candles.get((symbol, kind))
         if series is None:  # an expired contract whose data is no longer kept
             return out
-        for minute, o, h, low, c, v in series.between(start, end):
+        for minute, o, h, low, c, v in self._rows(symbol, kind, series, start, end, width_ms):
             b = candle_start(minute, width_ms, offset_ms)
             agg = out.get(b)
             if agg is None:
@@ -133,7 +136,7 @@ class MarketData:
                 agg[3] = c
                 agg[4] += v
         if kind != "trade":
-            close_before = series.close_before(start)
+            close_before = self._close_before(symbol, kind, series, start)
             first = start if close_before is not None else (min(out) if out else None)
             if first is not None:
                 last_close = close_before
@@ -147,6 +150,30 @@ class MarketData:
                     t += width_ms
         return out
 
+    def _rows(self, symbol: str, kind: str, series: CandleSeries, start: int, end: int,
+              width_ms: int) -> Iterator[tuple[int, int, int, int, int, int]]:
+        """The candles between ``start`` and ``end``: a seeded past's coarse ones (those no wider than
+        ``width_ms``, each before the finer candles begin), then the one-minute ones."""
+        begins = series.minutes[series.first_kept()] if len(series) else end + 1
+        bounded = []
+        for width, tier in self.coarse.get((symbol, kind), ()):  # finest first
+            bounded.append((width, tier, begins))
+            if len(tier):
+                begins = min(begins, tier.minutes[0])
+        for width, tier, upto in reversed(bounded):  # oldest first
+            if width <= width_ms:
+                yield from tier.between(start, min(end, upto - 1))
+        yield from series.between(start, end)
+
+    def _close_before(self, symbol: str, kind: str, series: CandleSeries, start: int) -> int | None:
+        close = series.close_before(start)
+        if close is None:
+            for _width, tier in self.coarse.get((symbol, kind), ()):
+                close = tier.close_before(start)
+                if close is not None:
+                    break
+        return close
+
     def stats_24h(self, symbol: str, now: int) -> tuple[int, int, int | None, int | None, int | None]:
         """(volume lots, volume lots×ticks, open, high, low) of the trades in the last 24 h."""
         return self.tape[symbol].stats(now)
@@ -155,5 +182,6 @@ class MarketData:
         return (
             self.tape[symbol].state(), self.open_interest[symbol],
             [(t.trade_id, t.time, t.price, t.lots) for t in self.trades[symbol]],
-            [self.candles[(symbol, k)].rows() for k in TICK_TYPES], list(self.mark_changes[symbol]),
+            [self.candles[(symbol, k)].fingerprint() for k in TICK_TYPES], list(self.mark_changes[symbol]),
+            [[(w, tier.fingerprint()) for w, tier in self.coarse.get((symbol, k), ())] for k in TICK_TYPES],
         )

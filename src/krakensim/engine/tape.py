@@ -81,6 +81,23 @@ class Tape:
             self.lows.pop()
         self.lows.append((price, self.count))
 
+    def extend(self, trades: list[tuple[int, int, int]]) -> None:
+        """(time, ticks, lots) trades, oldest first, all within 24 h of the last: ``add`` for each, in bulk."""
+        count = self.count
+        highs, lows = self.highs, self.lows
+        for t, price, lots in trades:
+            count += 1
+            self.trades.append((t, price, lots, count))
+            while highs and highs[-1][0] <= price:
+                highs.pop()
+            highs.append((price, count))
+            while lows and lows[-1][0] >= price:
+                lows.pop()
+            lows.append((price, count))
+        self.count = count
+        self.volume += sum(lots for _t, _p, lots in trades)
+        self.quote += sum(lots * price for _t, price, lots in trades)
+
     def _forget(self, now: int) -> None:
         """Drop the trades of more than 24 h before ``now``."""
         trades = self.trades

@@ -11,10 +11,11 @@ from typing import Any
 from ..admin.endpoints import ENDPOINTS
 from ..admin.gate import is_loopback, token_problem
 from ..admin.routes import DEFAULT_FUNDS, ControlApi, create_account, new_admin_token
+from ..admin.scenarios import ScenarioError, parse_scenario
 from ..api.asgi import App
 from ..dashboard.pages import Pages
 from ..engine import default_instruments
-from ..engine.commands import Tick
+from ..engine.commands import Command, SeedPast, Tick
 from ..engine.retention import Retention
 from ..market.sim import MarketConfig
 from ..market.sources import PriceSource
@@ -31,6 +32,8 @@ from .market import attach_to_manual_clock, make_sim, run_market
 from .protocol import ConnectionLimits
 from .start_again import start_again
 
+DEFAULT_PAST_DAYS = 3  # with the market: three days of one-minute history, coarser candles before
+
 
 @dataclass
 class Settings:
@@ -46,6 +49,9 @@ class Settings:
     market: bool = False  # run the simulated market (prices, a maker's ladder, takers)
     market_config: MarketConfig | None = None
     market_interval_ms: int = 1000
+    liquidity: dict[str, dict[str, Any]] = field(default_factory=dict)  # [liquidity.SYMBOL]: profile changes
+    scenarios: list[dict[str, Any]] = field(default_factory=list)  # scheduled at a fresh venue's start
+    past_days: int | None = None  # a fresh venue's seeded history (engine/past.py); None: 3 with the market, else 0
     speed: float = 1.0  # exchange time runs this many times faster than the wall clock
     # [instruments.SYMBOL] of the configuration: changes, new PF_ perpetuals, {"listed": False}
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -85,6 +91,21 @@ class Built:
     def admin_token(self) -> str:
         return self.control.token
 
+
+
+def start_commands(rt: Runtime, s: Settings, seed: int) -> list[Command]:
+    """What a fresh venue is given after its first tick (at start, and again after a reset): the seeded
+    past (one journaled command: a replay computes the same past from the seed again) and the scenarios of
+    [[scenarios]] and --scenario, from the venue's start."""
+    past_days = s.past_days if s.past_days is not None else (DEFAULT_PAST_DAYS if s.market else 0)
+    commands: list[Command] = [SeedPast(seed, past_days)] if past_days else []
+    ex = rt.exchange
+    for n, doc in enumerate(s.scenarios, 1):
+        try:
+            commands.append(parse_scenario(doc, rt.clock(), {i.base for i in ex.listed.values()}, set(ex.listed)))
+        except ScenarioError as e:
+            raise ConfigError(f"scenario #{n}: {e}") from e
+    return commands
 
 def check_exposure(s: Settings) -> None:
     """Refuse a token that is no good, and a listener beyond loopback whose token nobody chose."""
@@ -179,6 +200,8 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
     # (a long replay leaves rt.unsnapshotted_s high: the snapshot loop takes one soon after the start)
     if rt.exchange.funding.next_time is None:  # a new exchange: start its clocks and list the maturities
         rt.submit_sync(Tick())
+        for cmd in start_commands(rt, s, seed):
+            rt.submit_sync(cmd)
     demo: dict[str, str] = {}
     for key, secret in s.keys:
         existing = rt.keys.keys.get(key)
@@ -198,13 +221,14 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
                 journal.set_meta("demo_key", demo["apiKey"])
     sim = None
     if s.market:
-        sim = make_sim(rt, seed, s.market_config, s.sources)
+        sim = make_sim(rt, seed, s.market_config, s.sources, s.liquidity)
         if isinstance(rt.clock, ManualClock):
             attach_to_manual_clock(rt, sim, s.market_interval_ms)
         else:
             rt.background.append(lambda: run_market(rt, sim, s.market_interval_ms, s.speed))
     rt.clock_origin = s.manual_clock_start
-    rt.on_reset.append(start_again(rt, s.keys, s.funds, demo, sim, s.market_interval_ms))
+    rt.on_reset.append(start_again(rt, s.keys, s.funds, demo, sim, s.market_interval_ms,
+                                   lambda: start_commands(rt, s, seed)))
     rt.market_on = s.market
     if s.market and journal is None and not isinstance(rt.clock, ManualClock):
         rt.log = None  # a market running for hours in memory: its commands are not kept for state files

@@ -10,9 +10,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from ..admin.scenarios import ScenarioError, parse_scenario
 from ..engine.instruments import Instrument, default_instruments
 from ..engine.retention import Retention
-from ..market.sim import MarketConfig
+from ..market.profile import parse_profile
+from ..market.sim import LADDER_KEYS, MarketConfig
 from ..market.sources import (
     FixedSource,
     GBMSource,
@@ -27,6 +29,7 @@ from ..market.sources import (
 class Config:
     market_enabled: bool = False
     market_interval_ms: int = 1000
+    past_days: int | None = None  # [market] past_days: a fresh venue's seeded history
     market: MarketConfig = field(default_factory=MarketConfig)
     speed: float = 1.0
     # by underlying ("XBT"): where every contract's index comes from, and where it starts
@@ -36,6 +39,10 @@ class Config:
     instruments: dict[str, dict[str, Any]] = field(default_factory=dict)
     retention: Retention = field(default_factory=Retention)
     faults: list[dict[str, Any]] = field(default_factory=list)  # [[faults]]: runtime/faults.py
+    # [[scenarios]]: market scenarios a fresh venue schedules at start (admin/scenarios.py's keys)
+    scenarios: list[dict[str, Any]] = field(default_factory=list)
+    # by symbol: changes to the market agents' liquidity profile ([liquidity.SYMBOL], market/profile.py)
+    liquidity: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class ConfigError(ValueError):
@@ -156,10 +163,11 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
     """``root``: where relative paths in the file (price files) start, the file's directory."""
     cfg = Config()
     root = root or Path.cwd()
-    unknown = set(doc) - {"market", "instruments", "clock", "prices", "retention", "faults"}
+    unknown = set(doc) - {"market", "instruments", "clock", "prices", "retention", "faults", "liquidity",
+                          "scenarios"}
     if unknown:
         raise ConfigError(f"unknown sections or keys: {sorted(unknown)}")
-    for section in ("market", "clock", "instruments", "prices", "retention"):
+    for section in ("market", "clock", "instruments", "prices", "retention", "liquidity"):
         if not isinstance(doc.get(section, {}), dict):
             raise ConfigError(f"[{section}] must be a table")
     market = dict(doc.get("market", {}))
@@ -171,17 +179,36 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
         raise ConfigError("market.interval_ms must be a positive integer")
     cfg.market_enabled, cfg.market_interval_ms = enabled, interval
     names = {f.name: f.type for f in fields(MarketConfig)}
+    past = market.pop("past_days", None)
+    if past is not None and (isinstance(past, bool) or not isinstance(past, int) or not 0 <= past <= 400):
+        raise ConfigError("market.past_days must be a whole number from 0 to 400")
+    cfg.past_days = past
+    model = market.pop("model", "ladder" if set(market) & set(LADDER_KEYS) else "agents")
+    if model not in ("agents", "ladder"):
+        raise ConfigError('market.model must be "agents" or "ladder"')
+    cfg.market.model = model
     for key, value in market.items():
-        if key not in names:
+        if key in LADDER_KEYS and model != "ladder":
+            raise ConfigError(f"market.{key} is a setting of model = \"ladder\" (the agents read [liquidity.SYMBOL])")
+        if key not in names or key == "model":
             raise ConfigError(f"unknown market setting {key!r} (known: {sorted(names)})")
         whole = names[key] == "int"
         if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
             raise ConfigError(f"market.{key} must be {'an integer' if whole else 'a number'}")
-        if not math.isfinite(value) or value < 0 or (key == "taker_prob" and value > 1):
-            raise ConfigError(f"market.{key} must be a finite number, not negative (taker_prob at most 1)")
+        if not math.isfinite(value) or value < 0 or (key in ("taker_prob", "refill") and value > 1):
+            raise ConfigError(f"market.{key} must be a finite number, not negative (taker_prob, refill at most 1)")
         setattr(cfg.market, key, value)
     if not 1 <= cfg.market.levels <= 100 or cfg.market.level_usd < 1:
         raise ConfigError("market.levels must be 1 to 100 and market.level_usd at least 1")
+    if not 1 <= cfg.market.makers <= 8:
+        raise ConfigError("market.makers must be 1 to 8")
+    for symbol, table in doc.get("liquidity", {}).items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"liquidity.{symbol} must be a table")
+        try:
+            cfg.liquidity[symbol] = parse_profile(table)
+        except ValueError as e:
+            raise ConfigError(f"liquidity.{symbol}: {e}") from e
     clock = doc.get("clock", {})
     speed = clock.get("speed", 1.0)
     if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed < math.inf:
@@ -198,6 +225,16 @@ def parse_config(doc: dict[str, Any], root: Path | None = None) -> Config:
             cfg.start_prices[base] = start
     cfg.retention = parse_retention(doc.get("retention", {}))
     cfg.faults = parse_faults(doc.get("faults", []))
+    scenarios = doc.get("scenarios", [])
+    if not isinstance(scenarios, list) or not all(isinstance(x, dict) for x in scenarios):
+        raise ConfigError("[[scenarios]] must be tables")
+    for n, sc in enumerate(scenarios, 1):  # checked against the default instruments here, the listed ones at start
+        try:
+            parse_scenario(sc, 0, {i.base for i in default_instruments().values()} | _bases(cfg),
+                           set(default_instruments()) | set(cfg.instruments))
+        except ScenarioError as e:
+            raise ConfigError(f"scenarios #{n}: {e}") from e
+    cfg.scenarios = scenarios
     return cfg
 
 
@@ -213,6 +250,11 @@ def parse_faults(faults: Any) -> list[dict[str, Any]]:
         except FaultError as e:
             raise ConfigError(f"faults[{i}].{e}") from None
     return list(faults)
+
+
+def _bases(cfg: Config) -> set[str]:
+    """Underlyings of the perpetuals the file adds."""
+    return {m.group(1) for m in (NEW_SYMBOL.fullmatch(s) for s in cfg.instruments) if m}
 
 
 def parse_retention(table: dict[str, Any]) -> Retention:

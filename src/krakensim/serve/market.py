@@ -4,28 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 from ..engine.commands import CreateAccount
 from ..market.sim import MarketConfig, MarketSim
 from ..market.sources import PriceSource
 from ..runtime.core import Runtime
 
-MARKET_FUNDS_USD8 = 10**9 * 100_000_000  # the simulated maker and taker: 1e9 USD each
+MARKET_FUNDS_USD8 = 10**9 * 100_000_000  # every simulated agent: 1e9 USD
 
 
-def market_accounts(rt: Runtime) -> tuple[str, str]:
-    """The maker and taker accounts, created once and kept in the journal's meta."""
+def market_accounts(rt: Runtime, makers: int = 3) -> tuple[list[str], str, str]:
+    """The makers', the taker's and the arbitrageur's accounts, created once and kept in the journal's meta.
+
+    The meta holds ``maker,taker`` (releases with one maker), then the arbitrageur and further makers:
+    an older venue keeps its accounts and gets the missing ones."""
     journal = rt.journal
     stored = journal.get_meta("market_accounts") if journal else None
-    if stored:
-        maker, taker = stored.split(",")
-        if maker in rt.exchange.accounts and taker in rt.exchange.accounts:
-            return maker, taker
-    made = [rt.submit_sync(CreateAccount(MARKET_FUNDS_USD8)).account_id for _ in range(2)]
-    maker, taker = (str(a) for a in made)
+    known = [a for a in (stored or "").split(",") if a]
+    if not all(a in rt.exchange.accounts for a in known):
+        known = []
+    while len(known) < 2 + max(1, makers):
+        known.append(str(rt.submit_sync(CreateAccount(MARKET_FUNDS_USD8)).account_id))
     if journal:
-        journal.set_meta("market_accounts", f"{maker},{taker}")
-    return maker, taker
+        journal.set_meta("market_accounts", ",".join(known))
+    first_maker, taker, arb, *more = known
+    return [first_maker, *more][:max(1, makers)], taker, arb
 
 
 CHUNK = 16  # commands applied before letting waiting requests in
@@ -80,10 +84,12 @@ def attach_to_manual_clock(rt: Runtime, sim: MarketSim, interval_ms: int = 1000)
 
 
 def make_sim(
-    rt: Runtime, seed: int, config: MarketConfig | None = None, sources: dict[str, PriceSource] | None = None
+    rt: Runtime, seed: int, config: MarketConfig | None = None, sources: dict[str, PriceSource] | None = None,
+    profiles: dict[str, dict[str, Any]] | None = None,
 ) -> MarketSim:
-    maker, taker = market_accounts(rt)
+    config = config or MarketConfig()
+    makers, taker, arb = market_accounts(rt, config.makers)
     # a restart continues with a stream of its own, derived from the seed and the journal
-    return MarketSim(seed=seed * 1_000_003 + rt.seq, maker=maker, taker=taker, config=config or MarketConfig(),
-                     sources=dict(sources or {}))
+    return MarketSim(seed=seed * 1_000_003 + rt.seq, makers=makers, taker=taker, arbitrageur=arb, config=config,
+                     sources=dict(sources or {}), profile_changes=dict(profiles or {}))
 
