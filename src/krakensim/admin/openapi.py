@@ -67,6 +67,9 @@ SCHEMAS: dict[str, dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]]]
                        obj(["simulated", "running"], simulated=B, running=B)),
                "POST": ("Pause or resume the simulated market (prices and agents)", obj(["running"], running=B),
                         obj(["simulated", "running"], simulated=B, running=B))},
+    "clock/speed": {"POST": ("How much faster than the wall clock a scaled clock runs",
+                             obj(["speed"], speed={"type": "number"}), obj(["now", "speed"], now=S,
+                                                                         speed={"type": "number"}))},
     "openapi.json": {"GET": ("This document", None, {"type": "object"})},
 }
 
