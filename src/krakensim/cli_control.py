@@ -177,7 +177,7 @@ def control_options(group: click.Group) -> None:
                 body[key] = json.loads(value)
             except ValueError:
                 body[key] = value
-        _show(Control(url, token, data or default_data_path()).call("POST", "scenario", body))
+        _show(Control(url, token, data or default_data_path()).call("POST", "scenarios", body))
 
     @group.command("reset")
     @url_opt

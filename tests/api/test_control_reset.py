@@ -146,3 +146,46 @@ def test_the_market_pauses_and_resumes() -> None:
                 raise AssertionError("a market paused that does not exist")
         finally:
             venue.close()
+
+
+def test_a_scaled_clock_changes_speed() -> None:
+    from krakensim import Settings, ThreadedServer
+    from krakensim.runtime.clock import ScaledClock
+    from krakensim.testing import ControlError, Venue
+
+    with ThreadedServer(Settings(data=None, port=0, speed=2.0)) as server:
+        venue = Venue(server)
+        try:
+            assert venue.control("POST", "clock/speed", {"speed": 50})["speed"] == 50
+            assert server.built is not None
+            clock = server.built.runtime.clock
+            assert isinstance(clock, ScaledClock) and clock.speed == 50
+            for bad in (0, -1, "fast", True, 10**9):
+                try:
+                    venue.control("POST", "clock/speed", {"speed": bad})
+                except ControlError as e:
+                    assert e.status == 400 and e.answer["message"].startswith("speed:")
+                else:
+                    raise AssertionError(f"speed {bad!r} taken")
+        finally:
+            venue.close()
+    with ThreadedServer(Settings(data=None, port=0)) as wall:
+        venue = Venue(wall)
+        try:
+            try:
+                venue.control("POST", "clock/speed", {"speed": 2})
+            except ControlError as e:
+                assert e.status == 409 and "--speed" in e.answer["message"]
+            else:
+                raise AssertionError("the wall clock sped up")
+        finally:
+            venue.close()
+
+
+def test_scaled_clock_set_speed_goes_on_from_where_it_is() -> None:
+    from krakensim.runtime.clock import ScaledClock
+
+    clock = ScaledClock(1.0, resume_from=10**13)
+    before = clock()
+    clock.set_speed(1000.0)
+    assert clock() >= before and clock.speed == 1000.0

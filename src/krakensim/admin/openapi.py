@@ -23,6 +23,10 @@ def obj(required: list[str] | None = None, **props: Any) -> dict[str, Any]:
 
 KEY_ANSWER = obj(["accountUid", "apiKey", "apiSecret", "access"], accountUid=S, apiKey=S, apiSecret=S,
                  access={"enum": ["full", "read-only"]})
+BALANCES: dict[str, Any] = {"type": "object", "additionalProperties": S}
+WALLETS_ANSWER = obj(["accountUid", "flex", "cash", "marginAccounts", "spot"], accountUid=S,
+                     master={"type": ["string", "null"]}, tradingEnabled=B, flex=BALANCES, cash=BALANCES,
+                     marginAccounts=BALANCES, spot=BALANCES)
 DIGEST_ANSWER = obj(["digest", "journalSeq"], digest=S, journalSeq=INT)
 
 # path -> method -> (summary, request body schema or None, success fields schema)
@@ -67,7 +71,27 @@ SCHEMAS: dict[str, dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]]]
                        obj(["simulated", "running"], simulated=B, running=B)),
                "POST": ("Pause or resume the simulated market (prices and agents)", obj(["running"], running=B),
                         obj(["simulated", "running"], simulated=B, running=B))},
+    "clock/speed": {"POST": ("How much faster than the wall clock a scaled clock runs",
+                             obj(["speed"], speed={"type": "number"}), obj(["now", "speed"], now=S,
+                                                                         speed={"type": "number"}))},
     "openapi.json": {"GET": ("This document", None, {"type": "object"})},
+    # wallets (issue 13): collateral in and out, what each wallet of an account holds
+    "deposit": {"POST": ("Collateral into a wallet of an account (flex by default)",
+                         obj(["accountUid", "currency", "amount"], accountUid=S, currency=S, amount=NUM, wallet=S),
+                         WALLETS_ANSWER)},
+    "withdraw": {"POST": ("Collateral out of a wallet of an account (flex by default)",
+                          obj(["accountUid", "currency", "amount"], accountUid=S, currency=S, amount=NUM, wallet=S),
+                          WALLETS_ANSWER)},
+    "wallets": {"GET": ("What each wallet of an account holds (?accountUid=…)", None, WALLETS_ANSWER)},
+    "notifications": {"POST": ("A notification to every account (REST notifications, notifications_auth)",
+                               obj(["type", "priority", "note"], type=S, priority=S, note=S, effectiveTime=NUM,
+                                   expectedDowntimeMinutes=INT),
+                               obj(["id", "effectiveTime"], id={"type": ["string", "integer"]}, effectiveTime=S))},
+    "scenarios": {"GET": ("The market scenarios scheduled", None, obj(["scenarios"], scenarios={"type": "array"})),
+                  "POST": ("Schedule a market scenario (admin/scenarios.py: crash, squeeze, volatility, drought, "
+                           "halt, funding_spike, replay)", obj(["name"], name=S, target=S, startInMs=INT,
+                                                                durationMs=INT),
+                           obj(["scenario"], scenario={"type": "object"}))},
 }
 
 ERROR = obj(["result", "error", "serverTime"], result={"const": "error"}, error=S, serverTime=S, message=S)

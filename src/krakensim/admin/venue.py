@@ -13,7 +13,7 @@ from ..api.errors import INVALID
 from ..api.render.numbers import iso
 from ..api.request import Reply
 from ..engine.commands import SetPrices
-from ..runtime.clock import ManualClock
+from ..runtime.clock import ManualClock, ScaledClock
 from ..runtime.core import Runtime
 from ..runtime.faults import FaultError, parse_fault
 from ..runtime.reset import StateFileError
@@ -178,3 +178,20 @@ async def _switch_market(rt: Runtime, doc: dict[str, Any]) -> Reply:
 
 
 VENUE_HANDLERS["market"] = {"GET": _market, "POST": _switch_market}
+
+
+async def _clock_speed(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """``{"speed": 10}``: exchange time runs that many times faster than the wall clock from now on (a server
+    started with ``--speed``; a manual clock moves only by ``POST clock``)."""
+    speed = doc.get("speed")
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0 < speed <= MAX_SPEED:
+        return refuse(rt, BAD_REQUEST, f"speed: required, a number above 0 and at most {MAX_SPEED}")
+    if not isinstance(rt.clock, ScaledClock):
+        return refuse(rt, CONFLICT, "speed: this server's clock is not scaled (start it with --speed F, any F, "
+                      "to change its speed at run time; --clock manual moves by POST clock)", "Unavailable")
+    rt.clock.set_speed(float(speed))
+    return success(rt, now=iso(rt.clock()), speed=rt.clock.speed)
+
+
+MAX_SPEED = 100_000
+VENUE_HANDLERS["clock/speed"] = {"POST": _clock_speed}

@@ -142,8 +142,8 @@ class Venue:
         return dropped
 
     def scenario(self, name: str, **params: Any) -> dict[str, Any]:
-        """Start a market scenario (``POST /_krakensim/v1/scenario {"name": …, …params}``; docs/testing.md)."""
-        return self.control("POST", "scenario", {"name": name, **params})
+        """Start a market scenario (``POST /_krakensim/v1/scenarios {"name": …, …params}``; docs/testing.md)."""
+        return self.control("POST", "scenarios", {"name": name, **params})
 
     # ------------------------------------------------------------------ ready clients
     def ccxt(self, account: Account | None = None) -> Any:
