@@ -19,13 +19,24 @@ from typing import Any
 
 from . import commands as c
 from .accounts import Account, Accounts
+from .assignment import AssignmentProgram, Preference
 from .book import Book
 from .deadman import DeadManSwitches
 from .edits import Edits
-from .events import DeadManSwitchFired, OrderFilled, OrderRefused, SelfTradeStrategyChanged, VenueOpened
+from .events import (
+    AssignmentPreferenceAdded,
+    AssignmentPreferenceDeleted,
+    DeadManSwitchFired,
+    OrderFilled,
+    OrderRefused,
+    SelfTradeStrategyChanged,
+    VenueOpened,
+)
 from .funding import Funding
+from .funding_payments import FundingPayments
 from .ids import IdGen
 from .instruments import FixedSeries, Instrument
+from .liquidation import Liquidation
 from .listing import Listings
 from .market_data import MarketData
 from .matching import Matcher
@@ -90,13 +101,21 @@ class Exchange:
         self.matchers: dict[str, Matcher] = {}
         self.trigger_books: dict[str, TriggerBook] = {}
         self.funding = Funding(self.listings.instruments, self.pricing, emit, retention.funding_rates_per_market)
-        self.risk = Risk(self.listings.instruments, self.pricing, self.accounts)
+        self.funding_payments = FundingPayments(self.listings.instruments, self.pricing, self.accounts, emit)
+        for event_type, handler in self.funding_payments.handlers():
+            stream.subscribe(event_type, handler)
+        self.risk = Risk(self.listings.instruments, self.pricing, self.accounts, self.funding_payments)
         self.finished = FinishedOrders(self.accounts, retention.finished_orders)
         self.trading = Trading(self.ids, self.listings, self.matchers, self.trigger_books, self.accounts, self.risk,
                                self.pricing, self.finished, emit)
         self.trigger_orders = TriggerOrders(self.trading, self.trigger_books, self.pricing, self.risk, self.finished,
                                             emit)
         self.edits = Edits(self.trading, self.trigger_orders, emit)
+        self.assignment = AssignmentProgram()
+        self.liquidation = Liquidation(self.listings.instruments, self.pricing, self.accounts, self.risk, self.trading,
+                                       self.matchers, self.finished, self.assignment, self.ids, emit)
+        for event_type, handler in self.liquidation.handlers():
+            stream.subscribe(event_type, handler)
         self.deadman = DeadManSwitches(emit)
         self.maturities = Maturities(series, self.listings, self.pricing, self.market_data, self.accounts,
                                      self.trading, self.list_instrument, emit)
@@ -118,6 +137,8 @@ class Exchange:
             c.CreateAccount: (self._create_account, False, None), c.SetPrices: (self._set_prices, False, None),
             c.SetMarkPrice: (self._set_mark_price, False, None), c.PublishIndex: (self._publish_index, False, None),
             c.SetMarketState: (self._set_market_state, False, _check_market_state), c.Tick: (self._tick, False, None),
+            c.AddAssignmentPreference: (self._add_assignment_preference, True, None),
+            c.DeleteAssignmentPreference: (self._delete_assignment_preference, True, None),
         }
 
     def list_instrument(self, inst: Instrument, mark: int, index: int, now: int) -> None:
@@ -140,11 +161,14 @@ class Exchange:
             check(self, command)
         if now > self.now:
             self.now = now
+        self.funding_payments.now = self.now  # what margin reads accrue funding to
         stream = self.stream
         try:
             if now >= self.due_at:
                 self._fall_due(now)
             result = handler(command, now)
+            self.funding_payments.flush()
+            self.liquidation.run(now)  # whoever this step left below maintenance margin is closed out
         except BaseException:
             stream.take()  # nothing of a command that failed half-way is reported with the next one
             raise
@@ -280,6 +304,20 @@ class Exchange:
     def _tick(self, cmd: c.Tick, now: int) -> Result:
         return Result("ok")
 
+    def _add_assignment_preference(self, cmd: c.AddAssignmentPreference, now: int) -> Result:
+        pref = self.assignment.add(Preference(0, cmd.account_id, cmd.contract_type, cmd.contract, cmd.max_size,
+                                              cmd.max_position, cmd.accept_long, cmd.accept_short, cmd.time_frame,
+                                              cmd.enabled), now)
+        self.stream.emit(AssignmentPreferenceAdded(now, cmd.account_id, pref))
+        return Result("ok", preference=pref)
+
+    def _delete_assignment_preference(self, cmd: c.DeleteAssignmentPreference, now: int) -> Result:
+        pref = self.assignment.delete(cmd.account_id, cmd.pref_id, now)
+        if pref is None:
+            return Result("notFound")
+        self.stream.emit(AssignmentPreferenceDeleted(now, cmd.account_id, pref))
+        return Result("ok", preference=pref)
+
     # ------------------------------------------------------------------ reads
     @property
     def instruments(self) -> dict[str, Instrument]:
@@ -337,6 +375,7 @@ class Exchange:
                     put([o.state() for o in side.levels[p].values()])
             put([t.state() for t in self.trigger_books[s].by_id.values()])
         put(self.accounts.state())
+        put((self.funding_payments.state(), self.liquidation.state(), self.assignment.state()))
         put(self.history.state())
         put(self.finished.state())
         return h.hexdigest()

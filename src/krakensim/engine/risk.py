@@ -10,6 +10,7 @@ from __future__ import annotations
 import msgspec
 
 from .accounts import Account, Accounts, unrealized_pnl
+from .funding_payments import FundingPayments
 from .instruments import Instrument
 from .orders import Order
 from .pricing import Pricing
@@ -31,17 +32,23 @@ class MarginSummary(msgspec.Struct, frozen=True):
     initial_margin: int  # of the positions
     order_margin: int  # reserved by open orders
     maintenance_margin: int
-    equity: int  # balance + unrealised PnL
+    equity: int  # balance + unrealised PnL + unrealised funding
     available: int  # equity − initial margin of positions and orders
+    unrealized_funding: int = 0  # accrued on perpetual positions, not yet realised
 
 
 class Risk:
-    __slots__ = ("instruments", "pricing", "accounts")
+    __slots__ = ("instruments", "pricing", "accounts", "funding")
 
-    def __init__(self, instruments: dict[str, Instrument], pricing: Pricing, accounts: Accounts) -> None:
+    def __init__(self, instruments: dict[str, Instrument], pricing: Pricing, accounts: Accounts,
+                 funding: FundingPayments | None = None) -> None:
         self.instruments = instruments
         self.pricing = pricing
         self.accounts = accounts
+        self.funding = funding  # unrealised funding is part of margin equity
+
+    def unrealized_funding(self, account: Account) -> int:
+        return self.funding.unrealized(account) if self.funding is not None and account.positions else 0
 
     # ------------------------------------------------------------------ margin
     @staticmethod
@@ -52,7 +59,7 @@ class Risk:
         """Margin equity less the initial margin of positions and open orders."""
         if not account.positions:
             return account.balance - account.order_margin
-        equity = account.balance
+        equity = account.balance + self.unrealized_funding(account)
         position_margin = 0
         marks = self.pricing.marks
         for symbol, position in account.positions.items():
@@ -85,11 +92,12 @@ class Risk:
             if position.lots:
                 inst = self.instruments[symbol]
                 position_margin += self.initial_margin(inst, abs(position.lots), marks[symbol])
-        equity = account.balance + pnl
+        funding = self.unrealized_funding(account)
+        equity = account.balance + pnl + funding
         return MarginSummary(
             balance=account.balance, pnl=pnl, initial_margin=position_margin, order_margin=account.order_margin,
             maintenance_margin=self.maintenance_margin(account), equity=equity,
-            available=equity - position_margin - account.order_margin,
+            available=equity - position_margin - account.order_margin, unrealized_funding=funding,
         )
 
     def liquidation_price(self, account: Account, symbol: str) -> int | None:
@@ -101,7 +109,7 @@ class Risk:
             return None
         inst = self.instruments[symbol]
         marks = self.pricing.marks
-        base = account.balance
+        base = account.balance + self.unrealized_funding(account)
         for s, p in account.positions.items():
             if s != symbol and p.lots:
                 other = self.instruments[s]
@@ -137,7 +145,7 @@ class Risk:
 
     def would_liquidate(self, account: Account, inst: Instrument, order: Order, fillable: int, loss: int) -> bool:
         """Would filling now at worse-than-mark prices leave equity below maintenance margin?"""
-        equity = account.balance + self.unrealized_pnl(account) - loss
+        equity = account.balance + self.unrealized_pnl(account) + self.unrealized_funding(account) - loss
         held = account.lots(order.symbol)
         after = abs(held + order.side * min(fillable, order.quantity))
         mark = self.pricing.marks[order.symbol]

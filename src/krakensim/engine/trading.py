@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .accounts import Account, Accounts, fee_rate
+from .accounts import FILL_INFO, TRADE, Account, Accounts, fee_rate
 from .events import (
     Event,
     OrderCancelled,
@@ -92,7 +92,7 @@ class Trading:
         inst = self.listings.instruments[after.symbol]
         rate = fee_rate(fill_type)
         fee, realized, position = self.accounts.fill(account, inst, after.side, lots, price, rate, now,
-                                                     trade.trade_id, trade.mark)
+                                                     trade.trade_id, trade.mark, FILL_INFO.get(fill_type, TRADE))
         seq = account.fills_seen
         account.fills_seen += 1
         event = OrderFilled(now, account.account_id, trade.trade_id, before, after, price, lots, fill_type, fee, rate,
