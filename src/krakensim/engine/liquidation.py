@@ -280,7 +280,7 @@ class Liquidation:
     def _unwind(self, account: Account, inst: Instrument, side: int, lots: int, price: int, now: int) -> None:
         """Close what is left against the opposite positions, first in the unwind queue first."""
         holders = self.holders.get(inst.symbol, {})
-        order = queue(self.risk, self.accounts, list(holders), inst, side == SELL, self.pricing.marks[inst.symbol])
+        order = queue(self.risk, self.accounts, list(holders), inst, side == BUY, self.pricing.marks[inst.symbol])
         for a in order:
             if lots == 0:
                 return
