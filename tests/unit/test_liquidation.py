@@ -71,7 +71,7 @@ def test_a_mark_far_below_entry_liquidates_a_4x_long_against_the_book() -> None:
     assert fills and {f.fill_type for f in fills} == {"liquidation"} and all(f.price == 69000 for f in fills)
     assert fills[0].order_after.order_type == "liquidation"
     cancelled = [e for e in after if isinstance(e, ev.OrderCancelled) and e.account_id == long]
-    assert cancelled[0].reason == "not_enough_margin"
+    assert cancelled[0].reason == "liquidation"
     logged = [e for e in after if isinstance(e, ev.AccountLogged) and e.account_id == long]
     assert [e.info for e in logged] == ["futures liquidation", "futures liquidation"]
     fee = logged[1].liquidation_fee

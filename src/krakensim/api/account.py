@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from ..engine.units import side_name
 from .params import optional_iso
 from .render.numbers import average_price_out, iso, price_out, size_out, usd_out
@@ -41,7 +43,12 @@ async def fills(req: Request) -> Reply:
 async def accounts(req: Request) -> Reply:
     rt = req.rt
     ex = rt.exchange
-    m = ex.risk.summary(ex.accounts[req.account_id])
+    account = ex.accounts[req.account_id]
+    m = ex.risk.summary(account)
+    # funding accrues with time: shown as of the clock, not of the latest command (margin figures follow)
+    funding = ex.funding_payments.unrealized(account, max(ex.now, rt.clock()))
+    m = msgspec.structs.replace(m, unrealized_funding=funding, equity=m.equity + funding - m.unrealized_funding,
+                                available=m.available + funding - m.unrealized_funding)
     flex = {
         "type": "multiCollateralMarginAccount",
         "currencies": {
@@ -59,9 +66,9 @@ async def accounts(req: Request) -> Reply:
         "portfolioValue": usd_out(m.equity),
         "collateralValue": usd_out(m.balance),
         "pnl": usd_out(m.pnl),
-        "unrealizedFunding": 0,
-        "totalUnrealized": usd_out(m.pnl),
-        "totalUnrealizedAsMargin": usd_out(m.pnl),
+        "unrealizedFunding": usd_out(m.unrealized_funding),
+        "totalUnrealized": usd_out(m.pnl + m.unrealized_funding),
+        "totalUnrealizedAsMargin": usd_out(m.pnl + m.unrealized_funding),
         "marginEquity": usd_out(m.equity),
         "availableMargin": usd_out(m.available),
     }
@@ -73,6 +80,7 @@ async def openpositions(req: Request) -> Reply:
     rt = req.rt
     ex = rt.exchange
     account = ex.accounts[req.account_id]
+    now = max(ex.now, rt.clock())
     out = []
     for s, position in account.positions.items():
         if not position.lots:
@@ -86,7 +94,7 @@ async def openpositions(req: Request) -> Reply:
                 "price": average_price_out(inst, position.average_price()),
                 "fillTime": iso(last_fill),
                 "size": size_out(inst, abs(position.lots)),
-                "unrealizedFunding": 0,
+                "unrealizedFunding": usd_out(ex.funding_payments.position_unrealized(account, s, now)),
                 "pnlCurrency": "USD",
             }
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..runtime.keys import FULL
-from . import account, charts, fees_funding, history, market, orders
+from . import account, charts, fees_funding, history, market, orders, risk_endpoints
 from .request import READ, Route
 
 D = "/derivatives/api/v3/"
@@ -23,6 +23,12 @@ ROUTES: dict[str, Route] = {
     D + "fills": Route(account.fills, ("GET",), READ),
     D + "accounts": Route(account.accounts, ("GET",), READ),
     D + "openpositions": Route(account.openpositions, ("GET",), READ),
+    D + "unwindqueue": Route(risk_endpoints.unwindqueue, ("GET",), READ),
+    D + "assignmentprogram/current": Route(risk_endpoints.current, ("GET",), READ),
+    D + "assignmentprogram/history": Route(risk_endpoints.history, ("GET",), READ),
+    D + "assignmentprogram/add": Route(risk_endpoints.add, POST, READ, writes=POST, required=(
+        ("contractType",), ("acceptLong",), ("acceptShort",), ("timeFrame",), ("enabled",))),
+    D + "assignmentprogram/delete": Route(risk_endpoints.delete, POST, READ, writes=POST, required=(("id",),)),
     D + "instruments": Route(market.instruments, ("GET",), None),
     D + "instruments/status": Route(market.instruments_status, ("GET",), None),
     D + "trading/instruments": Route(market.trading_instruments, ("GET",), READ),

@@ -176,7 +176,7 @@ class Liquidation:
     # ------------------------------------------------------------------ closing out
     def liquidate(self, account: Account, now: int) -> None:
         """Cancel the account's orders; close each position by the book, assignment, unwind."""
-        self.trading.cancel_all(account, None, now, "not_enough_margin")
+        self.trading.cancel_all(account, None, now, "liquidation")
         for s in sorted(s for s, p in account.positions.items() if p.lots):
             self._close(account, s, now)
         if account.balance < 0:  # what the fills could not cover: the liquidity pool pays it
