@@ -122,9 +122,7 @@ class FundingPayments:
         pending = self.pending
         self.pending = []
         for a, s, units, now in pending:
-            account = self.accounts[a]
-            position = account.positions[s]
-            self._realise(account, s, units, position.lots, position.cost, now)
+            self._realise(self.accounts[a], s, units, now)
 
     def _on_rate(self, event: Event) -> None:
         """The end of an hour: every position realises what it accrued; the new rate is in force."""
@@ -140,11 +138,10 @@ class FundingPayments:
             position = account.positions[s]
             units = -position.lots * (cum - self.entry[key])
             self.entry[key] = cum
-            self._realise(account, s, units, position.lots, position.cost, event.time, self.rate[s])
+            self._realise(account, s, units, event.time, self.rate[s])
         self.rate[s] = event.relative_rate
 
-    def _realise(self, account: Account, symbol: str, units: int, lots: int, cost: int, now: int,
-                 rate: int | None = None) -> None:
+    def _realise(self, account: Account, symbol: str, units: int, now: int, rate: int | None = None) -> None:
         """Book ``units`` of funding: whole usd8 to the wallet, the rest carried; an account log entry."""
         a = account.account_id
         total = self.carry.get(a, 0) + units
@@ -152,9 +149,11 @@ class FundingPayments:
         self.carry[a] = total - usd8 * FUNDING_UNIT
         if not usd8:
             return
+        before = account.balance
         account.balance += usd8
         self.emit(BalanceChanged(now, a, "USD", account.balance, usd8, "funding"))
-        self.accounts._log(account, now, FUNDING_RATE_CHANGE, symbol, lots, lots, old_cost=cost, new_cost=cost,
+        # a wallet entry that names its contract (as Kraken's funding rows: asset usd, contract, USD balances)
+        self.accounts._log(account, now, FUNDING_RATE_CHANGE, symbol, before, account.balance,
                            mark_price=self.mark[symbol], funding_rate=self.rate[symbol] if rate is None else rate,
                            realized_funding=usd8)
 

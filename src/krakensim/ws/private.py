@@ -12,10 +12,12 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+from ..api.render.market import funding_rate_json
 from ..api.render.numbers import average_price_out, iso, price_out, signed_size_out, size_out, usd_out
-from ..engine.accounts import Account, unrealized_pnl
+from ..engine.accounts import LIQUIDATION, Account, unrealized_pnl
 from ..engine.events import AccountLogged, OrderFilled
 from ..engine.exchange import Exchange
+from ..engine.funding_payments import FUNDING_RATE_CHANGE
 from ..engine.instruments import Instrument
 from ..engine.orders import Order
 from ..engine.triggers import INDEX, LAST, MARK, QUOTE, Trigger
@@ -247,8 +249,9 @@ def margins(ex: Exchange, account: Account) -> Message:
 
 # ---------------------------------------------------------------------------------------------- account log
 def log_entry(instrument_of: InstrumentOf, e: AccountLogged) -> Message:
-    """One entry: a position's (sizes in contracts, entry prices) or the wallet's (USD)."""
-    if e.symbol is not None:
+    """One entry: a position's (sizes in contracts, entry prices) or the wallet's (USD); a funding entry is
+    the wallet's and names its contract."""
+    if e.symbol is not None and e.info != FUNDING_RATE_CHANGE:
         inst = instrument_of(e.symbol)
 
         def entry(lots: int, cost: int) -> float | None:
@@ -265,7 +268,7 @@ def log_entry(instrument_of: InstrumentOf, e: AccountLogged) -> Message:
         old_entry = new_entry = trade = mark = None
     d: Message = {"id": e.entry_id, "date": iso(e.time), "asset": asset}
     if e.symbol is not None:
-        d["contract"] = asset
+        d["contract"] = e.symbol.lower()
     d.update({
         "info": e.info,
         "booking_uid": e.booking_uid,
@@ -281,10 +284,12 @@ def log_entry(instrument_of: InstrumentOf, e: AccountLogged) -> Message:
         "execution": e.execution,
         "collateral": "usd",
         "funding_rate": None,
-        "realized_funding": None,
+        "realized_funding": usd_out(e.realized_funding) if e.info == FUNDING_RATE_CHANGE else None,
         "conversion_spread_percentage": None,
-        "liquidation_fee": None,
+        "liquidation_fee": usd_out(e.liquidation_fee) if e.info == LIQUIDATION else None,
     })
+    if e.funding_rate is not None and e.symbol is not None and e.mark_price is not None:  # absolute, as tickers
+        d["funding_rate"] = funding_rate_json(instrument_of(e.symbol), e.funding_rate, e.mark_price)[0]
     return d
 
 
