@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from kraken.futures import User
+from test_ws_private import private_ws
 
 from apihelpers import BTC, XBT_ID, Venue
-from test_ws_private import private_ws
 from wshelpers import run
 
 HOUR = 3_600_000
