@@ -56,7 +56,9 @@ def _served() -> dict[str, tuple[Target, ...]]:
              "GET /tickers/{symbol}", "GET /orderbook", "GET /history", "GET /feeschedules"]
     keyed = ["GET /accounts", "POST /batchorder", "POST /cancelallorders", "POST /cancelallordersafter",
              "POST /cancelorder", "POST /editorder", "POST /sendorder", "GET /feeschedules/volumes", "GET /fills",
-             "GET /openorders", "GET /openpositions", "GET /self-trade-strategy", "PUT /self-trade-strategy"]
+             "GET /openorders", "GET /openpositions", "GET /self-trade-strategy", "PUT /self-trade-strategy",
+             "GET /unwindqueue", "GET /assignmentprogram/current", "POST /assignmentprogram/add",
+             "POST /assignmentprogram/delete", "GET /assignmentprogram/history"]
     out: dict[str, tuple[Target, ...]] = {}
     for op, signed in [*((o, False) for o in plain), *((o, True) for o in keyed)]:
         method, path = op.split(" ")

@@ -39,13 +39,16 @@ SIGNED = [
     ("GET", D3 + "orders/status"), ("POST", D3 + "orders/status"), ("GET", D3 + "openorders"),
     ("GET", D3 + "self-trade-strategy"), ("PUT", D3 + "self-trade-strategy"), ("GET", D3 + "fills"),
     ("GET", D3 + "accounts"), ("GET", D3 + "openpositions"), ("GET", D3 + "feeschedules/volumes"),
-    ("GET", D3 + "trading/instruments"),
+    ("GET", D3 + "trading/instruments"), ("GET", D3 + "unwindqueue"), ("GET", D3 + "assignmentprogram/current"),
+    ("POST", D3 + "assignmentprogram/add"), ("POST", D3 + "assignmentprogram/delete"),
+    ("GET", D3 + "assignmentprogram/history"),
     *(("GET", f"/api/history/{v}/{what}") for v in ("v2", "v3") for what in ("orders", "triggers", "executions")),
 ]
 NAMES = ["orderType", "symbol", "side", "size", "limitPrice", "stopPrice", "cliOrdId", "reduceOnly", "processBefore",
          "order_id", "orderId", "qtyMode", "triggerSignal", "trailingStopMaxDeviation", "trailingStopDeviationUnit",
          "limitPriceOffsetValue", "limitPriceOffsetUnit", "orderIds", "cliOrdIds", "timeout", "strategy",
          "lastFillTime", "since", "before", "count", "sort", "continuation_token", "tradeable", "contractType",
+         "contract", "maxSize", "maxPosition", "acceptLong", "acceptShort", "timeFrame", "enabled", "id",
          "json", "", "junk"]
 
 NUMBER_SPELLINGS = [
@@ -59,7 +62,7 @@ LEGIT = ["PF_XBTUSD", "PI_XBTUSD", "PF_ETHUSD", "buy", "sell", "lmt", "post", "i
          "take_profit", "trailing_stop", "true", "false", "True", "0.001", "0.01", "1", "89000", "90000", "45000",
          "PERCENT", "QUOTE_CURRENCY", "mark", "last", "index", "ABSOLUTE", "RELATIVE", "REJECT_TAKER",
          "CANCEL_MAKER_SELF", "asc", "desc", "60", "2026-01-01T00:00:00.000Z", "2999-01-01T00:00:00Z",
-         "00000000-0000-4000-8000-000000000001"]
+         "00000000-0000-4000-8000-000000000001", "flex", "all", "weekdays", "weekends"]
 values = st.one_of(
     st.sampled_from(NUMBER_SPELLINGS), st.sampled_from(LEGIT),
     st.integers(-(2**70), 2**70).map(str), st.floats().map(repr), st.decimals(allow_nan=True).map(str),

@@ -115,3 +115,18 @@ def test_a_mark_move_checks_only_the_accounts_whose_band_it_left() -> None:
     v.run(SetPrices(XBT, mark=40000))
     assert liq.checks > before
     assert v.below_maintenance() == []
+
+
+def test_an_assignee_takes_no_more_than_its_margin_carries() -> None:
+    """(Found by the property test: assignees that could not carry what they took were liquidated in turn
+    and assigned it back, round after round, until the step ended with an account below maintenance.)"""
+    v = Venue()
+    long, maker = four_times_long(v)
+    small = v.account(500)
+    v.run(AddAssignmentPreference(small, "flex", True, True, "all", True))
+    v.run(SetPrices(XBT, mark=60000))
+    took = v.ex.accounts[small].lots(XBT)
+    assert 0 < took < 4444
+    risk = v.ex.risk
+    assert risk.summary(v.ex.accounts[small]).available >= 0
+    assert v.below_maintenance() == [] and v.ex.accounts[long].lots(XBT) == 0

@@ -174,12 +174,24 @@ class FundingPayments:
 
     def unrealized(self, account: Account, now: int | None = None) -> int:
         """usd8 (rounded down) of funding accrued and not realised over all the account's positions,
-        with what is carried below one usd8."""
+        with what is carried below one usd8 (every margin check reads it: kept to one pass, inline)."""
         a = account.account_id
-        units = self.carry.get(a, 0) + sum(u for b, _, u, _ in self.pending if b == a)
+        units = self.carry.get(a, 0)
+        if self.pending:
+            units += sum(u for b, _, u, _ in self.pending if b == a)
+        until = self.now if now is None else now
+        entry, cum, rate, last = self.entry, self.cum, self.rate, self.last
         for s, p in account.positions.items():
-            if p.lots and (a, s) in self.entry:
-                units += self.position_units(a, s, p.lots, now)
+            if p.lots:
+                e = entry.get((a, s))
+                if e is None:
+                    continue
+                c = cum[s]
+                r = rate[s]
+                if r and until > last[s]:
+                    c += self.instruments[s].notional_usd8(1, self.mark[s]) * r * (until - last[s])
+                if c != e:
+                    units -= p.lots * (c - e)
         return units // FUNDING_UNIT
 
     def total_units(self, now: int | None = None) -> int:

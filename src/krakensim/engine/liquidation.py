@@ -59,7 +59,7 @@ SLACK_USD8 = 4  # per contract: the rounding of PnL and margin (each is floored 
 
 class Liquidation:
     __slots__ = ("instruments", "pricing", "accounts", "risk", "trading", "matchers", "finished", "program", "ids",
-                 "emit", "lows", "highs", "bands", "holders", "dirty", "moved", "pool", "checks")
+                 "emit", "lows", "highs", "bands", "holders", "dirty", "moved", "pool", "checks", "queues")
 
     def __init__(self, instruments: dict[str, Instrument], pricing: Pricing, accounts: Accounts, risk: Risk,
                  trading: Trading, matchers: dict[str, Matcher], finished: FinishedOrders,
@@ -82,6 +82,9 @@ class Liquidation:
         self.moved: dict[str, None] = {}  # contracts whose mark moved in this step
         self.pool = 0  # usd8: the liquidity pool (liquidation fees in, deficits out)
         self.checks = 0  # accounts checked so far (a figure for the benchmark; not state)
+        # the unwind queues ranked in this step, by (contract, side): ranked once a step, as a venue ranks
+        # its queue periodically, not once per liquidation (ranking reads every holder's margin)
+        self.queues: dict[tuple[str, bool], list[str]] = {}
 
     def handlers(self) -> list[tuple[type[Event], Callable[[Event], None]]]:
         return [(MarkPriceUpdated, self._on_mark), (PositionChanged, self._on_position),
@@ -112,6 +115,7 @@ class Liquidation:
 
     def run(self, now: int) -> None:
         """Check every account that may have crossed in this step; liquidate those below maintenance."""
+        self.queues = {}
         for _ in range(MAX_ROUNDS):
             candidates = self.dirty
             self.dirty = {}
@@ -271,6 +275,9 @@ class Liquidation:
             if pref.max_position is not None:
                 held = taker.lots(inst.symbol) * takes  # > 0: already on the side it takes
                 n = min(n, max(0, lots_of(inst, pref.max_position) - held))
+            # no more than its available margin carries at initial margin: an assignee is never liquidated by it
+            per_lot = self.risk.initial_margin(inst, 1, self.pricing.marks[inst.symbol]) or 1
+            n = min(n, max(0, self.risk.available_margin(taker)) // per_lot)
             if n <= 0:
                 continue
             self._transfer(account, taker, inst, side, n, price, "assignor", "assignee", "assignment", now)
@@ -279,15 +286,20 @@ class Liquidation:
 
     def _unwind(self, account: Account, inst: Instrument, side: int, lots: int, price: int, now: int) -> None:
         """Close what is left against the opposite positions, first in the unwind queue first."""
-        holders = self.holders.get(inst.symbol, {})
-        order = queue(self.risk, self.accounts, list(holders), inst, side == BUY, self.pricing.marks[inst.symbol])
+        symbol = inst.symbol
+        long = side == BUY  # the counterparties hold the other side: longs when a short is unwound
+        order = self.queues.get((symbol, long))
+        if order is None:
+            order = self.queues[symbol, long] = queue(self.risk, self.accounts, list(self.holders.get(symbol, {})),
+                                                      inst, long, self.pricing.marks[symbol])
         for a in order:
             if lots == 0:
                 return
-            if a == account.account_id:
+            held = self.accounts[a].lots(symbol)
+            if a == account.account_id or held == 0 or (held > 0) != long:  # (it may have changed this step)
                 continue
             other = self.accounts[a]
-            n = min(lots, abs(other.lots(inst.symbol)))
+            n = min(lots, abs(held))
             self._transfer(account, other, inst, side, n, price, "unwindBankrupt", "unwindCounterparty", "unwind",
                            now)
             lots -= n
