@@ -33,7 +33,7 @@ args = ap.parse_args()
 sys.path.insert(0, str(Path(args.src).resolve()))
 
 from krakensim.engine import Exchange, default_instruments  # noqa: E402
-from krakensim.engine.commands import CreateAccount, PlaceOrder, SetPrices  # noqa: E402
+from krakensim.engine.commands import CancelAll, CreateAccount, PlaceOrder, SetPrices  # noqa: E402
 
 USD = 10**8
 T0 = 1_700_000_000_000
@@ -41,7 +41,7 @@ BUY, SELL = 1, -1
 MID = 90000  # ticks (1 USD)
 
 
-def build() -> tuple[Exchange, list[str], list[str]]:
+def build() -> tuple[Exchange, list[str], list[str], int]:
     base = default_instruments()["PF_XBTUSD"]
     symbols = [f"PF_X{i:02d}USD" for i in range(args.contracts)]
     ex = Exchange({s: replace(base, symbol=s) for s in symbols}, seed=1)
@@ -54,26 +54,27 @@ def build() -> tuple[Exchange, list[str], list[str]]:
         a = ex.apply(CreateAccount(rng.randrange(2_000, 20_000) * USD), t).account_id
         assert a is not None
         accounts.append(a)
-    for s in symbols:
+    for s in symbols:  # the maker rests both sides once per contract; every account takes one of them
+        t += 1
+        for side in (BUY, SELL):
+            ex.apply(PlaceOrder(maker, s, side, "lmt", 1500 * args.accounts, MID - side), t)
         for a in accounts:
             t += 1
-            lots = rng.randrange(100, 1500)  # 0.01 to 0.15 BTC
             side = rng.choice((BUY, SELL))
-            ex.apply(PlaceOrder(maker, s, -side, "lmt", lots, MID), t)
-            r = ex.apply(PlaceOrder(a, s, side, "ioc", lots, MID), t)
+            r = ex.apply(PlaceOrder(a, s, side, "ioc", rng.randrange(100, 1500), MID + side), t)  # 0.01-0.15 BTC
             assert r.status == "placed", r.status
-    return ex, symbols, accounts
+        ex.apply(CancelAll(maker, s), t)
+    return ex, symbols, accounts, t
 
 
 def main() -> None:
     t0 = time.perf_counter()
-    ex, symbols, accounts = build()
+    ex, symbols, accounts, t = build()
     positions = sum(1 for a in accounts for p in ex.accounts[a].positions.values() if p.lots)
     print(f"built: {len(accounts)} accounts, {positions} positions in {len(symbols)} contracts "
           f"({time.perf_counter() - t0:.1f} s)")
     liq, risk = ex.liquidation, ex.risk
-    rng = random.Random(11)
-    t = T0 + 10**7
+    rng = random.Random(11)  # (within the hour the positions were opened in: no funding recheck is measured)
     marks = {s: MID for s in symbols}
 
     def move(symbol: str, mark: int) -> tuple[float, int]:
