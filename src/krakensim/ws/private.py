@@ -185,6 +185,9 @@ def positions(ex: Exchange, account: Account, now: int) -> Message:
             "initial_margin_with_orders": usd_out(initial + orders),
             "maintenance_margin": usd_out(bps_of(notional, inst.mm_bps)),
         }
+        funding = ex.funding_payments.position_unrealized(account, symbol)
+        if funding:  # absent when zero, as in the captures
+            p["unrealized_funding"] = usd_out(funding)
         if inst.linear:
             p["pnl_currency"] = "USD"
         if last_fill is not None:
