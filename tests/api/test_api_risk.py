@@ -3,6 +3,8 @@ unchanged clients (every response validated against the spec's schemas)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from kraken.futures import User
 from test_ws_private import private_ws
@@ -28,6 +30,10 @@ def test_a_4x_long_whose_mark_falls_far_below_entry_is_liquidated(venue: Venue) 
     fills = el.privateGetFills()["fills"]  # newest first
     assert fills[0]["fillType"] == "liquidation" and fills[0]["size"] == 0.4444 and fills[0]["price"] == 69000
     assert fills[0]["side"] == "sell" and fills[1]["fillType"] == "taker"
+    history = json.dumps(el.historyGetOrders({"count": 100}))  # the History API shows the liquidation order
+    assert '"orderType": "Liquidation"' in history and '"reason": "liquidation"' in history
+    executions = json.dumps(el.historyGetExecutions({"count": 100}))
+    assert '"orderType": "Liquidation"' in executions
     flex = el.privateGetAccounts()["accounts"]["flex"]
     assert 0 <= flex["balanceValue"] < 10000 - 0.4444 * (90000 - 69000)  # the loss, the fees, the liquidation fee
 
