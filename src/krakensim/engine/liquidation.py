@@ -115,6 +115,8 @@ class Liquidation:
 
     def run(self, now: int) -> None:
         """Check every account that may have crossed in this step; liquidate those below maintenance."""
+        if not self.dirty and not self.moved:  # most steps: nothing moved, nobody's money changed
+            return
         self.queues = {}
         for _ in range(MAX_ROUNDS):
             candidates = self.dirty
