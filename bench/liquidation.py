@@ -33,7 +33,7 @@ args = ap.parse_args()
 sys.path.insert(0, str(Path(args.src).resolve()))
 
 from krakensim.engine import Exchange, default_instruments  # noqa: E402
-from krakensim.engine.commands import CancelAll, CreateAccount, PlaceOrder, SetPrices  # noqa: E402
+from krakensim.engine.commands import CancelAll, CreateAccount, PlaceOrder, SetPrices, Tick  # noqa: E402
 
 USD = 10**8
 T0 = 1_700_000_000_000
@@ -99,6 +99,13 @@ def main() -> None:
             risk.summary(acc).equity < risk.maintenance_margin(acc)  # noqa: B015 - the cost is the point
         scan.append(time.perf_counter() - start)
 
+    hour = ex.funding.next_time  # the end of the hour: funding realised, every holder of a perpetual rechecked
+    assert hour is not None
+    before, start = liq.checks, time.perf_counter()
+    ex.apply(Tick(), hour)
+    hourly = time.perf_counter() - start, liq.checks - before
+    t = hour
+
     large: list[tuple[float, int]] = []
     liquidated_before = sum(1 for a in accounts if not any(p.lots for p in ex.accounts[a].positions.values()))
     for s in symbols:  # a 6 % fall of every contract, one after the other
@@ -117,6 +124,7 @@ def main() -> None:
     holders = statistics.fmean(len(ex.liquidation.holders[s]) for s in symbols[:3])
     print(f"full scan of a contract's holders ({holders:.0f} accounts): {us(statistics.fmean(scan))} per move "
           f"({statistics.fmean(scan) / statistics.median(times):.0f}× the median indexed move)")
+    print(f"the hour's funding realisation and recheck: {us(hourly[0])}, accounts checked {hourly[1]}")
     big_times = [x for x, _ in large]
     print(f"large moves ({len(large)}, −6 % each): mean {us(statistics.fmean(big_times))} per move, "
           f"accounts checked {sum(n for _, n in large)}, liquidated {liquidated - liquidated_before}")
