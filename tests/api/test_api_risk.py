@@ -30,6 +30,8 @@ def test_a_4x_long_whose_mark_falls_far_below_entry_is_liquidated(venue: Venue) 
     fills = el.privateGetFills()["fills"]  # newest first
     assert fills[0]["fillType"] == "liquidation" and fills[0]["size"] == 0.4444 and fills[0]["price"] == 69000
     assert fills[0]["side"] == "sell" and fills[1]["fillType"] == "taker"
+    public = el.publicGetHistory({"symbol": XBT_ID})["history"]  # the public tape marks it
+    assert public[0]["type"] == "liquidation" and public[1]["type"] == "fill"
     history = json.dumps(el.historyGetOrders({"count": 100}))  # the History API shows the liquidation order
     assert '"orderType": "Liquidation"' in history and '"reason": "liquidation"' in history
     executions = json.dumps(el.historyGetExecutions({"count": 100}))
