@@ -72,6 +72,28 @@ def with_margin_accounts(expected: dict[str, Any]) -> int:
     return n
 
 
+MONEY = ("availableMargin", "balanceValue", "collateralValue", "marginEquity", "portfolioValue",
+         "unrealizedFunding", "totalUnrealized", "totalUnrealizedAsMargin")
+
+
+def funding_paid(expected: dict[str, Any], got: dict[str, Any]) -> int:
+    """What changed on purpose since: perpetual positions pay and receive funding (docs/fidelity.md,
+    "Funding payments"), so the wallets' money differs by what was paid; positions, fills and every
+    other answer do not. Takes the replay's money figures of each ``accounts`` answer; returns how
+    many wallets' balances moved."""
+    n = 0
+    for name, answer in expected.items():
+        if not name.endswith(" GET /derivatives/api/v3/accounts"):
+            continue
+        flex, now = answer["accounts"]["flex"], got[name]["accounts"]["flex"]
+        n += flex["balanceValue"] != now["balanceValue"]
+        for key in MONEY:
+            flex[key] = now[key]
+        for usd in ("available", "collateral", "quantity", "value"):
+            flex["currencies"]["USD"][usd] = now["currencies"]["USD"][usd]
+    return n
+
+
 def test_a_journal_of_the_previous_format_replays_to_the_same_state(tmp_path: Path) -> None:
     expected = json.loads((FIXTURE / "expected.json").read_text())
     assert without_counterparties(expected) == 35  # every execution of A and of B had one
@@ -86,6 +108,7 @@ def test_a_journal_of_the_previous_format_replays_to_the_same_state(tmp_path: Pa
     assert set(got) == set(expected)
     assert got[INTERNAL]["journalSeq"] == expected[INTERNAL]["journalSeq"]
     del got[INTERNAL]["digest"], expected[INTERNAL]["digest"]
+    assert funding_paid(expected, got) == 2  # A and B held perpetuals across hours with a premium
     diffs = _diff(expected, got)
     assert not diffs, "\n".join(diffs[:50])
     # the fixture covers what it says: both accounts traded, and the expired maturities settled

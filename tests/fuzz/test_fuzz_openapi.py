@@ -60,7 +60,10 @@ def _served() -> dict[str, tuple[Target, ...]]:
              "GET /leveragepreferences", "PUT /leveragepreferences", "GET /pnlpreferences", "PUT /pnlpreferences",
              "POST /transfer", "POST /transfer/subaccount", "POST /withdrawal", "GET /subaccounts",
              "GET /subaccount/{subaccountUid}/trading-enabled", "PUT /subaccount/{subaccountUid}/trading-enabled",
-             "GET /notifications"]
+             "GET /notifications",
+
+             "GET /unwindqueue", "GET /assignmentprogram/current", "POST /assignmentprogram/add",
+             "POST /assignmentprogram/delete", "GET /assignmentprogram/history"]
     out: dict[str, tuple[Target, ...]] = {}
     for op, signed in [*((o, False) for o in plain), *((o, True) for o in keyed)]:
         method, path = op.split(" ")

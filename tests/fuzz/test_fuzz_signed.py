@@ -45,6 +45,9 @@ SIGNED = [
     ("GET", D3 + "leveragepreferences"), ("PUT", D3 + "leveragepreferences"), ("GET", D3 + "pnlpreferences"),
     ("PUT", D3 + "pnlpreferences"), ("POST", D3 + "transfer"), ("POST", D3 + "transfer/subaccount"),
     ("POST", D3 + "withdrawal"), ("GET", D3 + "subaccounts"),
+    ("GET", D3 + "unwindqueue"), ("GET", D3 + "assignmentprogram/current"),
+    ("POST", D3 + "assignmentprogram/add"), ("POST", D3 + "assignmentprogram/delete"),
+    ("GET", D3 + "assignmentprogram/history"),
     *(("GET", f"/api/history/{v}/{what}") for v in ("v2", "v3") for what in ("orders", "triggers", "executions")),
     *((m, prefix + "00000000-0000-4000-8000-000000000001" + suffix) for prefix, suffix, ms in SIGNED_PATTERNS
       for m in ms),
@@ -54,7 +57,8 @@ NAMES = ["orderType", "symbol", "side", "size", "limitPrice", "stopPrice", "cliO
          "limitPriceOffsetValue", "limitPriceOffsetUnit", "orderIds", "cliOrdIds", "timeout", "strategy",
          "lastFillTime", "since", "before", "count", "sort", "continuation_token", "tradeable", "contractType",
          "json", "maxLeverage", "pnlPreference", "fromAccount", "toAccount", "unit", "amount", "fromUser", "toUser",
-         "currency", "sourceWallet", "tradingEnabled", "", "junk"]
+         "currency", "sourceWallet", "tradingEnabled", "contract", "maxSize", "maxPosition", "acceptLong", "acceptShort", "timeFrame", "enabled", "id",
+         "json", "", "junk"]
 
 NUMBER_SPELLINGS = [
     "1e999999999", "-1e999999999", "1E999999999", "1e-999999999", "9e99", "1e100", "1e-100", "0e999999999",
@@ -67,7 +71,8 @@ LEGIT = ["PF_XBTUSD", "PI_XBTUSD", "PF_ETHUSD", "buy", "sell", "lmt", "post", "i
          "take_profit", "trailing_stop", "true", "false", "True", "0.001", "0.01", "1", "89000", "90000", "45000",
          "PERCENT", "QUOTE_CURRENCY", "mark", "last", "index", "ABSOLUTE", "RELATIVE", "REJECT_TAKER",
          "CANCEL_MAKER_SELF", "asc", "desc", "60", "2026-01-01T00:00:00.000Z", "2999-01-01T00:00:00Z",
-         "00000000-0000-4000-8000-000000000001", "flex", "cash", "fi_xbtusd", "usd", "xbt", "BTC", "EUR"]
+         "00000000-0000-4000-8000-000000000001", "flex", "cash", "fi_xbtusd", "usd", "xbt", "BTC", "EUR", "all",
+         "weekdays", "weekends"]
 values = st.one_of(
     st.sampled_from(NUMBER_SPELLINGS), st.sampled_from(LEGIT),
     st.integers(-(2**70), 2**70).map(str), st.floats().map(repr), st.decimals(allow_nan=True).map(str),

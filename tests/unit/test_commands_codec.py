@@ -46,6 +46,11 @@ OLD_FORMAT: dict[type[c.Command], tuple[str, dict[str, str]]] = {
     # added after 40cd364: pinned from the release that added it
     c.PostNotification: ("notify", {"kind": "kd", "priority": "pr", "note": "nt", "effective_time": "at",
                                     "expected_downtime_minutes": "dt"}),
+    c.AddAssignmentPreference: ("apadd", {
+        "account_id": "a", "contract_type": "ct", "contract": "s", "max_size": "ms", "max_position": "mp",
+        "accept_long": "l", "accept_short": "sh", "time_frame": "tf", "enabled": "on",
+    }),
+    c.DeleteAssignmentPreference: ("apdel", {"account_id": "a", "pref_id": "id"}),
 }
 # what an absent key meant to the old decoder (``cmd.get(key, default)``)
 OLD_DEFAULTS = {"reduce_only": False, "trigger_signal": "last", "quantity_mode": "RELATIVE"}

@@ -8,7 +8,7 @@ from ..engine.collateral import USD, WALLET_TO_PNL
 from ..engine.units import side_name
 from .params import optional_iso
 from .render import wallets
-from .render.numbers import average_price_out, iso, price_out, size_out
+from .render.numbers import average_price_out, iso, price_out, size_out, usd_out
 from .request import Reply, Request, ok
 
 FILLS_PAGE = 100
@@ -43,13 +43,14 @@ async def fills(req: Request) -> Reply:
 async def accounts(req: Request) -> Reply:
     rt = req.rt
     ex = rt.exchange
-    return ok(rt.clock(), accounts=wallets.accounts(ex, ex.accounts[req.account_id]))
+    return ok(rt.clock(), accounts=wallets.accounts(ex, ex.accounts[req.account_id], max(ex.now, rt.clock())))
 
 
 async def openpositions(req: Request) -> Reply:
     rt = req.rt
     ex = rt.exchange
     account = ex.accounts[req.account_id]
+    now = max(ex.now, rt.clock())
     out = []
     for s, position in account.positions.items():
         if not position.lots:
@@ -63,7 +64,7 @@ async def openpositions(req: Request) -> Reply:
                 "price": average_price_out(inst, position.average_price()),
                 "fillTime": iso(last_fill),
                 "size": size_out(inst, abs(position.lots)),
-                "unrealizedFunding": 0,  # the funding work fills it
+                "unrealizedFunding": usd_out(ex.funding_payments.position_unrealized(account, s, now)),
             }
         )
         if inst.linear:  # multi-collateral contracts: the PnL currency, and the leverage of an isolated position

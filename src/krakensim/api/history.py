@@ -50,7 +50,7 @@ async def trade_history(req: Request) -> Reply:
                 "price": price_out(inst, t.price),
                 "size": text(size_out(inst, t.lots)),
                 "side": side_name(t.taker_side),
-                "type": "fill",
+                "type": "liquidation" if t.taker_order.order_type == "liquidation" else "fill",
                 "time": iso(t.time),
                 "uid": t.trade_id,
             }

@@ -14,6 +14,7 @@ from . import (
     orders,
     positions_history,
     preferences,
+    risk_endpoints,
     transfers,
 )
 from .request import READ, Route
@@ -35,6 +36,12 @@ ROUTES: dict[str, Route] = {
     D + "fills": Route(account.fills, ("GET",), READ),
     D + "accounts": Route(account.accounts, ("GET",), READ),
     D + "openpositions": Route(account.openpositions, ("GET",), READ),
+    D + "unwindqueue": Route(risk_endpoints.unwindqueue, ("GET",), READ),
+    D + "assignmentprogram/current": Route(risk_endpoints.current, ("GET",), READ),
+    D + "assignmentprogram/history": Route(risk_endpoints.history, ("GET",), READ),
+    D + "assignmentprogram/add": Route(risk_endpoints.add, POST, READ, writes=POST, required=(
+        ("contractType",), ("acceptLong",), ("acceptShort",), ("timeFrame",), ("enabled",))),
+    D + "assignmentprogram/delete": Route(risk_endpoints.delete, POST, READ, writes=POST, required=(("id",),)),
     D + "instruments": Route(market.instruments, ("GET",), None),
     D + "instruments/status": Route(market.instruments_status, ("GET",), None),
     D + "trading/instruments": Route(market.trading_instruments, ("GET",), READ),

@@ -41,6 +41,10 @@ USD = "USD"
 TRADE = "futures trade"  # account log entries (Kraken's words)
 SETTLEMENT = "settlement"
 ADMIN_TRANSFER = "admin transfer"
+LIQUIDATION = "futures liquidation"
+# the account log word of a fill, by its fill type (history.md's `info` enum)
+FILL_INFO = {"liquidation": LIQUIDATION, "assignor": "futures assignor", "assignee": "futures assignee",
+             "unwindBankrupt": "futures unwind bankrupt", "unwindCounterparty": "futures unwind counterparty"}
 
 
 def fee_rate(fill_type: str) -> int:
@@ -157,7 +161,7 @@ class Accounts(dict[str, Account]):
         self.emit(entry)
 
     def fill(self, account: Account, inst: Instrument, side: int, lots: int, price: int, rate: int,
-             now: int, execution: str = "", mark: int | None = None) -> tuple[int, int, int]:
+             now: int, execution: str = "", mark: int | None = None, info: str = TRADE) -> tuple[int, int, int]:
         """Book a fill of ``lots`` at ``price`` (the execution ``execution``, the mark ``mark`` then): its
         fee, its realised PnL, the new position.
 
@@ -194,10 +198,10 @@ class Accounts(dict[str, Account]):
         self.emit(PositionChanged(now, account.account_id, symbol, position.lots, position.cost, before_lots,
                                   before_cost))
         self.emit(BalanceChanged(now, account.account_id, currency, after, realized - fee, "trade"))
-        self._log(account, now, TRADE, symbol, before_lots, position.lots, old_cost=before_cost,
+        self._log(account, now, info, symbol, before_lots, position.lots, old_cost=before_cost,
                   new_cost=position.cost, trade_price=price, mark_price=mark, realized_pnl=realized, fee=fee,
                   execution=execution, asset=symbol)
-        self._log(account, now, TRADE, symbol, before_balance, after, trade_price=price, mark_price=mark,
+        self._log(account, now, info, symbol, before_balance, after, trade_price=price, mark_price=mark,
                   realized_pnl=realized, fee=fee, execution=execution, asset=currency, margin_account=wallet)
         return fee, realized, position.lots
 

@@ -222,10 +222,33 @@ class RunScenario(Command, frozen=True, tag="scenario", rename={
     path: tuple[tuple[int, int], ...] = ()
 
 
+class AddAssignmentPreference(Command, frozen=True, tag="apadd", rename={
+    "account_id": "a", "contract_type": "ct", "contract": "s", "max_size": "ms", "max_position": "mp",
+    "accept_long": "l", "accept_short": "sh", "time_frame": "tf", "enabled": "on",
+}):
+    """Offer to take over positions a liquidation could not close (sizes in 1e-8 contracts)."""
+
+    account_id: str
+    contract_type: str
+    accept_long: bool
+    accept_short: bool
+    time_frame: str  # all | weekdays | weekends
+    enabled: bool
+    contract: str | None = None
+    max_size: int | None = None
+    max_position: int | None = None
+
+
+class DeleteAssignmentPreference(Command, frozen=True, tag="apdel", rename={"account_id": "a", "pref_id": "id"}):
+    account_id: str
+    pref_id: int
+
+
 ENGINE_COMMANDS: tuple[type[Command], ...] = (
     PlaceOrder, CancelOrder, EditOrder, CancelAll, ArmDeadManSwitch, SetSelfTradeStrategy, CreateAccount,
     SetPrices, SetMarkPrice, PublishIndex, SetMarketState, Tick, MoveFunds, SetCollateralPrice, Transfer,
     WithdrawToSpot, SetLeveragePreference, SetPnlPreference, SetSubaccountTrading, PostNotification, SeedPast, RunScenario,
+    AddAssignmentPreference, DeleteAssignmentPreference,
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import msgspec
 
+from .assignment import Preference
 from .orders import Order
 from .triggers import Trigger
 
@@ -204,6 +205,18 @@ class AccountLogged(Event, frozen=True):
     realized_funding: int = 0  # usd8
     liquidation_fee: int = 0  # usd8
     conversion_spot_price: int | None = None  # 1e-8 USD per unit of ``asset`` (a conversion entry)
+
+
+class AssignmentPreferenceAdded(Event, frozen=True):
+    """An account joined the assignment program with a preference."""
+
+    account_id: str
+    preference: Preference
+
+
+class AssignmentPreferenceDeleted(Event, frozen=True):
+    account_id: str
+    preference: Preference
 
 
 class DeadManSwitchArmed(Event, frozen=True):

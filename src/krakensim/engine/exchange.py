@@ -19,10 +19,13 @@ from typing import Any
 
 from . import commands as c
 from .accounts import Account, Accounts
+from .assignment import AssignmentProgram, Preference
 from .book import Book
 from .deadman import DeadManSwitches
 from .edits import Edits
 from .events import (
+    AssignmentPreferenceAdded,
+    AssignmentPreferenceDeleted,
     DeadManSwitchFired,
     OrderFilled,
     OrderRefused,
@@ -32,8 +35,10 @@ from .events import (
     VenueOpened,
 )
 from .funding import Funding
+from .funding_payments import FundingPayments
 from .ids import IdGen
 from .instruments import FixedSeries, Instrument
+from .liquidation import Liquidation
 from .listing import Listings
 from .market_data import MarketData
 from .matching import Matcher
@@ -112,7 +117,10 @@ class Exchange:
         self.matchers: dict[str, Matcher] = {}
         self.trigger_books: dict[str, TriggerBook] = {}
         self.funding = Funding(self.listings.instruments, self.pricing, emit, retention.funding_rates_per_market)
-        self.risk = Risk(self.listings.instruments, self.pricing, self.accounts)
+        self.funding_payments = FundingPayments(self.listings.instruments, self.pricing, self.accounts, emit)
+        for event_type, handler in self.funding_payments.handlers():
+            stream.subscribe(event_type, handler)
+        self.risk = Risk(self.listings.instruments, self.pricing, self.accounts, self.funding_payments)
         self.funds = Funds(self.accounts, self.risk, self.listings.instruments, emit)
         self.preferences = Preferences(self.risk, emit)
         self.finished = FinishedOrders(self.accounts, retention.finished_orders)
@@ -122,6 +130,11 @@ class Exchange:
         self.trigger_orders = TriggerOrders(self.trading, self.trigger_books, self.pricing, self.risk, self.finished,
                                             emit)
         self.edits = Edits(self.trading, self.trigger_orders, emit)
+        self.assignment = AssignmentProgram()
+        self.liquidation = Liquidation(self.listings.instruments, self.pricing, self.accounts, self.risk, self.trading,
+                                       self.matchers, self.finished, self.assignment, self.ids, emit)
+        for event_type, handler in self.liquidation.handlers():
+            stream.subscribe(event_type, handler)
         self.deadman = DeadManSwitches(emit)
         self.notifications = Notifications(emit, retention.notifications)
         self.maturities = Maturities(series, self.listings, self.pricing, self.market_data, self.accounts,
@@ -149,6 +162,8 @@ class Exchange:
             **WalletCommands(self).table(),
             c.PostNotification: (self._post_notification, False, _check_notification),
             c.SeedPast: (self._seed_past, False, None), c.RunScenario: (self._run_scenario, False, None),
+            c.AddAssignmentPreference: (self._add_assignment_preference, True, None),
+            c.DeleteAssignmentPreference: (self._delete_assignment_preference, True, None),
         }
 
     def list_instrument(self, inst: Instrument, mark: int, index: int, now: int) -> None:
@@ -171,11 +186,14 @@ class Exchange:
             check(self, command)
         if now > self.now:
             self.now = now
+        self.funding_payments.now = self.now  # what margin reads accrue funding to
         stream = self.stream
         try:
             if now >= self.due_at:
                 self._fall_due(now)
             result = handler(command, now)
+            self.funding_payments.flush()
+            self.liquidation.run(now)  # whoever this step left below maintenance margin is closed out
         except BaseException:
             stream.take()  # nothing of a command that failed half-way is reported with the next one
             raise
@@ -345,6 +363,20 @@ class Exchange:
         self.stream.emit(PastSeeded(now, cmd.seed, days, written))
         return Result("ok")
 
+    def _add_assignment_preference(self, cmd: c.AddAssignmentPreference, now: int) -> Result:
+        pref = self.assignment.add(Preference(0, cmd.account_id, cmd.contract_type, cmd.contract, cmd.max_size,
+                                              cmd.max_position, cmd.accept_long, cmd.accept_short, cmd.time_frame,
+                                              cmd.enabled), now)
+        self.stream.emit(AssignmentPreferenceAdded(now, cmd.account_id, pref))
+        return Result("ok", preference=pref)
+
+    def _delete_assignment_preference(self, cmd: c.DeleteAssignmentPreference, now: int) -> Result:
+        pref = self.assignment.delete(cmd.account_id, cmd.pref_id, now)
+        if pref is None:
+            return Result("notFound")
+        self.stream.emit(AssignmentPreferenceDeleted(now, cmd.account_id, pref))
+        return Result("ok", preference=pref)
+
     # ------------------------------------------------------------------ reads
     @property
     def instruments(self) -> dict[str, Instrument]:
@@ -403,6 +435,7 @@ class Exchange:
             put([t.state() for t in self.trigger_books[s].by_id.values()])
         put(self.accounts.state())
         put(self.risk.collateral.state())
+        put((self.funding_payments.state(), self.liquidation.state(), self.assignment.state()))
         put(self.history.state())
         put(self.finished.state())
         put(self.notifications.state())

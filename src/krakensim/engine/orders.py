@@ -62,6 +62,7 @@ UPDATE_REASONS = {
     "contract_expired": "CONTRACT_EXPIRED",
     "self_trade": "WOULD_EXECUTE_SELF_REASON",
     "would_not_reduce_position": "WOULD_NOT_REDUCE_POSITION",
+    "liquidation": "NOT_ENOUGH_MARGIN",  # cancelled as its account was liquidated
 }
 
 # statuses of a finished order (orders/status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from .assignment import Preference
 from .events import Event
 
 
@@ -23,3 +24,4 @@ class Result(msgspec.Struct):
     events: list[Event] = []
     account_id: str | None = None  # CreateAccount: the new account
     deadline: int | None = None  # ArmDeadManSwitch: when it fires (None: disarmed)
+    preference: Preference | None = None  # Add/DeleteAssignmentPreference: the preference

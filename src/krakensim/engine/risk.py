@@ -11,6 +11,7 @@ import msgspec
 
 from .accounts import Account, Accounts, to_base, unrealized_pnl
 from .collateral import COLLATERAL, USD, CollateralIndex
+from .funding_payments import FundingPayments
 from .instruments import Instrument
 from .margin_accounts import margin_account_liquidation_price, margin_account_summary
 from .margin_tiers import leverage_allowed, tiered_initial, tiered_maintenance
@@ -40,16 +41,22 @@ class MarginSummary(msgspec.Struct, frozen=True):
     balance_value: int = 0  # every currency at its index
     collateral_value: int = 0  # every currency at its index less its haircut
     unrealized_as_margin: int = 0  # unrealised PnL, a profit paid in another currency less haircut and fee
+    unrealized_funding: int = 0  # accrued on perpetual positions, not yet realised (part of equity)
 
 
 class Risk:
-    __slots__ = ("instruments", "pricing", "accounts", "collateral")
+    __slots__ = ("instruments", "pricing", "accounts", "collateral", "funding")
 
-    def __init__(self, instruments: dict[str, Instrument], pricing: Pricing, accounts: Accounts) -> None:
+    def __init__(self, instruments: dict[str, Instrument], pricing: Pricing, accounts: Accounts,
+                 funding: FundingPayments | None = None) -> None:
         self.instruments = instruments
         self.pricing = pricing
         self.accounts = accounts
         self.collateral = CollateralIndex(instruments, pricing, accounts.emit)
+        self.funding = funding  # unrealised funding is part of margin equity
+
+    def unrealized_funding(self, account: Account) -> int:
+        return self.funding.unrealized(account) if self.funding is not None and account.positions else 0
 
     # ------------------------------------------------------------------ margin
     @staticmethod
@@ -160,11 +167,13 @@ class Risk:
                 position_margin += self.position_margin(account, inst, abs(position.lots), mark)
                 maintenance += tiered_maintenance(inst, inst.notional_usd8(abs(position.lots), mark))
         value, collateral = self.collateral_values(account)
-        equity = collateral + as_margin
+        funding = self.unrealized_funding(account)
+        equity = collateral + as_margin + funding
         return MarginSummary(
             balance=account.balance, pnl=pnl, initial_margin=position_margin, order_margin=account.order_margin,
             maintenance_margin=maintenance, equity=equity, available=equity - position_margin - account.order_margin,
             balance_value=value, collateral_value=collateral, unrealized_as_margin=as_margin,
+            unrealized_funding=funding,
         )
 
     def liquidation_price(self, account: Account, symbol: str) -> int | None:
@@ -178,7 +187,7 @@ class Risk:
             return margin_account_liquidation_price(self, account, symbol)
         inst = self.instruments[symbol]
         marks = self.pricing.marks
-        base = self.collateral_values(account)[1]
+        base = self.collateral_values(account)[1] + self.unrealized_funding(account)
         for s, p in account.positions.items():
             if s != symbol and p.lots and self.in_flex(account, s):
                 other = self.instruments[s]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .accounts import Account, Accounts, fee_rate
+from .accounts import FILL_INFO, TRADE, Account, Accounts, fee_rate
 from .events import (
     Event,
     OrderCancelled,
@@ -94,7 +94,7 @@ class Trading:
         inst = self.listings.instruments[after.symbol]
         rate = fee_rate(fill_type)
         fee, realized, position = self.accounts.fill(account, inst, after.side, lots, price, rate, now,
-                                                     trade.trade_id, trade.mark)
+                                                     trade.trade_id, trade.mark, FILL_INFO.get(fill_type, TRADE))
         if realized > 0 and account.pnl_currency and self.pay_profit is not None:
             self.pay_profit(account, inst.symbol, realized, now)
         seq = account.fills_seen

@@ -32,7 +32,8 @@ InstrumentOf = Callable[[str], Instrument]
 FILLS_SNAPSHOT = 100  # fills in a fills_snapshot (the spec leaves it open: the last 100)
 SIGNAL = {MARK: "mark", LAST: "last", INDEX: "spot"}
 TRIGGER_TYPE = {"stp": "stop", "take_profit": "take_profit", "trailing_stop": "trailing_stop"}
-ORDER_TYPE = {"lmt": "limit", "post": "post", "ioc": "ioc", "fok": "fillOrKill"}  # the fills' order types
+ORDER_TYPE = {"lmt": "limit", "post": "post", "ioc": "ioc", "fok": "fillOrKill", "liquidation": "liquidation",
+              "assignment": "assignment", "unwind": "unwind"}  # the fills' order types
 MARGIN_ACCOUNT = "flex"  # every account is one multi-collateral wallet (REST accounts' flex)
 
 
@@ -187,6 +188,9 @@ def positions(ex: Exchange, account: Account, now: int) -> Message:
             "initial_margin_with_orders": usd_out(initial + orders),
             "maintenance_margin": usd_out(tiered_maintenance(inst, notional)),
         }
+        funding = ex.funding_payments.position_unrealized(account, symbol)
+        if funding:  # absent when zero, as in the captures
+            p["unrealized_funding"] = usd_out(funding)
         if inst.linear:
             p["pnl_currency"] = "USD"
         if last_fill is not None:
@@ -247,7 +251,7 @@ def balances(ex: Exchange, account: Account, now: int, snapshot: bool) -> Messag
 def margins(ex: Exchange, account: Account) -> Message:
     """The legacy account_balances_and_margins: one entry, the flex wallet."""
     m = ex.risk.summary(account)
-    wallet = {"name": MARGIN_ACCOUNT, "balance": usd_out(m.balance), "pnl": usd_out(m.pnl), "funding": 0,
+    wallet = {"name": MARGIN_ACCOUNT, "balance": usd_out(m.balance), "pnl": usd_out(m.pnl), "funding": usd_out(m.unrealized_funding),
               "pv": usd_out(m.equity), "am": usd_out(m.available), "im": usd_out(m.initial_margin + m.order_margin),
               "mm": usd_out(m.maintenance_margin)}
     return {"feed": "account_balances_and_margins", "account": account.account_id, "margin_accounts": [wallet]}

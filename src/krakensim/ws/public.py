@@ -55,7 +55,7 @@ def trade(inst: Instrument, e: TradePrinted) -> Message:
         "product_id": e.symbol,
         "uid": e.trade_id,
         "side": side_name(e.taker_side),
-        "type": "fill",
+        "type": "liquidation" if e.taker_order.order_type == "liquidation" else "fill",
         "seq": e.number,
         "time": e.time,
         "qty": size_out(inst, e.lots),

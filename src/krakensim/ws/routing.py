@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 Message = dict[str, Any]
 
+ON_BOOK = ("maker", "takerAfterEdit")  # fill types of an order that rested (not liquidation, assignment, unwind)
+
 # why an order left the book (engine) → the open_orders reason (spec private-feeds.md §1.4)
 CANCEL_REASONS = {
     "cancelled_by_user": "cancelled_by_user",
@@ -28,6 +30,7 @@ CANCEL_REASONS = {
     "contract_expired": "contract_expired",
     "self_trade": "would_execute_self",
     "would_not_reduce_position": "would_not_reduce_position",
+    "liquidation": "liquidation",
 }
 # an order refused with an order event (engine's OrderError) → the verbose feed's reason
 REJECT_REASONS = {
@@ -109,7 +112,7 @@ class Router:
             self.hub.dirty_accounts.add(account_id)
         after = e.order_after
         done = after.filled >= after.quantity
-        if e.fill_type != "taker" and self._watched(account_id):  # it was on the book: the open orders feeds
+        if e.fill_type in ON_BOOK and self._watched(account_id):  # it was on the book: the open orders feeds
             if done:
                 self._orders(account_id, lambda feed: private.order_removed(feed, after.order_id,
                                                                             after.client_order_id, "full_fill"))

@@ -30,7 +30,8 @@ from ...engine.triggers import INDEX, LAST, MARK, PERCENT, QUOTE, Trigger
 from ...engine.units import BUY, USD8
 from .numbers import price_out, signed_size_out, size_out, usd_out
 
-ORDER_TYPES = {"lmt": "Limit", "post": "Post", "ioc": "IoC", "fok": "FoK"}
+ORDER_TYPES = {"lmt": "Limit", "post": "Post", "ioc": "IoC", "fok": "FoK", "liquidation": "Liquidation",
+               "assignment": "Assignment", "unwind": "Unwind"}
 HISTORY_SIGNAL = {MARK: "MarkPrice", LAST: "LastPrice", INDEX: "SpotPrice"}
 HISTORY_UNIT = {PERCENT: "Percent", QUOTE: "QuoteCurrency"}
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from ...engine.accounts import Account
 from ...engine.collateral import COLLATERAL, USD
 from ...engine.exchange import Exchange
@@ -57,15 +59,23 @@ def flex_totals(m: MarginSummary, unrealized_funding: int = 0) -> Message:
         "pnl": usd_out(m.pnl),
         "unrealizedFunding": usd_out(unrealized_funding),
         "totalUnrealized": usd_out(m.pnl + unrealized_funding),
-        "totalUnrealizedAsMargin": usd_out(m.unrealized_as_margin),
+        "totalUnrealizedAsMargin": usd_out(m.unrealized_as_margin + unrealized_funding),
         "marginEquity": usd_out(m.equity),
         "availableMargin": usd_out(m.available),
     }
 
 
-def flex(ex: Exchange, account: Account) -> Message:
+def flex(ex: Exchange, account: Account, now: int | None = None) -> Message:
+    """The flex wallet; its unrealised funding as of ``now`` (funding accrues with time: the figures that
+    hold it follow), else as of the latest command."""
     m = ex.risk.summary(account)
-    return {"type": "multiCollateralMarginAccount", "currencies": flex_currencies(ex, account, m), **flex_totals(m)}
+    if now is not None:
+        funding = ex.funding_payments.unrealized(account, now)
+        moved = funding - m.unrealized_funding
+        m = msgspec.structs.replace(m, unrealized_funding=funding, equity=m.equity + moved,
+                                    available=m.available + moved)
+    return {"type": "multiCollateralMarginAccount", "currencies": flex_currencies(ex, account, m),
+            **flex_totals(m, m.unrealized_funding)}
 
 
 def cash(account: Account) -> Message:
@@ -112,5 +122,5 @@ def margin_accounts(ex: Exchange, account: Account) -> dict[str, Message]:
     return out
 
 
-def accounts(ex: Exchange, account: Account) -> Message:
-    return {"cash": cash(account), "flex": flex(ex, account), **margin_accounts(ex, account)}
+def accounts(ex: Exchange, account: Account, now: int | None = None) -> Message:
+    return {"cash": cash(account), "flex": flex(ex, account, now), **margin_accounts(ex, account)}
