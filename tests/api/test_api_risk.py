@@ -45,9 +45,10 @@ def test_a_4x_long_whose_mark_falls_far_below_entry_is_liquidated(venue: Venue) 
         return first["account_log"]["logs"]  # type: ignore[return-value]
 
     logs = run(log())  # newest first
-    assert [e["info"] for e in logs[:2]] == ["futures liquidation", "futures liquidation"]
+    assert [e["info"] for e in logs[:3]] == ["futures liquidation"] * 3  # the fee, the fill's two legs
     assert logs[0]["liquidation_fee"] > 0 and logs[0]["asset"] == "usd"  # the fee: a wallet entry
-    assert logs[1]["contract"] == "pf_xbtusd" and logs[1]["new_balance"] == 0  # the position closed
+    assert logs[1]["asset"] == "usd" and logs[1]["contract"] == "pf_xbtusd"  # the fill's wallet leg
+    assert logs[2]["asset"] == "pf_xbtusd" and logs[2]["new_balance"] == 0  # its position leg: closed
 
 
 def test_the_unwind_queue_ranks_positions_and_the_assignment_program_journals_preferences(venue: Venue) -> None:

@@ -65,11 +65,15 @@ LATER_FORMAT: dict[type[c.Command], tuple[str, dict[str, str]]] = {
     c.SetLeveragePreference: ("leverage", {"account_id": "a", "symbol": "s", "max_leverage": "l"}),
     c.SetPnlPreference: ("pnlpref", {"account_id": "a", "symbol": "s", "currency": "u"}),
     c.SetSubaccountTrading: ("subtrading", {"account_id": "a", "subaccount": "sub", "enabled": "on"}),
+    c.SeedPast: ("past", {"seed": "s", "days": "d"}),
+    c.RunScenario: ("scenario", {"name": "nm", "start": "t", "duration": "dt", "target": "s", "amount": "v",
+                                 "path": "p"}),
 }
 LATER_FIELDS = {c.CreateAccount: {"master": "master", "funds": "funds", "inverse_in_base": "inverse_in_base"}}
 LATER_DEFAULTS: dict[tuple[type[c.Command], str], object] = {
     (c.MoveFunds, "wallet"): "flex", (c.WithdrawToSpot, "wallet"): "cash", (c.CreateAccount, "funds"): (),
     (c.CreateAccount, "inverse_in_base"): False,
+    (c.RunScenario, "target"): "", (c.RunScenario, "amount"): 0, (c.RunScenario, "path"): (),
 }
 
 INT64 = st.integers(-(2**63), 2**63 - 1)

@@ -73,8 +73,10 @@ def test_a_mark_far_below_entry_liquidates_a_4x_long_against_the_book() -> None:
     cancelled = [e for e in after if isinstance(e, ev.OrderCancelled) and e.account_id == long]
     assert cancelled[0].reason == "liquidation"
     logged = [e for e in after if isinstance(e, ev.AccountLogged) and e.account_id == long]
-    assert [e.info for e in logged] == ["futures liquidation", "futures liquidation"]
-    fee = logged[1].liquidation_fee
+    # the fill's two legs (the position's, the wallet's) and the liquidation fee's entry
+    assert [e.info for e in logged] == ["futures liquidation"] * 3
+    assert [e.asset for e in logged[:2]] == [XBT, "USD"]
+    fee = logged[2].liquidation_fee
     assert fee == 4444 * 69000 * 10_000 * LIQUIDATION_FEE_BPS // 10_000 > 0
     assert v.ex.liquidation.pool == fee and acc.balance >= 0
     assert v.below_maintenance() == []

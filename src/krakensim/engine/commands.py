@@ -207,8 +207,8 @@ class SeedPast(Command, frozen=True, tag="past", rename={"seed": "s", "days": "d
 SCENARIO_NAMES = ("crash", "squeeze", "volatility", "drought", "halt", "funding_spike", "replay")
 
 
-class RunScenario(Command, frozen=True, tag="scenario", rename={
-    "name": "n", "start": "t", "duration": "dt", "target": "s", "amount": "v", "path": "p",
+class RunScenario(Command, frozen=True, tag="scenario", rename={  # (not "k"/"n": the stamp's keys)
+    "name": "nm", "start": "t", "duration": "dt", "target": "s", "amount": "v", "path": "p",
 }):
     """A named market scenario (market/scenarios.py) from ``start`` (epoch ms) for ``duration`` ms: the
     simulated market's agents read it on the exchange clock. ``amount``: the scenario's size (bp of price,
