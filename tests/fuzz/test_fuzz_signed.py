@@ -41,14 +41,15 @@ SIGNED = [
     ("GET", D3 + "orders/status"), ("POST", D3 + "orders/status"), ("GET", D3 + "openorders"),
     ("GET", D3 + "self-trade-strategy"), ("PUT", D3 + "self-trade-strategy"), ("GET", D3 + "fills"),
     ("GET", D3 + "accounts"), ("GET", D3 + "openpositions"), ("GET", D3 + "feeschedules/volumes"),
-    ("GET", D3 + "trading/instruments"),
+    ("GET", D3 + "trading/instruments"), ("GET", D3 + "notifications"),
     ("GET", D3 + "leveragepreferences"), ("PUT", D3 + "leveragepreferences"), ("GET", D3 + "pnlpreferences"),
     ("PUT", D3 + "pnlpreferences"), ("POST", D3 + "transfer"), ("POST", D3 + "transfer/subaccount"),
     ("POST", D3 + "withdrawal"), ("GET", D3 + "subaccounts"),
     ("GET", D3 + "unwindqueue"), ("GET", D3 + "assignmentprogram/current"),
     ("POST", D3 + "assignmentprogram/add"), ("POST", D3 + "assignmentprogram/delete"),
     ("GET", D3 + "assignmentprogram/history"),
-    *(("GET", f"/api/history/{v}/{what}") for v in ("v2", "v3") for what in ("orders", "triggers", "executions")),
+    *(("GET", f"/api/history/{v}/{what}") for v in ("v2", "v3")
+      for what in ("orders", "triggers", "executions", "account-log", "accountlogcsv", "positions")),
     *((m, prefix + "00000000-0000-4000-8000-000000000001" + suffix) for prefix, suffix, ms in SIGNED_PATTERNS
       for m in ms),
 ]
@@ -57,8 +58,9 @@ NAMES = ["orderType", "symbol", "side", "size", "limitPrice", "stopPrice", "cliO
          "limitPriceOffsetValue", "limitPriceOffsetUnit", "orderIds", "cliOrdIds", "timeout", "strategy",
          "lastFillTime", "since", "before", "count", "sort", "continuation_token", "tradeable", "contractType",
          "json", "maxLeverage", "pnlPreference", "fromAccount", "toAccount", "unit", "amount", "fromUser", "toUser",
-         "currency", "sourceWallet", "tradingEnabled", "contract", "maxSize", "maxPosition", "acceptLong", "acceptShort", "timeFrame", "enabled", "id",
-         "json", "", "junk"]
+         "currency", "sourceWallet", "tradingEnabled", "contract", "maxSize", "maxPosition", "acceptLong",
+         "acceptShort", "timeFrame", "enabled", "id", "", "junk", "from", "to", "info", "conversion_details",
+         "opened", "closed", "reversed", "no_change", "trades", "settlement"]
 
 NUMBER_SPELLINGS = [
     "1e999999999", "-1e999999999", "1E999999999", "1e-999999999", "9e99", "1e100", "1e-100", "0e999999999",
@@ -67,7 +69,7 @@ NUMBER_SPELLINGS = [
     "0x10", "0b1", "1e", "e5", ".", "-", "--1", "1.2.3", "1,5", "-0", "0", "00001", ".5", "5.", "1e+05",
     "9" * 19, "9" * 20, "9" * 64, "9" * 65, "1" + "0" * 4300, "0." + "0" * 100 + "1",
 ]
-LEGIT = ["PF_XBTUSD", "PI_XBTUSD", "PF_ETHUSD", "buy", "sell", "lmt", "post", "ioc", "mkt", "fok", "stp",
+LEGIT = ["PF_XBTUSD", "futures trade", "PI_XBTUSD", "PF_ETHUSD", "buy", "sell", "lmt", "post", "ioc", "mkt", "fok", "stp",
          "take_profit", "trailing_stop", "true", "false", "True", "0.001", "0.01", "1", "89000", "90000", "45000",
          "PERCENT", "QUOTE_CURRENCY", "mark", "last", "index", "ABSOLUTE", "RELATIVE", "REJECT_TAKER",
          "CANCEL_MAKER_SELF", "asc", "desc", "60", "2026-01-01T00:00:00.000Z", "2999-01-01T00:00:00Z",
