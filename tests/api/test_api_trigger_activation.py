@@ -82,7 +82,10 @@ def test_reason_WOULD_CAUSE_LIQUIDATION(venue) -> None:
 
 
 def test_reason_MAX_POSITION_EXCEEDED(venue) -> None:
-    raw = venue.raw(venue.account(usd="10000000000"))
+    creds = venue.account(usd="10000000000")
+    # the tiered margin of 91 billion USD of bitcoin is about 45.5 billion (an account starts with 10 at most)
+    venue.srv.admin("deposit", {"accountUid": creds.account_uid, "currency": "USD", "amount": "50000000000"})
+    raw = venue.raw(creds)
     oid = stop(raw, "buy", "1000001", 91000, 91000)  # the position limit is 1,000,000 BTC
     venue.prices(mark=91000)
     assert activation_error(raw, oid) == "MAX_POSITION_EXCEEDED"

@@ -144,3 +144,25 @@ def test_margin_account_trigger_estimates_are_where_the_requirements_are_met(con
             m = margin_account_summary(ex.risk, a, "XBT")
             gaps.append(m.portfolio_value - (m.initial_margin if which == "im" else m.maintenance_margin))
         assert min(gaps) <= 4 and max(gaps) >= -4, gaps  # (4: the rounding of each amount down to 1e-8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(["EUR", "GBP", "USDC", "USDT", "BTC", "ETH"]), st.integers(1, 10**14))
+def test_a_profit_paid_in_another_currency_keeps_its_value_less_the_conversion_fee(name: str, profit: int) -> None:
+    ex = Exchange(default_instruments())
+    ex.apply(c.CreateAccount(1000 * USD8, "a", inverse_in_base=True), 1)
+    ex.apply(c.SetPnlPreference("a", "PF_XBTUSD", name), 2)
+    a = ex.accounts["a"]
+    currency = a.pnl_currency["PF_XBTUSD"]
+    a.balance += profit  # as a fill books a realised profit, then pays it in the preferred currency
+    ex.funds.pay_profit(a, "PF_XBTUSD", profit, 3)
+    index = ex.risk.collateral
+    got = index.value(currency, a.wallets.flex.get(currency, 0))
+    fee = profit * COLLATERAL[currency].conversion_fee_bps // 10_000
+    if not a.wallets.flex.get(currency):  # less than 1e-8 of the currency: the profit stays in USD
+        assert a.balance == 1000 * USD8 + profit and index.units_for(currency, profit - fee) == 0
+        return
+    assert a.balance == 1000 * USD8
+    # worth the profit less the fee, short by less than one unit's rounding (1e-8 of the currency)
+    assert profit - fee - index.price(currency) // 10**8 - 1 <= got <= profit - fee
+    assert [e.info for e in list(a.log)[-2:]] == ["conversion", "conversion"]
