@@ -177,7 +177,11 @@ def test_a_signal_during_start_up_stops_it_cleanly(tmp_path: Path) -> None:
     shutil.copyfile(LEGACY, data)  # ~19,000 commands to check, chain and replay
     proc = subprocess.Popen(serve_args(free_port(), [], "--data", str(data), "--clock", "manual"), cwd=ROOT,
                             env=server_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.8)
+    # the handlers are installed just before the data lock is taken: signal once the lock file exists, while
+    # the journal is checked and replayed (a fixed sleep raced Python's imports on a loaded machine)
+    deadline = time.monotonic() + 60
+    while not Path(str(data) + ".lock").exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
