@@ -1,11 +1,11 @@
 // The control view: every action is a control API request (/_krakensim/v1/, Bearer token), so it
-// is journaled like any other command. Optional endpoints (scenario, reset) show only when the
-// server has them (a GET answers 405 for a POST-only path, 404 for an unknown one).
+// is journaled like any other command. Optional endpoints (scenarios, reset) show only when the
+// server's control API document (openapi.json) lists them.
 import { $, decimalsOf } from "./format.js";
 
 const PREFIX = "/_krakensim/v1/";
 const STORE = "krakensim.control";
-const OPTIONAL = ["scenario", "reset"];
+const OPTIONAL = { scenario: "scenarios", reset: "reset" };  // box -> endpoint
 
 export class ControlView {
   constructor(app) {
@@ -33,7 +33,12 @@ export class ControlView {
     });
     $("scenario-form").addEventListener("submit", (e) => {
       e.preventDefault();
-      this.act("scenario", { name: $("scenario-name").value.trim() });
+      let scenario;
+      try { scenario = JSON.parse($("scenario-name").value); } catch (err) {
+        this.say(`scenario: not JSON (${err.message})`);
+        return;
+      }
+      this.act("scenarios", scenario);
     });
     $("venue-reset").addEventListener("click", () => {
       if (confirm("Reset the venue to its configured start?")) this.act("reset", {});
@@ -72,9 +77,10 @@ export class ControlView {
     $("control-token").value = "";
     $("control-actions").hidden = false;
     this.showClock(doc);
-    for (const name of OPTIONAL) {
-      const probe = await this.request("GET", name);
-      $(`${name}-box`).hidden = probe.status === 404;
+    const api = await this.request("GET", "openapi.json");
+    const paths = (api.status === 200 && api.doc.paths) || {};
+    for (const [box, endpoint] of Object.entries(OPTIONAL)) {
+      $(`${box}-box`).hidden = !(paths[PREFIX + endpoint] && paths[PREFIX + endpoint].post);
     }
     this.say("control API ready");
   }
