@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import requests
+
 from apihelpers import BTC, Creds, ServerProcess, bearer, make_ccxt, new_key, new_secret
 
 HALT = {"name": "halt", "target": "PF_ETHUSD", "startInMs": 2_000, "durationMs": 5_000}

@@ -131,7 +131,7 @@ SCENARIO_NAMES = ("crash", "squeeze", "volatility", "drought", "halt", "funding_
 
 
 class RunScenario(Command, frozen=True, tag="scenario", rename={
-    "name": "n", "start": "t", "duration": "dt", "target": "s", "amount": "v", "path": "p",
+    "name": "nm", "start": "t", "duration": "dt", "target": "s", "amount": "v", "path": "p",  # ("k", "n": the stamp)
 }):
     """A named market scenario (market/scenarios.py) from ``start`` (epoch ms) for ``duration`` ms: the
     simulated market's agents read it on the exchange clock. ``amount``: the scenario's size (bp of price,
