@@ -118,3 +118,20 @@ def test_unrealized_funding_accrues_after_hourly_rates_and_is_realised(venue: Ve
     assert (row["info"], row["contract"], row["asset"]) == ("funding rate change", "pf_xbtusd", "usd")
     assert row["realized_funding"] == pytest.approx(2 * half_hour)
     assert row["funding_rate"] == pytest.approx(0.000125 * 90090)  # absolute, as the tickers show it
+
+
+def test_ccxt_fetch_funding_history_shows_what_each_side_paid_and_it_sums_to_zero(venue: Venue) -> None:
+    long, short = venue.account(), venue.account()
+    el, es = venue.ccxt(long), venue.ccxt(short)
+    es.create_order(BTC, "limit", "sell", 1, 90000)
+    el.create_order(BTC, "limit", "buy", 1, 90000, {"timeInForce": "ioc"})
+    venue.prices(mark=90090, index=90000)  # 0.1 % premium: longs pay shorts 0.0125 % an hour
+    venue.advance(3 * HOUR)  # rates published at the first hour, paid over the next two
+    paid = el.fetch_funding_history(BTC)
+    received = es.fetch_funding_history(BTC)
+    assert paid and received and len(paid) == len(received)
+    assert all(p["symbol"] == BTC and p["amount"] < 0 for p in paid)
+    assert all(r["amount"] > 0 for r in received)
+    assert sum(p["amount"] for p in paid) + sum(r["amount"] for r in received) == pytest.approx(0, abs=1e-8)
+    assert sum(r["amount"] for r in received) == pytest.approx(2 * 90090 * 0.000125)
+    assert es.fetch_funding_history("ETH/USD:USD") == []  # a contract it never held
