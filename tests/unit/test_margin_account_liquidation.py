@@ -7,7 +7,7 @@ from __future__ import annotations
 from krakensim.engine import Exchange, default_instruments
 from krakensim.engine import events as ev
 from krakensim.engine.commands import CreateAccount, MoveFunds, PlaceOrder, SetPrices
-from krakensim.engine.liquidation import LIQUIDATION_FEE_BPS
+from krakensim.engine.liquidation import MARGIN_ACCOUNT_FEE_BPS
 from krakensim.engine.margin_accounts import margin_account_summary
 from krakensim.engine.units import BUY, SELL
 
@@ -79,7 +79,7 @@ def test_a_mark_fall_liquidates_an_inverse_long_margined_in_bitcoin() -> None:
     assert [e.asset for e in logged] == [PI, "XBT", "XBT"]
     assert [e.margin_account for e in logged[1:]] == ["fi_xbtusd"] * 2
     fee = logged[2].liquidation_fee
-    assert fee == CONTRACTS * 10**8 * LIQUIDATION_FEE_BPS // 10_000 * 10**8 // (71_400 * 10**8) > 0
+    assert fee == CONTRACTS * 10**8 * MARGIN_ACCOUNT_FEE_BPS // 10_000 * 10**8 // (71_400 * 10**8) > 0
     assert v.ex.liquidation.base_pools == {"XBT": fee} and v.ex.liquidation.pool == 0
     pnl = (CONTRACTS * 10**8 // 90_000 - CONTRACTS * 10**8 // 71_400)  # about −0.2894 XBT
     taker = CONTRACTS * 10**8 * 5 // 10_000 // 71_400  # the liquidation order's own fee

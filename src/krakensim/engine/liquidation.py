@@ -63,6 +63,7 @@ from .unwind import queue
 from .wallets import margin_account_name
 
 LIQUIDATION_FEE_BPS = 50  # of the notional a liquidation order closes (docs/fidelity.md: the source is silent)
+MARGIN_ACCOUNT_FEE_BPS = LIQUIDATION_FEE_BPS  # the same in base currency (docs/fidelity.md: possibly 0 at Kraken)
 TAKER_BPS = 5  # the liquidation order's own fee (a taker fill)
 MAX_ROUNDS = 64  # checks in one step: liquidations move marks and fill makers, which may need checks too
 SLACK_USD8 = 4  # per contract: the rounding of PnL and margin (each is floored once)
@@ -264,7 +265,7 @@ class Liquidation:
         else:
             self.finished.remember(order, FULLY_EXECUTED, "FULL_FILL", now)
         if absorbed and base is not None:  # in base: each fill's fee at its own price
-            fee = sum(to_base(inst, bps_of(inst.notional_usd8(f.lots, f.price), LIQUIDATION_FEE_BPS), f.price)
+            fee = sum(to_base(inst, bps_of(inst.notional_usd8(f.lots, f.price), MARGIN_ACCOUNT_FEE_BPS), f.price)
                       for f in filled)
             self._take_base_fee(account, base, fee, now)
         elif absorbed:
@@ -308,7 +309,7 @@ class Liquidation:
         n = abs(position.lots)
 
         def solvent(price: int) -> bool:
-            fee = bps_of(inst.notional_usd8(n, price), TAKER_BPS + LIQUIDATION_FEE_BPS)
+            fee = bps_of(inst.notional_usd8(n, price), TAKER_BPS + MARGIN_ACCOUNT_FEE_BPS)
             return rest + to_base(inst, unrealized_pnl(inst, position, price) - fee, price) >= 0
 
         return _boundary(position.lots, mark, solvent)
