@@ -17,7 +17,16 @@ contract the bands' lower and upper ends are sorted; a mark move pops only the b
 account is also checked when its positions or balance change (it was marked dirty by their
 events) and every hour (funding is realised; the reserve for an hour of funding at the maximum
 rate is kept out of the headroom). The decision itself is ``Risk``'s: ``summary(a).equity <
-maintenance_margin(a)``.
+maintenance_margin(a)``, over the positions the flex wallet margins.
+
+The single-collateral margin accounts (``fi_xbtusd``: inverse contracts margined in their base
+currency) are liquidated on their own, as Kraken does: when an account's portfolio value falls below
+its maintenance margin (``margin_account_summary``), its orders in that account's contracts are
+cancelled and its positions in them closed by the book, the assignment program and the unwind queue,
+limited to the bankruptcy price of that account's own equity; the liquidation fee is taken in the
+base currency into the pool of that currency (``base_pools``), which also covers a deficit. These
+accounts have no bands: an account holding an inverse position margined in base is re-checked on
+every mark move of that contract (an index contract -> such accounts, ``inverse``).
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ from collections.abc import Callable
 
 from sortedcontainers import SortedList
 
-from .accounts import FILL_INFO, LIQUIDATION, Account, Accounts, Position, unrealized_pnl
+from .accounts import FILL_INFO, LIQUIDATION, Account, Accounts, Position, to_base, unrealized_pnl
 from .assignment import AssignmentProgram, lots_of
 from .events import (
     BalanceChanged,
@@ -42,6 +51,7 @@ from .events import (
 from .funding import RATE_SCALE
 from .ids import IdGen
 from .instruments import Instrument
+from .margin_accounts import margin_account_summary
 from .matching import Matcher
 from .order_history import FinishedOrders
 from .orders import CANCELLED, FULLY_EXECUTED, Order, snapshot
@@ -50,8 +60,10 @@ from .risk import MAX_PRICE_TICKS, Risk
 from .trading import Trading
 from .units import BUY, SELL, bps_of
 from .unwind import queue
+from .wallets import margin_account_name
 
 LIQUIDATION_FEE_BPS = 50  # of the notional a liquidation order closes (docs/fidelity.md: the source is silent)
+MARGIN_ACCOUNT_FEE_BPS = LIQUIDATION_FEE_BPS  # the same in base currency (docs/fidelity.md: possibly 0 at Kraken)
 TAKER_BPS = 5  # the liquidation order's own fee (a taker fill)
 MAX_ROUNDS = 64  # checks in one step: liquidations move marks and fill makers, which may need checks too
 SLACK_USD8 = 4  # per contract: the rounding of PnL and margin (each is floored once)
@@ -59,7 +71,8 @@ SLACK_USD8 = 4  # per contract: the rounding of PnL and margin (each is floored 
 
 class Liquidation:
     __slots__ = ("instruments", "pricing", "accounts", "risk", "trading", "matchers", "finished", "program", "ids",
-                 "emit", "lows", "highs", "bands", "holders", "dirty", "moved", "pool", "checks", "queues")
+                 "emit", "lows", "highs", "bands", "holders", "dirty", "moved", "pool", "checks", "queues",
+                 "inverse", "base_pools")
 
     def __init__(self, instruments: dict[str, Instrument], pricing: Pricing, accounts: Accounts, risk: Risk,
                  trading: Trading, matchers: dict[str, Matcher], finished: FinishedOrders,
@@ -85,6 +98,8 @@ class Liquidation:
         # the unwind queues ranked in this step, by (contract, side): ranked once a step, as a venue ranks
         # its queue periodically, not once per liquidation (ranking reads every holder's margin)
         self.queues: dict[tuple[str, bool], list[str]] = {}
+        self.inverse: dict[str, dict[str, None]] = {}  # contract -> accounts holding it margined in base
+        self.base_pools: dict[str, int] = {}  # base currency -> its pool (1e-8 units): the margin accounts'
 
     def handlers(self) -> list[tuple[type[Event], Callable[[Event], None]]]:
         return [(MarkPriceUpdated, self._on_mark), (PositionChanged, self._on_position),
@@ -102,6 +117,12 @@ class Liquidation:
             held[event.account_id] = None
         else:
             held.pop(event.account_id, None)
+        if not self.risk.in_flex(self.accounts[event.account_id], event.symbol):
+            inverse = self.inverse.setdefault(event.symbol, {})
+            if event.lots:
+                inverse[event.account_id] = None
+            else:
+                inverse.pop(event.account_id, None)
         self.dirty[event.account_id] = None
 
     def _on_balance(self, event: Event) -> None:
@@ -123,6 +144,7 @@ class Liquidation:
             self.dirty = {}
             for s in self.moved:
                 self._left_bands(s, self.pricing.marks[s], candidates)
+                candidates.update(self.inverse.get(s, {}))  # margin accounts: checked on every move
             self.moved = {}
             if not candidates:
                 return
@@ -143,14 +165,19 @@ class Liquidation:
     def check(self, account: Account, now: int) -> None:
         self.checks += 1
         self._unband(account.account_id)
-        if not any(p.lots for p in account.positions.values()):
-            return
-        summary = self.risk.summary(account)
-        maintenance = self.risk.maintenance_margin(account)
-        if summary.equity < maintenance:
-            self.liquidate(account, now)
-        else:
-            self._band(account, summary.equity - maintenance)
+        risk = self.risk
+        if any(p.lots and risk.in_flex(account, s) for s, p in account.positions.items()):
+            summary = risk.summary(account)
+            maintenance = risk.maintenance_margin(account)
+            if summary.equity < maintenance:
+                self.liquidate(account, now)
+            else:
+                self._band(account, summary.equity - maintenance)
+        for base in sorted({self.instruments[s].base for s, p in account.positions.items()
+                            if p.lots and not risk.in_flex(account, s)}):
+            m = margin_account_summary(risk, account, base)
+            if m.portfolio_value < m.maintenance_margin:
+                self.liquidate_margin_account(account, base, now)
 
     # ------------------------------------------------------------------ bands
     def _unband(self, account_id: str) -> None:
@@ -159,7 +186,7 @@ class Liquidation:
             self.highs[s].remove((hi, account_id))
 
     def _band(self, account: Account, headroom: int) -> None:
-        held = [(s, p) for s, p in account.positions.items() if p.lots]
+        held = [(s, p) for s, p in account.positions.items() if p.lots and self.risk.in_flex(account, s)]
         marks = self.pricing.marks
         reserve = SLACK_USD8 * len(held)
         for s, p in held:
@@ -181,10 +208,11 @@ class Liquidation:
 
     # ------------------------------------------------------------------ closing out
     def liquidate(self, account: Account, now: int) -> None:
-        """Cancel the account's orders; close each position by the book, assignment, unwind."""
-        self.trading.cancel_all(account, None, now, "liquidation")
-        for s in sorted(s for s, p in account.positions.items() if p.lots):
-            self._close(account, s, now)
+        """Cancel the account's orders in the flex wallet's contracts; close each of its positions by the
+        book, assignment, unwind."""
+        self._cancel(account, lambda s: self.risk.in_flex(account, s), now)
+        for s in sorted(s for s, p in account.positions.items() if p.lots and self.risk.in_flex(account, s)):
+            self._close(account, s, now, None)
         if account.balance < 0:  # what the fills could not cover: the liquidity pool pays it
             deficit = -account.balance
             self.pool -= deficit
@@ -192,23 +220,55 @@ class Liquidation:
             self.emit(BalanceChanged(now, account.account_id, "USD", 0, deficit, "liquidation"))
             self.accounts._log(account, now, LIQUIDATION, None, -deficit, 0)
 
-    def _close(self, account: Account, symbol: str, now: int) -> None:
+    def liquidate_margin_account(self, account: Account, base: str, now: int) -> None:
+        """The same for the margin account of ``base``: its contracts' orders and positions, in ``base``."""
+        def in_account(s: str) -> bool:
+            return not self.risk.in_flex(account, s) and self.instruments[s].base == base
+
+        self._cancel(account, in_account, now)
+        for s in sorted(s for s, p in account.positions.items() if p.lots and in_account(s)):
+            self._close(account, s, now, base)
+        name = margin_account_name(base)
+        balance = account.wallets.margin.get(name, 0)
+        if balance < 0:  # what the fills could not cover: that currency's pool pays it
+            self.base_pools[base] = self.base_pools.get(base, 0) + balance
+            account.wallets.margin[name] = 0
+            self.emit(BalanceChanged(now, account.account_id, base, 0, -balance, "liquidation"))
+            self.accounts._log(account, now, LIQUIDATION, None, balance, 0, asset=base, margin_account=name)
+
+    def _cancel(self, account: Account, which: Callable[[str], bool], now: int) -> None:
+        """Cancel the account's orders and triggers in the contracts ``which`` selects."""
+        symbols = {o.symbol for o in account.orders.values()} | {t.symbol for t in account.triggers.values()}
+        for s in sorted(s for s in symbols if which(s)):
+            self.trading.cancel_all(account, s, now, "liquidation")
+
+    def _close(self, account: Account, symbol: str, now: int, base: str | None) -> None:
+        """Close the position; ``base``: it is margined by that currency's margin account (else the flex
+        wallet's)."""
         inst = self.instruments[symbol]
         position = account.positions[symbol]
         side = SELL if position.lots > 0 else BUY
-        bankrupt = self.bankruptcy_price(account, inst, position)
+        if base is None:
+            bankrupt = self.bankruptcy_price(account, inst, position)
+        else:
+            bankrupt = self.margin_bankruptcy_price(account, inst, position)
         order = Order(self.ids.next(), None, account.account_id, symbol, side, "liquidation", abs(position.lots),
                       bankrupt, True, now, now)
         self.emit(OrderPlaced(now, account.account_id, snapshot(order), "liquidation"))
         fills = self.trading.sweep(self.matchers[symbol], order, False, "liquidation", now)
-        absorbed = sum(inst.notional_usd8(f.lots, f.price) for f in fills if isinstance(f, OrderFilled))
+        filled = [f for f in fills if isinstance(f, OrderFilled)]
+        absorbed = sum(inst.notional_usd8(f.lots, f.price) for f in filled)
         if order.filled < order.quantity:
             order.updated_at = now
             self.emit(OrderCancelled(now, account.account_id, order, "ioc_would_not_execute"))
             self.finished.remember(order, CANCELLED, "IOC_WOULD_NOT_EXECUTE_REASON", now)
         else:
             self.finished.remember(order, FULLY_EXECUTED, "FULL_FILL", now)
-        if absorbed:
+        if absorbed and base is not None:  # in base: each fill's fee at its own price
+            fee = sum(to_base(inst, bps_of(inst.notional_usd8(f.lots, f.price), MARGIN_ACCOUNT_FEE_BPS), f.price)
+                      for f in filled)
+            self._take_base_fee(account, base, fee, now)
+        elif absorbed:
             equity = self.risk.summary(account).equity
             fee = max(0, min(bps_of(absorbed, LIQUIDATION_FEE_BPS), equity))
             if fee:
@@ -238,29 +298,34 @@ class Liquidation:
             fee = bps_of(inst.notional_usd8(n, price), TAKER_BPS + LIQUIDATION_FEE_BPS)
             return base + unrealized_pnl(inst, position, price) - fee >= 0
 
-        if position.lots > 0:  # a long is solvent from some price up: the lowest such price
-            if solvent(1):
-                return 1
-            lo, hi = 1, max(mark, 2)
-            while not solvent(hi):
-                if hi > MAX_PRICE_TICKS:
-                    return hi
-                lo, hi = hi, hi * 2
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                lo, hi = (lo, mid) if solvent(mid) else (mid, hi)
-            return hi
-        if not solvent(1):  # a short is solvent up to some price: the highest such price
-            return 1
-        lo, hi = 1, max(mark, 2)
-        while solvent(hi):
-            if hi > MAX_PRICE_TICKS:
-                return hi
-            lo, hi = hi, hi * 2
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            lo, hi = (mid, hi) if solvent(mid) else (lo, mid)
-        return lo
+        return _boundary(position.lots, mark, solvent)
+
+    def margin_bankruptcy_price(self, account: Account, inst: Instrument, position: Position) -> int:
+        """The same for a position margined by its margin account, whose equity is counted in the base
+        currency (1e-8 units: the PnL and fees at each price converted at that price)."""
+        mark = self.pricing.marks[inst.symbol]
+        pv = margin_account_summary(self.risk, account, inst.base).portfolio_value
+        rest = pv - to_base(inst, unrealized_pnl(inst, position, mark), mark)
+        n = abs(position.lots)
+
+        def solvent(price: int) -> bool:
+            fee = bps_of(inst.notional_usd8(n, price), TAKER_BPS + MARGIN_ACCOUNT_FEE_BPS)
+            return rest + to_base(inst, unrealized_pnl(inst, position, price) - fee, price) >= 0
+
+        return _boundary(position.lots, mark, solvent)
+
+    def _take_base_fee(self, account: Account, base: str, fee: int, now: int) -> None:
+        """The liquidation fee (1e-8 of ``base``), no more than the margin account's portfolio value."""
+        fee = max(0, min(fee, margin_account_summary(self.risk, account, base).portfolio_value))
+        if not fee:
+            return
+        name = margin_account_name(base)
+        before = account.wallets.margin.get(name, 0)
+        account.wallets.margin[name] = before - fee
+        self.base_pools[base] = self.base_pools.get(base, 0) + fee
+        self.emit(BalanceChanged(now, account.account_id, base, before - fee, -fee, "liquidation"))
+        self.accounts._log(account, now, LIQUIDATION, None, before, before - fee, liquidation_fee=fee, asset=base,
+                           margin_account=name)
 
     def _assign(self, account: Account, inst: Instrument, side: int, lots: int, price: int, now: int) -> int:
         """Hand what is left to the assignment program's participants; the lots nobody took."""
@@ -278,8 +343,13 @@ class Liquidation:
                 held = taker.lots(inst.symbol) * takes  # > 0: already on the side it takes
                 n = min(n, max(0, lots_of(inst, pref.max_position) - held))
             # no more than its available margin carries at initial margin: an assignee is never liquidated by it
-            per_lot = self.risk.initial_margin(inst, 1, self.pricing.marks[inst.symbol]) or 1
-            n = min(n, max(0, self.risk.available_margin(taker)) // per_lot)
+            mark = self.pricing.marks[inst.symbol]
+            if self.risk.in_flex(taker, inst.symbol):
+                per_lot, available = self.risk.initial_margin(inst, 1, mark), self.risk.available_margin(taker)
+            else:  # its margin account's funds, in base currency
+                per_lot, available = self.risk.position_margin(taker, inst, 1, mark), self.risk.available_for(
+                    taker, inst)
+            n = min(n, max(0, available) // (per_lot or 1))
             if n <= 0:
                 continue
             self._transfer(account, taker, inst, side, n, price, "assignor", "assignee", "assignment", now)
@@ -326,7 +396,8 @@ class Liquidation:
                                   realized, position, trade, seq))
 
     def state(self) -> tuple[object, ...]:
-        return (self.pool, sorted(self.bands.items()), sorted((s, list(h)) for s, h in self.holders.items() if h))
+        return (self.pool, sorted(self.bands.items()), sorted((s, list(h)) for s, h in self.holders.items() if h),
+                sorted(self.base_pools.items()), sorted((s, sorted(h)) for s, h in self.inverse.items() if h))
 
 
 def _sensitivity(inst: Instrument, position: Position) -> int:
@@ -336,3 +407,31 @@ def _sensitivity(inst: Instrument, position: Position) -> int:
     if inst.linear:
         return 2 * n * inst.unit_usd8
     return inst.unit_usd8 * n * n // abs(position.cost) + 1  # the inverse notional is fixed in USD
+
+
+def _boundary(lots: int, mark: int, solvent: Callable[[int], bool]) -> int:
+    """The bankruptcy price of a position of ``lots`` (signed): the worst price (ticks) that is ``solvent``,
+    searched outwards from the mark (``solvent`` is monotonic in the price)."""
+    if lots > 0:  # a long is solvent from some price up: the lowest such price
+        if solvent(1):
+            return 1
+        lo, hi = 1, max(mark, 2)
+        while not solvent(hi):
+            if hi > MAX_PRICE_TICKS:
+                return hi
+            lo, hi = hi, hi * 2
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            lo, hi = (lo, mid) if solvent(mid) else (mid, hi)
+        return hi
+    if not solvent(1):  # a short is solvent up to some price: the highest such price
+        return 1
+    lo, hi = 1, max(mark, 2)
+    while solvent(hi):
+        if hi > MAX_PRICE_TICKS:
+            return hi
+        lo, hi = hi, hi * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if solvent(mid) else (lo, mid)
+    return lo
