@@ -12,28 +12,11 @@ from urllib.parse import quote
 
 import pytest
 
-from apihelpers import XBT_ID, Venue, num
+from apihelpers import XBT_ID, Venue, instruments, num, tiered
 
 SHOCKS = [D("-0.15"), D("-0.1"), D("-0.05"), D("0.05"), D("0.1"), D("0.15")]
 NETTING = D("0.5")
 MARKS = {"PF_XBTUSD": D(90000), "PF_ETHUSD": D(3100), "PI_XBTUSD": D(88000)}
-
-
-def instruments(venue: Venue) -> dict[str, dict[str, Any]]:
-    out = venue.raw().v3json("GET", "instruments", sign=False)
-    return {i["symbol"]: i for i in out["instruments"]}
-
-
-def tiered(levels: list[dict[str, Any]], notional: D, column: str) -> D:
-    """Each slice of the notional between two thresholds at its level's rate."""
-    rows = sorted(levels, key=lambda lv: D(str(lv.get("numNonContractUnits", lv.get("contracts")))))
-    starts = [D(str(lv.get("numNonContractUnits", lv.get("contracts")))) for lv in rows]
-    total = D(0)
-    for i, lv in enumerate(rows):
-        end = starts[i + 1] if i + 1 < len(rows) else notional
-        if notional > starts[i]:
-            total += (min(notional, end) - starts[i]) * D(str(lv[column]))
-    return total
 
 
 def pnl(inverse: bool, size: D, entry: D, mark: D) -> D:
