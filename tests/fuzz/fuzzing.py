@@ -127,6 +127,9 @@ def judge(method: str, path: str, status: int, content_type: str, body: bytes) -
     schema_path = SCHEMA_ALIASES.get(path, path)
     if path in LEGACY_FIELDS and status == 200 and isinstance(doc, dict) and doc.get("result") == "success":
         assert _legacy_valid(path, doc), f"{method} {path} -> {status}: {body[:300]!r}"
+    elif path in LEGACY_FIELDS:  # a refusal: Kraken's error envelope, with any status
+        problems = validation_errors(*ENVELOPE_OF[:2], doc, ENVELOPE_OF[2], strict=True)
+        assert not problems, f"{method} {path} -> {status}: not Kraken's error envelope: {problems} {body[:300]!r}"
     elif has_schema(method, schema_path, status):
         if schema_path != path and isinstance(doc, dict) and isinstance(doc.get("instruments"), list):
             doc_checked = {**doc, "instruments": [{k: v for k, v in i.items() if k != "minimumTradeSize"}
