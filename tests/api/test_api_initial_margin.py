@@ -75,6 +75,18 @@ def test_initial_margin_is_what_the_position_adds(market: Venue) -> None:
     assert out["initialMargin"] == pytest.approx(float(added))
 
 
+def test_an_inverse_contract_is_margined_in_its_base_currency(market: Venue) -> None:
+    """PI_XBTUSD's margin comes from the account's fi_xbtusd: figures in bitcoin (none held: no order fits)."""
+    a = market.account()
+    market.prices("PI_XBTUSD", mark=90000, index=90000)
+    levels = instruments(market)["PI_XBTUSD"]["marginLevels"]
+    out = legacy(market, a, "initialmargin", "orderType=lmt&symbol=PI_XBTUSD&side=buy&size=1000&limitPrice=90000")
+    xbt = (tiered(levels, D(1000), "initialMargin") / 90000).quantize(D("1e-8"), ROUND_FLOOR)
+    assert D(str(out["initialMargin"])) == xbt == D("0.00022222") and out["price"] == 90000
+    out = legacy(market, a, "initialmargin/maxordersize", "orderType=lmt&symbol=PI_XBTUSD&limitPrice=90000")
+    assert numbers(out, "maxBuySize", "maxSellSize") == [0, 0]
+
+
 def max_size(levels: list[dict[str, Any]], price: D, funds: D) -> D:
     size = D(0)
     while tiered(levels, (size + LOT) * price, "initialMargin") <= funds:

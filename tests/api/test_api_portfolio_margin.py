@@ -110,6 +110,8 @@ def test_simulate_of_an_empty_portfolio_is_zero(venue: Venue) -> None:
      "invalidArgument"),  # finer than a lot
     ("json=" + quote(json.dumps({"positions": [{"instrument": XBT_ID, "size": 1, "entryPrice": 0}]})),
      "invalidArgument"),
+    ("json=" + quote(json.dumps({"positions": [{"instrument": "PI_XBTUSD", "size": 1, "entryPrice": 1e-300}]})),
+     "invalidArgument"),  # below a tick
     ("json=" + quote(json.dumps({"positions": [{"instrument": XBT_ID, "size": True, "entryPrice": 1}]})),
      "invalidArgument"),
     ("json=" + quote(json.dumps({"positions": [{"instrument": XBT_ID, "entryPrice": 1}]})), "invalidArgument"),

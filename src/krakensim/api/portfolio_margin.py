@@ -76,7 +76,7 @@ def _position(req: Request, row: object) -> pm.SimulatedPosition:
         if not lots:  # not a multiple of the lot size, or beyond any size
             raise ApiError(INVALID)
         lots = lots if size > 0 else -lots
-    if entry <= 0 or entry > Decimal(2**40) * inst.tick_size:
+    if entry < inst.tick_size or entry > Decimal(2**40) * inst.tick_size:  # the prices an order may have
         raise ApiError(INVALID)
     return pm.SimulatedPosition(inst, lots, Fraction(entry) / Fraction(inst.tick_size))
 
