@@ -22,6 +22,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -528,3 +529,27 @@ class history_calls:  # noqa: N801 - used like a function
                 except AssertionError as err:
                     problems.append(f"{e.method} {e.url}: {err}")
         assert not problems, "\n\n".join(problems)
+
+
+# --------------------------------------------------------------------------- #
+# Margin, computed from the public instruments
+# --------------------------------------------------------------------------- #
+
+
+def instruments(venue: Venue) -> dict[str, dict[str, Any]]:
+    """The public ``instruments``, by symbol."""
+    out = venue.raw().v3json("GET", "instruments", sign=False)
+    return {i["symbol"]: i for i in out["instruments"]}
+
+
+def tiered(levels: list[dict[str, Any]], notional: D, column: str) -> D:
+    """Tiered margin computed apart from the engine: each slice of ``notional`` between two thresholds at
+    its level's rate (``column``: initialMargin or maintenanceMargin)."""
+    rows = sorted(levels, key=lambda lv: D(str(lv.get("numNonContractUnits", lv.get("contracts")))))
+    starts = [D(str(lv.get("numNonContractUnits", lv.get("contracts")))) for lv in rows]
+    total = D(0)
+    for i, lv in enumerate(rows):
+        end = starts[i + 1] if i + 1 < len(rows) else notional
+        if notional > starts[i]:
+            total += (min(notional, end) - starts[i]) * D(str(lv[column]))
+    return total

@@ -58,6 +58,22 @@ ENVELOPE_OF = ("GET", "/derivatives/api/v3/tickers/PF_XBTUSD", 404)
 # paths served with another operation's schema: trading/instruments (2026 docs only, not in the
 # OpenAPI) is instruments with each element's minimumTradeSize
 SCHEMA_ALIASES = {"/derivatives/api/v3/trading/instruments": "/derivatives/api/v3/instruments"}
+# legacy paths that are in no OpenAPI document: the number fields (each a number or null) of their success
+# answer, checked by hand (account.md's legacy facts)
+LEGACY_FIELDS = {
+    "/derivatives/api/v3/initialmargin": ("initialMargin", "estimatedLiquidationThreshold", "price"),
+    "/derivatives/api/v3/initialmargin/maxordersize": ("maxBuySize", "maxSellSize", "buyPrice", "sellPrice"),
+}
+
+
+def _legacy_valid(path: str, doc: object) -> bool:
+    """A legacy path's success answer: the envelope, its number-or-null fields, an optional ``error`` word."""
+    if not isinstance(doc, dict) or doc.get("result") != "success" or not isinstance(doc.get("serverTime"), str):
+        return False
+    fields = LEGACY_FIELDS[path]
+    extra = set(doc) - {"result", "serverTime", "error", *fields}
+    return not extra and isinstance(doc.get("error", ""), str) and all(
+        doc[f] is None or (isinstance(doc[f], (int, float)) and not isinstance(doc[f], bool)) for f in fields)
 
 
 @dataclass
@@ -109,7 +125,12 @@ def judge(method: str, path: str, status: int, content_type: str, body: bytes) -
     doc = json.loads(body)
     assert isinstance(doc, (dict, list)), doc
     schema_path = SCHEMA_ALIASES.get(path, path)
-    if has_schema(method, schema_path, status):
+    if path in LEGACY_FIELDS and status == 200 and isinstance(doc, dict) and doc.get("result") == "success":
+        assert _legacy_valid(path, doc), f"{method} {path} -> {status}: {body[:300]!r}"
+    elif path in LEGACY_FIELDS:  # a refusal: Kraken's error envelope, with any status
+        problems = validation_errors(*ENVELOPE_OF[:2], doc, ENVELOPE_OF[2], strict=True)
+        assert not problems, f"{method} {path} -> {status}: not Kraken's error envelope: {problems} {body[:300]!r}"
+    elif has_schema(method, schema_path, status):
         if schema_path != path and isinstance(doc, dict) and isinstance(doc.get("instruments"), list):
             doc_checked = {**doc, "instruments": [{k: v for k, v in i.items() if k != "minimumTradeSize"}
                                                   for i in doc["instruments"]]}

@@ -63,12 +63,16 @@ def _served() -> dict[str, tuple[Target, ...]]:
              "GET /notifications",
 
              "GET /unwindqueue", "GET /assignmentprogram/current", "POST /assignmentprogram/add",
-             "POST /assignmentprogram/delete", "GET /assignmentprogram/history"]
+             "POST /assignmentprogram/delete", "GET /assignmentprogram/history",
+             "GET /portfolio-margining/parameters", "POST /portfolio-margining/simulate"]
     out: dict[str, tuple[Target, ...]] = {}
     for op, signed in [*((o, False) for o in plain), *((o, True) for o in keyed)]:
         method, path = op.split(" ")
         out[f"{method} {D3}{path}"] = (Target(method, D3 + path, signed),)
     out[f"GET {D3}/instruments"] += (Target("GET", D3 + "/trading/instruments", True),)  # 2026 docs only
+    # the legacy initialmargin paths (in no OpenAPI document) take sendorder's orderType, symbol, side, size, limitPrice
+    out[f"POST {D3}/sendorder"] += (Target("GET", D3 + "/initialmargin", True),
+                                    Target("GET", D3 + "/initialmargin/maxordersize", True))
     out[f"POST {D3}/orders/status"] = (Target("POST", D3 + "/orders/status", True),
                                        Target("GET", D3 + "/orders/status", True))  # ccxt's GET
     out[f"GET {D3}/historical-funding-rates"] = (Target("GET", D3 + "/historical-funding-rates", False),

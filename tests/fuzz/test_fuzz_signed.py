@@ -48,6 +48,8 @@ SIGNED = [
     ("GET", D3 + "unwindqueue"), ("GET", D3 + "assignmentprogram/current"),
     ("POST", D3 + "assignmentprogram/add"), ("POST", D3 + "assignmentprogram/delete"),
     ("GET", D3 + "assignmentprogram/history"),
+    ("GET", D3 + "portfolio-margining/parameters"), ("POST", D3 + "portfolio-margining/simulate"),
+    ("GET", D3 + "initialmargin"), ("GET", D3 + "initialmargin/maxordersize"),
     *(("GET", f"/api/history/{v}/{what}") for v in ("v2", "v3")
       for what in ("orders", "triggers", "executions", "account-log", "accountlogcsv", "positions")),
     *((m, prefix + "00000000-0000-4000-8000-000000000001" + suffix) for prefix, suffix, ms in SIGNED_PATTERNS

@@ -9,9 +9,11 @@ from . import (
     charts,
     fees_funding,
     history,
+    initial_margin,
     market,
     notifications,
     orders,
+    portfolio_margin,
     positions_history,
     preferences,
     risk_endpoints,
@@ -65,6 +67,16 @@ ROUTES.update({
         ("fromUser",), ("toUser",), ("fromAccount",), ("toAccount",), ("unit",), ("amount",))),
     D + "withdrawal": Route(transfers.withdrawal, POST, FULL, writes=POST, required=(("currency",), ("amount",))),
     D + "subaccounts": Route(transfers.subaccounts, ("GET",), READ),
+})
+# read-only calculations: ``required`` documents the arguments (a read route's handler refuses their absence)
+ROUTES.update({
+    D + "portfolio-margining/parameters": Route(portfolio_margin.parameters, ("GET",), READ),
+    D + "portfolio-margining/simulate": Route(portfolio_margin.simulate, POST, READ, json_body=True,
+                                              required=(("json",),)),
+    D + "initialmargin": Route(initial_margin.initialmargin, ("GET",), READ,
+                               required=(("orderType",), ("symbol",), ("side",), ("size",))),
+    D + "initialmargin/maxordersize": Route(initial_margin.maxordersize, ("GET",), READ,
+                                            required=(("orderType",), ("symbol",))),
 })
 # the commands a subaccount whose trading its master disabled is refused (accountInactive)
 TRADING = frozenset({D + "sendorder", D + "editorder", D + "batchorder"})
