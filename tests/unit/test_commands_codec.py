@@ -21,6 +21,7 @@ from krakensim.engine import commands as c
 from krakensim.engine.commands import CODEC, ENGINE_COMMANDS
 from krakensim.runtime import core
 from krakensim.runtime.keys import AddApiKey
+from krakensim.runtime.settings import BODY_START, SetVenueSetting
 
 # the kind ("c") and the key of every field, as the journals of earlier releases have them
 OLD_FORMAT: dict[type[c.Command], tuple[str, dict[str, str]]] = {
@@ -204,6 +205,20 @@ def test_the_runtime_codec_also_reads_keys_and_the_engine_codec_does_not() -> No
     record = b'{"c":"key","k":"iw54md13","s":"fJFSb2wQ==","a":"A","x":"read-only"}'
     assert core.CODEC.decode(record) == AddApiKey("iw54md13", "fJFSb2wQ==", "A", "read-only")
     assert core.CODEC.decode(b'{"c":"key","k":"k1","s":"s1","a":"A"}').access == "full"
+    with pytest.raises(msgspec.ValidationError):
+        CODEC.decode(record)
+
+
+def test_the_runtime_codec_also_reads_venue_settings_and_the_engine_codec_does_not() -> None:
+    """Pinned: ``{"c": "setting", "s": name, "v": JSON value}`` (never "k" or "n", the stamp's keys)."""
+    record = b'{"c":"setting","s":"rate_limits","v":true}'
+    assert core.CODEC.decode(record) == SetVenueSetting("rate_limits", True)
+    assert core.stamp_of(record) is None
+    faults = SetVenueSetting("faults", {"faults": [{"kind": "unavailable", "start": 5, "id": 1}], "next_id": 2})
+    body = core.encode(faults, None)
+    assert body.startswith(BODY_START) and core.CODEC.decode(body) == faults
+    assert orjson.loads(body) == {"c": "setting", "s": "faults", "v": {"faults": [
+        {"kind": "unavailable", "start": 5, "id": 1}], "next_id": 2}}
     with pytest.raises(msgspec.ValidationError):
         CODEC.decode(record)
 

@@ -18,6 +18,7 @@ from ..runtime.core import Runtime
 from ..runtime.faults import FaultError, parse_fault
 from ..runtime.reset import StateFileError
 from ..runtime.resets import export_state, load_state, reset
+from ..runtime.settings import CLOCK_SPEED, FAULTS, MARKET_RUNNING, RATE_LIMITS, SetVenueSetting, faults_value
 from ..version import __version__
 from .routes import BAD_REQUEST, CONFLICT, Handler
 
@@ -118,12 +119,12 @@ async def _rate_limits(rt: Runtime, doc: dict[str, Any]) -> Reply:
 
 
 async def _switch_rate_limits(rt: Runtime, doc: dict[str, Any]) -> Reply:
-    """``{"enabled": true|false}``: switch them until the next reset (every bucket full again)."""
+    """``{"enabled": true|false}``: switch them until the next reset (every bucket full again); journaled,
+    so a restart keeps the switch (runtime/settings.py)."""
     enabled = doc.get("enabled")
     if not isinstance(enabled, bool):
         return refuse(rt, BAD_REQUEST, "enabled: required, true or false")
-    rt.limiter.enabled = enabled
-    rt.limiter.reset_buckets()
+    await rt.submit(SetVenueSetting(RATE_LIMITS, enabled))
     return await _rate_limits(rt, doc)
 
 
@@ -136,16 +137,18 @@ async def _faults(rt: Runtime, doc: dict[str, Any]) -> Reply:
 
 
 async def _add_fault(rt: Runtime, doc: dict[str, Any]) -> Reply:
-    """One more fault: ``{"kind": "latency", "endpoint": "/derivatives/api/v3/sendorder", "ms": 250, …}``."""
+    """One more fault: ``{"kind": "latency", "endpoint": "/derivatives/api/v3/sendorder", "ms": 250, …}``
+    (journaled with its times on the exchange's clock: ``after_s``/``for_s`` are counted from now)."""
     try:
-        fault = rt.faults.add(parse_fault(doc, rt.clock()))
+        fault = parse_fault(doc, rt.clock())
     except FaultError as e:
         return refuse(rt, BAD_REQUEST, str(e))
-    return success(rt, fault=fault.to_json())
+    await rt.submit(SetVenueSetting(FAULTS, faults_value(rt.faults, fault)))
+    return success(rt, fault=rt.faults.faults[-1].to_json())
 
 
 async def _clear_faults(rt: Runtime, doc: dict[str, Any]) -> Reply:
-    rt.faults.clear()
+    await rt.submit(SetVenueSetting(FAULTS, {**faults_value(rt.faults), "faults": []}))
     return await _faults(rt, doc)
 
 
@@ -173,7 +176,7 @@ async def _switch_market(rt: Runtime, doc: dict[str, Any]) -> Reply:
     if not rt.market_on:
         return refuse(rt, CONFLICT, "running: this server runs no simulated market (started with --quiet)",
                       "Unavailable")
-    rt.market_paused = not running
+    await rt.submit(SetVenueSetting(MARKET_RUNNING, running))
     return await _market(rt, doc)
 
 
@@ -189,9 +192,16 @@ async def _clock_speed(rt: Runtime, doc: dict[str, Any]) -> Reply:
     if not isinstance(rt.clock, ScaledClock):
         return refuse(rt, CONFLICT, "speed: this server's clock is not scaled (start it with --speed F, any F, "
                       "to change its speed at run time; --clock manual moves by POST clock)", "Unavailable")
-    rt.clock.set_speed(float(speed))
-    return success(rt, now=iso(rt.clock()), speed=rt.clock.speed)
+    await rt.submit(SetVenueSetting(CLOCK_SPEED, float(speed)))
+    return await _speed(rt, doc)
+
+
+async def _speed(rt: Runtime, doc: dict[str, Any]) -> Reply:
+    """A scaled clock's speed now and as configured (null for a wall or a manual clock)."""
+    clock = rt.clock if isinstance(rt.clock, ScaledClock) else None
+    return success(rt, now=iso(rt.clock()), speed=None if clock is None else clock.speed,
+                   configured=None if clock is None else clock.start_speed)
 
 
 MAX_SPEED = 100_000
-VENUE_HANDLERS["clock/speed"] = {"POST": _clock_speed}
+VENUE_HANDLERS["clock/speed"] = {"GET": _speed, "POST": _clock_speed}

@@ -43,6 +43,7 @@ class ScaledClock:
 
     def __init__(self, speed: float, resume_from: int = 0) -> None:
         self.speed = speed
+        self.start_speed = speed  # what a reset goes back to (runtime/settings.py)
         self.wall0 = time.time_ns() // 1_000_000
         self.base = max(self.wall0, resume_from)
         self.last = 0

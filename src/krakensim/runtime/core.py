@@ -34,6 +34,7 @@ from .faults import FaultPlan
 from .keys import AddApiKey, KeyStore
 from .rate_limits import RateLimiter
 from .reset import ResetState
+from .settings import SetVenueSetting, apply_setting, reset_settings, restore_settings
 
 # Snapshot cadence (docs/journal.md): a restart after a crash replays what was applied since the latest
 # snapshot, and replaying a command costs about what applying it did, so the runtime adds up the time
@@ -46,8 +47,9 @@ SNAPSHOT_CHECK_S = 1.0
 SNAPSHOT_MIN_GAP_S = 5.0
 SNAPSHOT_RETRY_S = 60.0  # after a failed snapshot (it costs only replay time)
 SNAPSHOT_TAG = snapshots.code_tag()
-CODEC = CommandCodec(extra=(AddApiKey, ResetState))
-RUNTIME_COMMANDS = (AddApiKey, ResetState)  # applied by the runtime, journaled even without events
+CODEC = CommandCodec(extra=(AddApiKey, ResetState, SetVenueSetting))
+RUNTIME_COMMANDS = (AddApiKey, ResetState, SetVenueSetting)  # applied by the runtime, journaled even without events
+NOT_STATE = (ResetState, SetVenueSetting)  # journaled, but never part of a state file (runtime/resets.py)
 
 Stamp = tuple[str, int]  # (API key, nonce) that authorised a command: journaled with it
 
@@ -155,6 +157,7 @@ class Runtime:
         self.market_on = False  # the simulated market runs (the composition root says so)
         self.market_paused = False  # its steps are skipped (POST /_krakensim/v1/market {"running": false})
         self.clock_origin: int | None = None  # where a manual clock goes back to on a reset (its configured start)
+        self.overrides: dict[str, Any] = {}  # the settings changed through the control API (runtime/settings.py)
         # a snapshot is loaded only by the same code with the same instruments, series and seed
         ex = self.exchange
         config = repr((sorted(ex.instruments.items()), ex.maturities.series, seed, ex.retention)).encode()
@@ -173,11 +176,12 @@ class Runtime:
             print(f"krakensim: {self.journal.snapshot_problem}; replaying the whole journal", file=sys.stderr)
         if snap is not None:
             try:
-                exchange, keys = snapshots.load_state(snap[1])
+                exchange, keys, overrides = snapshots.load_state(snap[1])
             except Exception as e:  # noqa: BLE001 - a snapshot only saves time: replay everything instead
                 print(f"krakensim: snapshot unreadable ({e!r}); replaying the whole journal", file=sys.stderr)
             else:
                 self.exchange, self.keys, after = exchange, keys, snap[0]
+                restore_settings(self, overrides)
         self.snapshot_seq = after
         n = 0
         started = time.perf_counter()
@@ -200,7 +204,7 @@ class Runtime:
     def snapshot_sync(self) -> None:
         """Write a snapshot now (start-up and shut-down: nothing is in flight)."""
         if self.journal is not None and self.seq > self.snapshot_seq:
-            self.journal.write_snapshot(self.seq, self.snapshot_tag, snapshots.dump((self.exchange, self.keys)))
+            self.journal.write_snapshot(self.seq, self.snapshot_tag, snapshots.dump(self._state()))
             self.snapshot_seq = self.seq
             self.unsnapshotted_s = 0.0
 
@@ -209,7 +213,7 @@ class Runtime:
         if self.journal is None or self._pool is None:
             return
         seq, covered = self.seq, self.unsnapshotted_s
-        blob = await snapshots.dump_when_durable((self.exchange, self.keys), self.journal.path, self.barrier)
+        blob = await snapshots.dump_when_durable(self._state(), self.journal.path, self.barrier)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._pool, self.journal.write_snapshot, seq, self.snapshot_tag, blob)
         self.snapshot_seq = seq
@@ -232,6 +236,10 @@ class Runtime:
                 self.snapshots_taken += 1
                 not_before = loop.time() + max(SNAPSHOT_MIN_GAP_S, loop.time() - started)
 
+    def _state(self) -> tuple[Exchange, KeyStore, dict[str, Any]]:
+        """What a snapshot holds: the exchange, the keys, the settings changed through the control API."""
+        return self.exchange, self.keys, dict(self.overrides)
+
     def _apply(self, command: Command, now: int, stamp: Stamp | None) -> Result:
         if stamp is not None:
             key = self.keys.keys.get(stamp[0])
@@ -240,8 +248,12 @@ class Runtime:
         if isinstance(command, AddApiKey):
             self.keys.add(command.api_key, command.secret, command.account_id, command.access)
             return Result("created")
+        if isinstance(command, SetVenueSetting):
+            apply_setting(self, command.name, command.value)
+            return Result("set")
         if isinstance(command, ResetState):
             self.exchange, self.keys = Exchange(*self._config), KeyStore()
+            reset_settings(self)
             if self.log is not None:
                 self.log.clear()
             return Result("reset")
@@ -269,7 +281,7 @@ class Runtime:
             return res, (None if g is None else g.future)
         if self.journal is None:
             self.committed_at = time.perf_counter()
-            if self.log is not None and not isinstance(command, ResetState):
+            if self.log is not None and not isinstance(command, NOT_STATE):
                 self.log.append((now, body))
             self.bus.publish(res.events)
             return res, None
@@ -299,7 +311,7 @@ class Runtime:
             if self.journal is not None:
                 self.seq += 1
                 self.journal.append_many([Journal.frame(self.seq, now, body)])
-            elif self.log is not None and not isinstance(command, ResetState):
+            elif self.log is not None and not isinstance(command, NOT_STATE):
                 self.log.append((now, body))
         self.bus.publish(res.events)
         return res
@@ -308,6 +320,7 @@ class Runtime:
         """Take ``other``'s exchange and keys, made by applying ``records`` ((time, command JSON) after a reset)
         to a new exchange; journaled as a ``ResetState`` and the same records. The future: when durable."""
         self.exchange, self.keys = other.exchange, other.keys
+        reset_settings(self)  # as the journaled ResetState does in a replay
         if self.journal is None:
             if self.log is not None:
                 self.log[:] = records

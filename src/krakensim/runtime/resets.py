@@ -8,18 +8,18 @@ from ..engine.commands import Tick
 from .clock import ManualClock
 from .core import CODEC, Runtime, stamp_of
 from .reset import ResetState, StateFileError, read_state, write_state
+from .settings import BODY_START as SETTING_BODY_START
+from .settings import SetVenueSetting
 
 RESET_BODY_START = b'{"c":"reset"'  # how a journaled ResetState begins (msgspec writes the tag first)
 
 
 async def reset(rt: Runtime) -> None:
     """Back to a new exchange as the server's start makes one: a manual clock back at its configured start,
-    a ``ResetState``, the first ``Tick``, then the start's accounts and market (``rt.on_reset``)."""
+    a ``ResetState`` (the venue's settings as configured too: runtime/settings.py), the first ``Tick``, then
+    the start's accounts and market (``rt.on_reset``)."""
     if isinstance(rt.clock, ManualClock) and rt.clock_origin is not None:
         rt.clock.now = rt.clock_origin
-    rt.limiter.reset()
-    rt.market_paused = False
-    rt.faults.reset()
     rt.drop_websockets()  # their books and accounts are gone: clients reconnect to the new state
     await rt.submit(ResetState())
     await rt.submit(Tick())
@@ -45,7 +45,7 @@ async def records_since_reset(rt: Runtime) -> list[tuple[int, bytes]]:
                 break
             if body.startswith(RESET_BODY_START):
                 out.clear()
-            else:
+            elif not body.startswith(SETTING_BODY_START):  # the venue's settings are no part of a state file
                 out.append((ts, body))
         return out
 
@@ -76,6 +76,9 @@ async def load_state(rt: Runtime, data: bytes) -> int:
             raise StateFileError(f"state file: line {n} is not a command this krakensim knows ({e})") from None
         if isinstance(command, ResetState):
             raise StateFileError(f"state file: line {n} is a reset (a state file holds what follows one)")
+        if isinstance(command, SetVenueSetting):
+            raise StateFileError(f"state file: line {n} is a venue setting (a state file holds the exchange's "
+                                 "commands; the settings are the server's)")
         try:
             trial._apply(command, ts, stamp_of(body))
         except Exception as e:  # noqa: BLE001 - named with its line; nothing was changed

@@ -19,6 +19,7 @@ import signal
 import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from ..engine import Exchange
 from .keys import KeyStore
@@ -93,16 +94,18 @@ def load(blob: bytes) -> object:
     return pickle.load(io.BufferedReader(_Inflating(blob), 1 << 20))
 
 
-def load_state(blob: bytes) -> tuple[Exchange, KeyStore]:
-    """A snapshot of the runtime's state: its exchange and its keys."""
+def load_state(blob: bytes) -> tuple[Exchange, KeyStore, dict[str, Any]]:
+    """A snapshot of the runtime's state: its exchange, its keys and the settings changed through the
+    control API (none in a snapshot of an earlier release, which held only the first two)."""
     state = load(blob)
-    if not isinstance(state, tuple) or len(state) != 2:
+    if not isinstance(state, tuple) or len(state) not in (2, 3):
         raise TypeError("not a snapshot of an exchange and its keys")
     exchange: object = state[0]
     keys: object = state[1]
-    if not isinstance(exchange, Exchange) or not isinstance(keys, KeyStore):
+    overrides: object = state[2] if len(state) == 3 else {}
+    if not isinstance(exchange, Exchange) or not isinstance(keys, KeyStore) or not isinstance(overrides, dict):
         raise TypeError("not a snapshot of an exchange and its keys")
-    return exchange, keys
+    return exchange, keys, overrides
 
 
 async def dump_when_durable(state: object, path_prefix: str, durable: Callable[[], Awaitable[None]]) -> bytes:

@@ -189,6 +189,9 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
         clock = ManualClock(start)
     rt = Runtime(seed=seed, journal=journal, clock=clock, exit_on_fatal=True, instruments=instruments,
                  retention=s.retention)
+    # the configured settings before the replay, which puts back those changed through the control API
+    rt.limiter = RateLimiter(s.rate_limits)
+    rt.faults = FaultPlan(seed, configured=[parse_fault(f, rt.clock()) for f in s.faults])
     try:
         replayed = rt.replay()
     except BaseException:
@@ -232,12 +235,10 @@ def build(s: Settings, lock: DataLock | None = None) -> Built:
     rt.market_on = s.market
     if s.market and journal is None and not isinstance(rt.clock, ManualClock):
         rt.log = None  # a market running for hours in memory: its commands are not kept for state files
-    rt.limiter = RateLimiter(s.rate_limits)
     control = ControlApi(token, ENDPOINTS)
     control.gate.listen(s.host, s.port)  # the port again once the socket is bound (port 0)
     hub = Hub(rt)  # subscribed to the bus now: it sees every event from here on
     rt.drop_websockets = lambda: drop_connections(hub)
-    rt.faults = FaultPlan(seed, configured=[parse_fault(f, rt.clock()) for f in s.faults])
     rt.background.append(hub.run)
     limits = Limits(queue_bytes=s.ws_queue_bytes, enabled=s.ws_limits)
     return Built(rt, App(rt, control, Pages().page), demo, replayed, control, token_source, hub, limits, lock)
