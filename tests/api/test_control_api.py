@@ -22,6 +22,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "clock", {"advanceMs": 1000}),
     ("GET", "clock", None),
     ("GET", "digest", None),
+    ("GET", "accounts", None),  # lists every key's secret: the token above all
     ("POST", "notifications", {"type": "general", "priority": "low", "note": "hello"}),
 ]
 
@@ -178,7 +179,7 @@ def test_each_error_has_its_status_and_changes_nothing(srv: ServerProcess) -> No
         ("GET", "notifications", None, 405, "notFound"),
         ("GET", "nope", None, 404, "notFound"),
         ("GET", "", None, 404, "notFound"),
-        ("GET", "accounts", None, 405, "notFound"),
+        ("GET", "accounts?limit=0", None, 400, "invalidArgument"),
         ("DELETE", "accounts", None, 405, "notFound"),
         ("PUT", "clock", None, 405, "notFound"),
     ]

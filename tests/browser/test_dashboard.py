@@ -196,6 +196,21 @@ def test_a_new_account_from_the_control_view_is_usable_in_the_account_view(page:
     expect(page.locator("#b-balance")).to_have_text("2,500.00", timeout=WAIT_MS)
 
 
+def test_an_existing_account_picked_in_the_control_view_shows_in_the_account_view(page: Any, venue: Venue) -> None:
+    made = requests.post(f"{venue.base}/_krakensim/v1/accounts", json={"usd": "4321.5"},
+                         headers={"Authorization": f"Bearer {venue.token}"}, timeout=5).json()
+    unlock_control(page, venue)
+    expect(page.locator("#accounts-box")).to_be_visible()
+    option = page.locator(f"#accounts-pick option[value='{made['accountUid']}']")
+    expect(option).to_have_text(f"{made['accountUid']}: 4,321.50 USD")
+    page.select_option("#accounts-pick", made["accountUid"])
+    page.focus("#accounts-use")  # by keyboard: the button is reachable and Enter uses it
+    page.keyboard.press("Enter")
+    expect(page.locator("#view-account")).to_be_visible()
+    expect(page.locator("#account-status")).to_contain_text(f"connected as {made['apiKey'][:8]}", timeout=WAIT_MS)
+    expect(page.locator("#b-balance")).to_have_text("4,321.50", timeout=WAIT_MS)
+
+
 def test_another_instrument_shows_its_own_book(page: Any, venue: Venue) -> None:
     venue.other.call("POST", "sendorder", {"orderType": "lmt", "symbol": "PF_ETHUSD", "side": "buy", "size": "0.5",
                                            "limitPrice": "2500"})

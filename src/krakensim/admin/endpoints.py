@@ -9,11 +9,13 @@ from typing import Any
 
 from ..api.request import Reply
 from ..runtime.core import Runtime
+from .account_list import list_accounts
 from .openapi import document
 from .routes import HANDLERS, Handler
 from .venue import VENUE_HANDLERS
 
 ENDPOINTS: dict[str, dict[str, Handler]] = {**HANDLERS, **VENUE_HANDLERS}
+ENDPOINTS["accounts"] = {**HANDLERS["accounts"], "GET": list_accounts}  # a new dict: HANDLERS stays as it is
 
 
 async def _openapi(rt: Runtime, doc: dict[str, Any]) -> Reply:

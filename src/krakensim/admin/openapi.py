@@ -27,11 +27,19 @@ BALANCES: dict[str, Any] = {"type": "object", "additionalProperties": S}
 WALLETS_ANSWER = obj(["accountUid", "flex", "cash", "marginAccounts", "spot"], accountUid=S,
                      master={"type": ["string", "null"]}, tradingEnabled=B, flex=BALANCES, cash=BALANCES,
                      marginAccounts=BALANCES, spot=BALANCES)
+ACCOUNT_KEY = obj(["apiKey", "apiSecret", "access"], apiKey=S, apiSecret=S, access={"enum": ["full", "read-only"]})
+ACCOUNT_ROW = obj(["accountUid", "master", "tradingEnabled", "keys", "balance", "marginEquity"], accountUid=S,
+                  master={"type": ["string", "null"]}, tradingEnabled=B,
+                  keys={"type": "array", "items": ACCOUNT_KEY}, balance=S, marginEquity=S)
+ACCOUNTS_ANSWER = obj(["accounts", "total", "limit", "offset"], accounts={"type": "array", "items": ACCOUNT_ROW},
+                      total=INT, limit=INT, offset=INT)
 DIGEST_ANSWER = obj(["digest", "journalSeq"], digest=S, journalSeq=INT)
 
 # path -> method -> (summary, request body schema or None, success fields schema)
 SCHEMAS: dict[str, dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]]] = {
-    "accounts": {"POST": ("A funded account and a full-access key", obj([], usd=NUM), KEY_ANSWER)},
+    "accounts": {"POST": ("A funded account and a full-access key", obj([], usd=NUM), KEY_ANSWER),
+                 "GET": ("Every account, a page at a time (?limit=1..1000, default 100; ?offset=), with its keys "
+                         "and secrets, flex USD balance and margin equity", None, ACCOUNTS_ANSWER)},
     "keys": {"POST": ("Another key on an account (by accountUid, or by one of its keys)",
                       obj(["access"], accountUid=S, apiKey=S, access={"enum": ["full", "read-only"]}), KEY_ANSWER)},
     "digest": {"GET": ("The state's digest and the journal's position", None, DIGEST_ANSWER)},

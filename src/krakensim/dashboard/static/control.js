@@ -1,6 +1,7 @@
 // The control view: every action is a control API request (/_krakensim/v1/, Bearer token), so it
 // is journaled like any other command. Optional endpoints (scenarios, reset) show only when the
 // server's control API document (openapi.json) lists them.
+import { AccountPicker } from "./accounts.js";
 import { $, decimalsOf } from "./format.js";
 
 const PREFIX = "/_krakensim/v1/";
@@ -43,6 +44,7 @@ export class ControlView {
     $("venue-reset").addEventListener("click", () => {
       if (confirm("Reset the venue to its configured start?")) this.act("reset", {});
     });
+    this.picker = new AccountPicker(this);
     if (this.token) this.unlock(this.token);
   }
 
@@ -82,6 +84,9 @@ export class ControlView {
     for (const [box, endpoint] of Object.entries(OPTIONAL)) {
       $(`${box}-box`).hidden = !(paths[PREFIX + endpoint] && paths[PREFIX + endpoint].post);
     }
+    const listed = Boolean(paths[PREFIX + "accounts"] && paths[PREFIX + "accounts"].get);
+    $("accounts-box").hidden = !listed; // a server before GET accounts: no picker
+    if (listed) await this.picker.load(0);
     this.say("control API ready");
   }
 
@@ -133,6 +138,7 @@ export class ControlView {
         this.app.account.connect({ key: doc.apiKey, secret: doc.apiSecret });
         this.app.showView("account");
       };
+      if (!$("accounts-box").hidden) this.picker.load(this.picker.offset);
     });
   }
 }
