@@ -149,10 +149,16 @@ def control_options(group: click.Group) -> None:
 
     @clock.command("advance")
     @click.argument("duration")
+    @click.option("--market-step", default=None, metavar="DURATION",
+                  help="The simulated market steps this often meanwhile (default its interval, 1s): "
+                       "``--market-step 20s`` simulates a day in about a minute.")
     @pass_control
-    def clock_advance(ctl: Control, duration: str) -> None:
+    def clock_advance(ctl: Control, duration: str, market_step: str | None) -> None:
         """Move a manual clock forward: ``krakensim clock advance 1h`` (ms, s, m, h, d)."""
-        _show(ctl.call("POST", "clock", {"advanceMs": parse_duration(duration)}))
+        doc = {"advanceMs": parse_duration(duration)}
+        if market_step is not None:
+            doc["marketStepMs"] = parse_duration(market_step)
+        _show(ctl.call("POST", "clock", doc))
 
     @clock.command("show")
     @pass_control

@@ -69,12 +69,15 @@ LATER_FORMAT: dict[type[c.Command], tuple[str, dict[str, str]]] = {
     c.SeedPast: ("past", {"seed": "s", "days": "d"}),
     c.RunScenario: ("scenario", {"name": "nm", "start": "t", "duration": "dt", "target": "s", "amount": "v",
                                  "path": "p"}),
+    c.Requote: ("requote", {"account_id": "a", "symbol": "s", "cancel": "x", "place": "o", "move": "m"}),
 }
-LATER_FIELDS = {c.CreateAccount: {"master": "master", "funds": "funds", "inverse_in_base": "inverse_in_base"}}
+LATER_FIELDS = {c.CreateAccount: {"master": "master", "funds": "funds", "inverse_in_base": "inverse_in_base",
+                                 "market_agent": "agent"}}
 LATER_DEFAULTS: dict[tuple[type[c.Command], str], object] = {
     (c.MoveFunds, "wallet"): "flex", (c.WithdrawToSpot, "wallet"): "cash", (c.CreateAccount, "funds"): (),
-    (c.CreateAccount, "inverse_in_base"): False,
+    (c.CreateAccount, "inverse_in_base"): False, (c.CreateAccount, "market_agent"): False,
     (c.RunScenario, "target"): "", (c.RunScenario, "amount"): 0, (c.RunScenario, "path"): (),
+    (c.Requote, "cancel"): (), (c.Requote, "place"): (), (c.Requote, "move"): (),
 }
 
 INT64 = st.integers(-(2**63), 2**63 - 1)

@@ -49,7 +49,9 @@ SCHEMAS: dict[str, dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]]]
                       obj())},
     "market-state": {"POST": ("A contract's market state", obj(["symbol", "state"], symbol=S, state=S), obj())},
     "clock": {"GET": ("The exchange's time", None, obj(["now", "manual"], now=S, manual=B)),
-              "POST": ("Move a manual clock forward", obj(["advanceMs"], advanceMs=INT), obj(["now"], now=S))},
+              "POST": ("Move a manual clock forward; the simulated market steps every marketStepMs meanwhile "
+                       "(default: its interval; coarser simulates a long span faster)",
+                       obj(["advanceMs"], advanceMs=INT, marketStepMs=INT), obj(["now"], now=S))},
     "health": {"GET": ("Is the server well", None, obj(["status", "version"], status={"enum": ["ok", "failed"]},
                                                        version=S))},
     "status": {"GET": ("What the server is and holds", None, obj(

@@ -31,7 +31,7 @@ from ..engine.notifications import refusal as notification_refusal
 from ..engine.orders import MARKET_STATES
 from ..engine.units import USD8
 from ..runtime.clock import ManualClock
-from ..runtime.core import Runtime
+from ..runtime.core import MAX_MARKET_STEP_MS, Runtime
 from ..runtime.keys import ACCESS_LEVELS, FULL, AddApiKey
 from . import wallets
 from .gate import AUTH_ERROR, Gate
@@ -227,9 +227,13 @@ async def _advance_clock(rt: Runtime, doc: dict[str, Any]) -> Reply:
     ms = doc["advanceMs"]
     if not isinstance(ms, int) or isinstance(ms, bool) or ms < 0:
         raise _bad()
+    step = doc.get("marketStepMs")
+    if step is not None and (not isinstance(step, int) or isinstance(step, bool)
+                             or not 1 <= step <= MAX_MARKET_STEP_MS):
+        raise _bad()
     if not isinstance(rt.clock, ManualClock):
         raise ApiError("Unavailable", CONFLICT)  # only a manual clock (--clock manual) is moved by hand
-    await rt.advance(ms)
+    await rt.advance(ms, step)
     return _success(rt, now=iso(rt.clock()))
 
 

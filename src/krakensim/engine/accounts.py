@@ -86,7 +86,8 @@ def traded_volume(account: Account, instruments: dict[str, Instrument], since: i
 class Account:
     __slots__ = ("account_id", "balance", "positions", "fills", "fills_seen", "log", "log_entries", "orders",
                  "triggers", "client_order_ids", "order_margin", "self_trade_strategy", "small_orders",
-                 "wallets", "max_leverage", "pnl_currency", "master", "trading_enabled", "inverse_in_base")
+                 "wallets", "max_leverage", "pnl_currency", "master", "trading_enabled", "inverse_in_base",
+                 "market_agent")
 
     def __init__(self, account_id: str, balance: int, fills_kept: int, log_kept: int = 20_000) -> None:
         self.account_id = account_id
@@ -110,6 +111,9 @@ class Account:
         # inverse contracts margined in their base currency from their margin account (fi_xbtusd), as on
         # Kraken; False: in USD from the flex wallet, as accounts of journals before wallets were (replay)
         self.inverse_in_base = False
+        # one of the simulated market's agents (1e9 USD each): its orders skip the margin checks and it is
+        # never checked for liquidation (it is the venue's liquidity, not a trader under test)
+        self.market_agent = False
 
     def lots(self, symbol: str) -> int:
         position = self.positions.get(symbol)
@@ -123,7 +127,7 @@ class Account:
             list(self.orders), list(self.triggers),
             [(f.fill_id, f.order_id, f.lots, f.price, f.time, f.fill_type, f.fee) for f in self.fills],
             self.wallets.state(), sorted(self.max_leverage.items()), sorted(self.pnl_currency.items()), self.master,
-            self.trading_enabled, self.inverse_in_base,
+            self.trading_enabled, self.inverse_in_base, self.market_agent,
         )
 
 

@@ -83,12 +83,13 @@ class SetSelfTradeStrategy(Command, frozen=True, tag="stp", rename={"account_id"
     strategy: str
 
 
-class CreateAccount(Command, frozen=True, tag="acct", rename={"balance": "usd8", "account_id": "uid"}):
+class CreateAccount(Command, frozen=True, tag="acct", rename={"balance": "usd8", "account_id": "uid", "market_agent": "agent"}):
     balance: int  # usd8
     account_id: str | None = None  # None: the next id of the exchange's sequence
     master: str | None = None  # a subaccount of this account
     funds: tuple[tuple[str, str, int], ...] = ()  # (wallet, currency, 1e-8 units) beside the USD
     inverse_in_base: bool = False  # inverse contracts margined in base currency (False: as journals before)
+    market_agent: bool = False  # the simulated market's: no margin checks, no liquidation (Account.market_agent)
 
 
 class SetPrices(Command, frozen=True, tag="prices", rename={"symbol": "s"}):
@@ -244,11 +245,26 @@ class DeleteAssignmentPreference(Command, frozen=True, tag="apdel", rename={"acc
     pref_id: int
 
 
+class Requote(Command, frozen=True, tag="requote", rename={"account_id": "a", "symbol": "s", "cancel": "x",
+                                                         "place": "o", "move": "m"}):
+    """A market maker's requote of one book as one command: cancel these of its orders, move these
+    (order id, lots left open, limit ticks), then place these post-only orders (side, lots, limit
+    ticks), in order, each as CancelOrder, EditOrder or PlaceOrder would (an order that is gone is
+    skipped; a refused one is refused). One journal entry and one margin reading instead of one per
+    order: post-only orders never trade, so the account's positions cannot change inside it."""
+
+    account_id: str
+    symbol: str
+    cancel: tuple[str, ...] = ()
+    place: tuple[tuple[int, int, int], ...] = ()
+    move: tuple[tuple[str, int, int], ...] = ()
+
+
 ENGINE_COMMANDS: tuple[type[Command], ...] = (
     PlaceOrder, CancelOrder, EditOrder, CancelAll, ArmDeadManSwitch, SetSelfTradeStrategy, CreateAccount,
     SetPrices, SetMarkPrice, PublishIndex, SetMarketState, Tick, MoveFunds, SetCollateralPrice, Transfer,
     WithdrawToSpot, SetLeveragePreference, SetPnlPreference, SetSubaccountTrading, PostNotification, SeedPast, RunScenario,
-    AddAssignmentPreference, DeleteAssignmentPreference,
+    AddAssignmentPreference, DeleteAssignmentPreference, Requote,
 )
 
 

@@ -59,7 +59,7 @@ class Edits:
             return Result("postWouldExecute", oid, cli)
         if crosses and risk.outside_collar(order.symbol, new_price):
             return Result("outsidePriceCollar", oid, cli)
-        if not order.reduce_only:
+        if not order.reduce_only and not account.market_agent:
             extra = risk.order_margin(account, inst, new_qty - order.filled, new_price) - order.margin
             if extra > 0 and extra > risk.available_for(account, inst):
                 return Result("insufficientAvailableFunds", oid, cli)

@@ -58,6 +58,7 @@ from .past import MAX_DAYS as MAX_PAST_DAYS
 from .past import seed_past
 from .preferences import Preferences
 from .pricing import Pricing
+from .requotes import Requotes, check_requote
 from .result import Result
 from .retention import Retention
 from .risk import MAX_OPEN_ORDERS, Risk
@@ -152,7 +153,7 @@ class Exchange:
         # by command: what applies it, whether it names an account, and a check that refuses it before
         # anything changes when it names what does not exist
         self._apply: dict[type[c.Command], tuple[Callable[[Any, int], Result], bool, Check | None]] = {
-            c.PlaceOrder: (self._place, True, None), c.CancelOrder: (self._cancel, True, None),
+            c.PlaceOrder: (self.place, True, None), c.CancelOrder: (self._cancel, True, None),
             c.EditOrder: (self._edit, True, None), c.CancelAll: (self._cancel_all, True, None),
             c.ArmDeadManSwitch: (self._arm_dead_man_switch, True, None),
             c.SetSelfTradeStrategy: (self._set_self_trade_strategy, True, _check_strategy),
@@ -164,6 +165,7 @@ class Exchange:
             c.SeedPast: (self._seed_past, False, None), c.RunScenario: (self._run_scenario, False, None),
             c.AddAssignmentPreference: (self._add_assignment_preference, True, None),
             c.DeleteAssignmentPreference: (self._delete_assignment_preference, True, None),
+            c.Requote: (Requotes(self).requote, True, check_requote),
         }
 
     def list_instrument(self, inst: Instrument, mark: int, index: int, now: int) -> None:
@@ -233,7 +235,7 @@ class Exchange:
         return min(times) if times else None
 
     # ------------------------------------------------------------------ commands
-    def _place(self, cmd: c.PlaceOrder, now: int) -> Result:
+    def place(self, cmd: c.PlaceOrder, now: int) -> Result:
         account = self.accounts[cmd.account_id]
         order_id = self.ids.next()
         triggers = self.trigger_orders  # (every path but a plain order's)
@@ -309,6 +311,7 @@ class Exchange:
         account = self.accounts.create(account_id, cmd.balance, now)
         account.master = cmd.master
         account.inverse_in_base = cmd.inverse_in_base
+        account.market_agent = cmd.market_agent
         for wallet, currency, quantity in cmd.funds:
             self.funds.deposit(account, wallet, currency, quantity, now)
         return Result("created", account_id=account_id)

@@ -123,16 +123,19 @@ class Liquidation:
                 inverse[event.account_id] = None
             else:
                 inverse.pop(event.account_id, None)
-        self.dirty[event.account_id] = None
+        if not self.accounts[event.account_id].market_agent:
+            self.dirty[event.account_id] = None
 
     def _on_balance(self, event: Event) -> None:
         assert isinstance(event, BalanceChanged)
-        self.dirty[event.account_id] = None
+        if not self.accounts[event.account_id].market_agent:
+            self.dirty[event.account_id] = None
 
     def _on_rate(self, event: Event) -> None:
         assert isinstance(event, FundingRatePublished)
         for a in self.holders.get(event.symbol, ()):
-            self.dirty[a] = None
+            if not self.accounts[a].market_agent:
+                self.dirty[a] = None
 
     def run(self, now: int) -> None:
         """Check every account that may have crossed in this step; liquidate those below maintenance."""
@@ -164,15 +167,17 @@ class Liquidation:
 
     def check(self, account: Account, now: int) -> None:
         self.checks += 1
-        self._unband(account.account_id)
         risk = self.risk
         if any(p.lots and risk.in_flex(account, s) for s, p in account.positions.items()):
             summary = risk.summary(account)
-            maintenance = risk.maintenance_margin(account)
+            maintenance = summary.maintenance_margin
             if summary.equity < maintenance:
+                self._unband(account.account_id)
                 self.liquidate(account, now)
             else:
                 self._band(account, summary.equity - maintenance)
+        else:
+            self._unband(account.account_id)
         for base in sorted({self.instruments[s].base for s, p in account.positions.items()
                             if p.lots and not risk.in_flex(account, s)}):
             m = margin_account_summary(risk, account, base)
@@ -200,10 +205,15 @@ class Liquidation:
         for s, p in held:
             mark = marks[s]
             half = min(share // _sensitivity(self.instruments[s], p), mark)  # a band never spans past 2 × mark
-            lo, hi = mark - half, mark + half
+            lo, hi = _inward(mark - half, mark + half, half)
+            bands.append((s, lo, hi))
+        old = self.bands.get(a)
+        if old == bands:  # the same bands (most re-checks of a deep account): nothing to re-sort
+            return
+        self._unband(a)
+        for s, lo, hi in bands:
             self.lows.setdefault(s, SortedList()).add((lo, a))
             self.highs.setdefault(s, SortedList()).add((hi, a))
-            bands.append((s, lo, hi))
         self.bands[a] = bands
 
     # ------------------------------------------------------------------ closing out
@@ -398,6 +408,13 @@ class Liquidation:
     def state(self) -> tuple[object, ...]:
         return (self.pool, sorted(self.bands.items()), sorted((s, list(h)) for s, h in self.holders.items() if h),
                 sorted(self.base_pools.items()), sorted((s, sorted(h)) for s, h in self.inverse.items() if h))
+
+
+def _inward(lo: int, hi: int, half: int) -> tuple[int, int]:
+    """A band's ends moved inward onto a grid of at most an eighth of its half-width: a narrower band is
+    still safe (it only asks for a check sooner), and a re-check after a small move finds the same band."""
+    grid = 1 << max(0, half.bit_length() - 4)
+    return -(-lo // grid) * grid, hi // grid * grid
 
 
 def _sensitivity(inst: Instrument, position: Position) -> int:

@@ -12,7 +12,6 @@ Rates are kept in parts per million (a level of 0.075 is 75 000 ppm), money in u
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import lru_cache
 
 from .instruments import Instrument, MarginLevel
 from .units import USD8
@@ -20,17 +19,27 @@ from .units import USD8
 PPM = 1_000_000
 
 
-@lru_cache(maxsize=256)
-def _tiers(levels: tuple[MarginLevel, ...]) -> tuple[tuple[int, int, int], ...]:
+Tiers = tuple[tuple[int, int, int], ...]
+# by id() of an instrument's levels, beside the levels themselves (held, so that id is never reused): an
+# lru_cache keyed by the tuple hashed every level's Decimals on every call, a fifth of an order's cost
+_BY_LEVELS: dict[int, tuple[tuple[MarginLevel, ...], Tiers]] = {}
+
+
+def _tiers(levels: tuple[MarginLevel, ...]) -> Tiers:
     """(threshold usd8, initial ppm, maintenance ppm) of each level, by threshold."""
+    hit = _BY_LEVELS.get(id(levels))
+    if hit is not None and hit[0] is levels:
+        return hit[1]
     rows = sorted(levels, key=lambda lv: lv.threshold)
-    return tuple(
+    tiers = tuple(
         (int(Fraction(lv.threshold) * USD8), int(Fraction(lv.initial) * PPM), int(Fraction(lv.maintenance) * PPM))
         for lv in rows
     )
+    _BY_LEVELS[id(levels)] = (levels, tiers)
+    return tiers
 
 
-def _margin(tiers: tuple[tuple[int, int, int], ...], notional: int, column: int) -> int:
+def _margin(tiers: Tiers, notional: int, column: int) -> int:
     total = 0
     n = len(tiers)
     for i in range(n):

@@ -7,6 +7,9 @@ below maintenance, and the limits on open orders.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import msgspec
 
 from .accounts import Account, Accounts, to_base, unrealized_pnl
@@ -45,7 +48,7 @@ class MarginSummary(msgspec.Struct, frozen=True):
 
 
 class Risk:
-    __slots__ = ("instruments", "pricing", "accounts", "collateral", "funding")
+    __slots__ = ("instruments", "pricing", "accounts", "collateral", "funding", "steady")
 
     def __init__(self, instruments: dict[str, Instrument], pricing: Pricing, accounts: Accounts,
                  funding: FundingPayments | None = None) -> None:
@@ -54,6 +57,22 @@ class Risk:
         self.accounts = accounts
         self.collateral = CollateralIndex(instruments, pricing, accounts.emit)
         self.funding = funding  # unrealised funding is part of margin equity
+        # (account, its margin equity less its positions' initial margin) while only its orders may change
+        self.steady: tuple[Account, int] | None = None
+
+    @contextmanager
+    def steadily(self, account: Account) -> Iterator[None]:
+        """Inside, ``account``'s positions, wallets and every price stand still (only its orders come and
+        go): its available margin is read once and kept up to date with its order margin alone."""
+        if account.market_agent:  # (its orders are not checked)
+            yield
+            return
+        m = self.summary(account)
+        self.steady = (account, m.equity - m.initial_margin)
+        try:
+            yield
+        finally:
+            self.steady = None
 
     def unrealized_funding(self, account: Account) -> int:
         return self.funding.unrealized(account) if self.funding is not None and account.positions else 0
@@ -106,6 +125,9 @@ class Risk:
         """Margin equity less the initial margin of positions and open orders."""
         if not account.positions and not account.wallets.flex:
             return account.balance - account.order_margin
+        steady = self.steady
+        if steady is not None and steady[0] is account:
+            return steady[1] - account.order_margin
         return self.summary(account).available
 
     def available_for(self, account: Account, inst: Instrument) -> int:

@@ -165,8 +165,8 @@ class Trading:
             if self.risk.fixed_leverage_too_high(account, inst, held, side, lots, price):
                 return Result("fixedLeverageTooHigh", order_id, client_order_id, reason="FIXED_LEVERAGE_TOO_HIGH")
             order.margin = self.risk.order_margin(account, inst, order.quantity, price)
-            needed = self.risk.margin_needed(account, inst, held, side, order.quantity, price, order.margin)
-            if needed > self.risk.available_for(account, inst):
+            if not account.market_agent and self.risk.margin_needed(
+                    account, inst, held, side, order.quantity, price, order.margin) > self.risk.available_for(account, inst):
                 return Result("insufficientAvailableFunds", order_id, client_order_id, reason="INSUFFICIENT_MARGIN")
         order.small = notional < SMALL_ORDER_USD8
         if order.small and order_type != "ioc" and order_type != "fok" and account.small_orders >= MAX_SMALL_ORDERS:
@@ -187,7 +187,7 @@ class Trading:
             if order_type == "fok" and walk.fillable < order.quantity:
                 return self.reject(account, order, "iocWouldNotExecute", "IOC_WOULD_NOT_EXECUTE", now)
             loss = walk.beyond_mark * inst.unit_usd8 if inst.linear else 0
-            if not reduce_only and loss > 0 and self.risk.would_liquidate(account, inst, order, walk.fillable, loss):
+            if not reduce_only and loss > 0 and not account.market_agent and self.risk.would_liquidate(account, inst, order, walk.fillable, loss):
                 return Result("wouldCauseLiquidation", order_id, client_order_id, reason="WOULD_CAUSE_LIQUIDATION")
         elif order_type in ("ioc", "fok"):
             return self.reject(account, order, "iocWouldNotExecute", "IOC_WOULD_NOT_EXECUTE", now)

@@ -14,13 +14,16 @@ At least the outermost level is always shown, so a side is never left empty.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..engine.commands import CancelAll, Command, PlaceOrder
+from ..engine.commands import CancelAll, Command, Requote
+from ..engine.book import BookSide
 from ..engine.exchange import Exchange
 from ..engine.instruments import Instrument
+from ..engine.orders import Order
 from ..engine.units import BUY, SELL
 from .profile import BookProfile
 
@@ -29,6 +32,11 @@ PARETO_MEAN = PARETO_ALPHA / (PARETO_ALPHA - 1)
 SIZE_CAP = 4.0  # a level is at most this many times its base size
 NEAR_BPS = 10  # "near the touch": within 0.1 % of the fair price
 SMALL_USD = 12  # the smallest level notional (keeps clear of the engine's small-order limit of 10 USD)
+
+
+Level = tuple[int, int, int, int]  # (side, price, lots, tolerance): ticks either way an order may stand for it
+# a requote: the order ids to cancel, the orders to move (id, lots, price), the orders to place (side, lots, price)
+Changes = tuple[list[str], list[tuple[str, int, int]], list[tuple[int, int, int]]]
 
 
 @dataclass
@@ -45,6 +53,7 @@ class QuoteState:
     sides: dict[int, SideState] = field(default_factory=lambda: {BUY: SideState(), SELL: SideState()})
     quoted_capacity: tuple[float, float] = (1.0, 1.0)
     profile: BookProfile | None = None  # what the ladder was made for (a scenario may change it)
+    orders: dict[str, tuple[int, int]] = field(default_factory=dict)  # its open orders: id -> (side, price)
 
 
 @dataclass
@@ -85,34 +94,48 @@ class Maker:
         return 1.0 + 0.35 * k  # deeper levels are larger
 
     def step(self, ex: Exchange, inst: Instrument, profile: BookProfile, fair: int,
-             rng: random.Random) -> Iterator[Command]:
+             rng: random.Random, dt_s: float = 1.0) -> Iterator[Command]:
+        """Requote the book of ``inst`` if it must, for a step of ``dt_s`` seconds (the refill scales with it)."""
         state = self.quotes.get(inst.symbol)
+        fresh = state is None
         if state is None:
             state = self.quotes[inst.symbol] = QuoteState()
             changed = True
         else:
-            changed = self._account_fills(ex, inst.symbol, state)
+            changed = self._account_fills(ex, state)
+        refill = 1.0 - (1.0 - self.refill) ** dt_s  # the same recovery per second whatever the step
         for s in state.sides.values():
-            s.capacity = min(1.0, s.capacity + self.refill * (1.0 - s.capacity))
+            s.capacity = min(1.0, s.capacity + refill * (1.0 - s.capacity))
         position = ex.accounts[self.account].lots(inst.symbol)
         limit = max(1, round(self.inventory_usd * 10**8 / max(1, inst.notional_usd8(1, fair))))
         load = max(-1.0, min(1.0, position / limit))
         skew = round(load * max(1, profile.half_spread_ticks * (1 + self.rank)))
-        threshold = max(1, round(fair * self.requote_bps * self.rank / 10_000))
+        # the tightest maker follows every move of at least half its half-spread (every tick where it is one)
+        threshold = max(1, round(fair * self.requote_bps * self.rank / 10_000), profile.half_spread_ticks // 2)
         caps = (state.sides[BUY].capacity, state.sides[SELL].capacity)
         regained = max(abs(a - b) for a, b in zip(caps, state.quoted_capacity, strict=True)) >= 0.1
         same = profile == state.profile
         if not changed and not regained and same and abs(fair - state.fair) < threshold and skew == state.skew:
             return
         state.fair, state.skew, state.quoted_capacity, state.profile = fair, skew, caps, profile
-        yield CancelAll(self.account, inst.symbol)
-        yield from self._ladder(ex, inst, profile, fair - skew, load, state, rng)
+        if fresh:  # a new agent (a start, a restart): whatever this account left in the book goes
+            yield CancelAll(self.account, inst.symbol)
+        target = self._ladder(ex, inst, profile, fair - skew, load, state, rng)
+        cancel, move, place = self._changes(ex, state, target)
+        if not cancel and not move and not place:
+            return
+        yield Requote(self.account, inst.symbol, cancel=tuple(cancel), place=tuple(place), move=tuple(move))
+        self._remember(ex, inst.symbol, state, len(place))
 
-    def _account_fills(self, ex: Exchange, symbol: str, state: QuoteState) -> bool:
+    def _account_fills(self, ex: Exchange, state: QuoteState) -> bool:
         """Take away the capacity the maker's traded lots used; True when anything traded."""
         remaining = {BUY: 0, SELL: 0}
-        for order in ex.accounts[self.account].orders.values():
-            if order.symbol == symbol:
+        orders = ex.accounts[self.account].orders
+        for order_id in list(state.orders):
+            order = orders.get(order_id)
+            if order is None:  # filled (or cancelled from outside)
+                del state.orders[order_id]
+            else:
                 remaining[order.side] += order.quantity - order.filled
         traded = False
         for side, s in state.sides.items():
@@ -123,9 +146,65 @@ class Maker:
                 s.placed = remaining[side]
         return traded
 
+    def _changes(self, ex: Exchange, state: QuoteState, target: list[Level]) -> Changes:
+        """What to cancel, move and place so that the book shows ``target``: an order of the maker's within a
+        level's tolerance of it stands for it (unless a trade ate more than half of what the level should
+        show); the other orders are moved to the levels left over, innermost first, and what is left of
+        either is cancelled or placed. Only what changed is sent, as a maker's edits do."""
+        orders = ex.accounts[self.account].orders
+        mine: dict[int, list[Order]] = {BUY: [], SELL: []}
+        for order_id in state.orders:
+            order = orders[order_id]  # (_account_fills left only open orders)
+            mine[order.side].append(order)
+        wanted: dict[int, list[tuple[int, int]]] = {BUY: [], SELL: []}
+        kept: set[str] = set()
+        shown = {BUY: 0, SELL: 0}
+        for side, price, lots, tolerance in target:
+            match = None
+            for order in mine[side]:  # (a dozen orders at most)
+                if order.order_id not in kept and abs(order.price - price) <= tolerance and (
+                        not order.filled or 2 * (order.quantity - order.filled) >= lots):
+                    match = order
+                    break
+            if match is not None:
+                kept.add(match.order_id)
+                shown[side] += match.quantity - match.filled
+            else:
+                wanted[side].append((price, lots))
+                shown[side] += lots
+        cancel: list[str] = []
+        move: list[tuple[str, int, int]] = []
+        place: list[tuple[int, int, int]] = []
+        for side in (BUY, SELL):
+            spare = [o for o in mine[side] if o.order_id not in kept]
+            spare.sort(key=lambda o: -side * o.price)  # innermost first, as the levels are
+            for order, (price, lots) in zip(spare, wanted[side], strict=False):
+                move.append((order.order_id, lots, price))
+            cancel.extend(o.order_id for o in spare[len(wanted[side]):])
+            place.extend((side, lots, price) for price, lots in wanted[side][len(spare):])
+        # moves away from the other side first: a bid raised before the asks above it were would cross them
+        was = {o.order_id: o for side in (BUY, SELL) for o in mine[side]}
+        move.sort(key=lambda m: was[m[0]].side * (m[2] - was[m[0]].price) >= 0)
+        for side, s in state.sides.items():
+            s.placed = shown[side]
+        return cancel, move, place
+
+    def _remember(self, ex: Exchange, symbol: str, state: QuoteState, placed: int) -> None:
+        """After the requote was applied: its orders that rest are the account's newest (in the order placed)."""
+        for order in itertools.islice(reversed(ex.accounts[self.account].orders.values()), placed):
+            if order.symbol != symbol or order.order_id in state.orders:
+                break
+            state.orders[order.order_id] = (order.side, order.price)
+
     def _ladder(self, ex: Exchange, inst: Instrument, profile: BookProfile, center: int, load: float,
-                state: QuoteState, rng: random.Random) -> Iterator[Command]:
+                state: QuoteState, rng: random.Random) -> list[Level]:
+        """The ladder to show: (side, price, lots, tolerance) by side, innermost first. A deeper maker's
+        order within half the distance between a level and the level inside it still stands for that
+        level (its tolerance), so that a small move of the fair price leaves the outer levels where they
+        are; the tightest maker's levels have none."""
         offsets = self.offsets(profile, center, inst)
+        gaps = [b - a for a, b in itertools.pairwise(offsets)]
+        tolerances = [g // 2 for g in gaps[:1] + gaps] if self.rank else [0] * len(offsets)
         base = self.base_usd(profile, center, inst, offsets)
         unit = max(1, inst.notional_usd8(1, center))  # usd8 of a lot at the centre
         sizes = []
@@ -133,6 +212,8 @@ class Maker:
             usd = max(SMALL_USD, base * self._growth(k) * min(SIZE_CAP, rng.paretovariate(PARETO_ALPHA)))
             sizes.append(max(1, round(usd * 10**8 / unit)))
         book = ex.book(inst.symbol)
+        own = self._own_sizes(ex, state)
+        target: list[Level] = []
         for side in (BUY, SELL):
             s = state.sides[side]
             s.full = sum(sizes)
@@ -144,14 +225,36 @@ class Maker:
             while skip < len(sizes) - 1 and sizes[skip] <= missing:
                 missing -= sizes[skip]
                 skip += 1
-            other = book.opposite(side).best()  # after the CancelAll: nobody's order of this maker
-            s.placed = 0
+            other = self._others_best(book.opposite(side), -side, own)  # post-only must not cross it
+            last = None
             for k in range(skip, len(offsets)):
                 price = center - offsets[k] if side == BUY else center + offsets[k]
-                if other is not None:  # post-only must not cross: stay a tick behind the other side
+                if other is not None:  # stay a tick behind the other side
                     price = min(price, other - 1) if side == BUY else max(price, other + 1)
                 if price <= 0:
                     continue
                 lots = max(1, round(sizes[k] * scale))
-                s.placed += lots
-                yield PlaceOrder(self.account, inst.symbol, side, "post", lots, limit_price=price)
+                if last is not None and last[1] == price:  # levels pushed behind the other side: one order
+                    last = target[-1] = (side, price, last[2] + lots, 0)
+                    continue
+                last = (side, price, lots, tolerances[k])
+                target.append(last)
+        return target
+
+    def _own_sizes(self, ex: Exchange, state: QuoteState) -> dict[tuple[int, int], int]:
+        """Open lots of this maker's orders in the book, by (side, price)."""
+        orders = ex.accounts[self.account].orders
+        own: dict[tuple[int, int], int] = {}
+        for order_id in state.orders:
+            order = orders[order_id]
+            key = (order.side, order.price)
+            own[key] = own.get(key, 0) + order.quantity - order.filled
+        return own
+
+    @staticmethod
+    def _others_best(side: BookSide, which: int, own: dict[tuple[int, int], int]) -> int | None:
+        """The best price of ``side`` (whose orders are on ``which``) with somebody else's order at it."""
+        for price in side.prices():
+            if side.sizes[price] > own.get((which, price), 0):
+                return price
+        return None

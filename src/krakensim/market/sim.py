@@ -110,6 +110,7 @@ class MarketSim:
             inst = ex.listed[symbol]
             by_underlying.setdefault(inst.base, []).append(inst)
         scenarios = self.scenarios_now = ex.scenarios
+        dt_s = dt_ms / 1000  # agents' rates are per second: a longer step does what that many seconds do
         for base in sorted(by_underlying):
             members = by_underlying[base]
             source = self.sources.get(base)
@@ -144,8 +145,8 @@ class MarketSim:
                 if self.arb is not None:
                     yield from self.arb.step(ex, inst, profile, fair)
                 for maker in reversed(self.agents):  # the deepest first: the tightest quotes inside them
-                    yield from maker.step(ex, inst, profile, fair, self.rng)
-                yield from self.takers.step(inst, profile, ex.pricing.index[inst.symbol], self.rng)
+                    yield from maker.step(ex, inst, profile, fair, self.rng, dt_s)
+                yield from self.takers.step(inst, profile, ex.pricing.index[inst.symbol], self.rng, dt_s)
 
     def _price(self, scenarios: list[RunScenario], base: str, source: PriceSource, now: int, dt_ms: int,
                current: float, moved: bool) -> float:

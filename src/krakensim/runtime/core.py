@@ -52,8 +52,7 @@ RUNTIME_COMMANDS = (AddApiKey, ResetState, SetVenueSetting)  # applied by the ru
 NOT_STATE = (ResetState, SetVenueSetting)  # journaled, but never part of a state file (runtime/resets.py)
 
 Stamp = tuple[str, int]  # (API key, nonce) that authorised a command: journaled with it
-
-
+MAX_MARKET_STEP_MS = 3_600_000  # a market step covers at most an hour (the agents' rates scale with it)
 
 
 class _StampFields(msgspec.Struct):
@@ -142,6 +141,8 @@ class Runtime:
         # a simulated market stepped by a manual clock: the time of its next step, and the step
         self.market_next: int | None = None
         self.market_step: Callable[[int], Coroutine[Any, Any, None]] | None = None
+        # during an ``advance(…, market_step_ms=…)``: the market's step instead of its interval (a fast-forward)
+        self.market_step_ms: int | None = None
         self.fatal: BaseException | None = None
         self.committed_at = 0.0  # perf_counter when the group being published was durable (latency figures)
         self.snapshot_seq = 0  # the command the latest snapshot was taken after
@@ -386,12 +387,19 @@ class Runtime:
             return True
         return False
 
-    async def advance(self, ms: int) -> int:
-        """Move a manual clock forward, firing what falls due on the way (in order)."""
+    async def advance(self, ms: int, market_step_ms: int | None = None) -> int:
+        """Move a manual clock forward, firing what falls due on the way (in order); ``market_step_ms``:
+        the simulated market steps this often meanwhile (a coarser step simulates a long span faster)."""
         clock = self.clock
         if not isinstance(clock, ManualClock):
             raise TypeError("the clock is not manual")
-        target = clock.now + ms
+        self.market_step_ms = market_step_ms
+        try:
+            return await self._advance_to(clock, clock.now + ms)
+        finally:
+            self.market_step_ms = None
+
+    async def _advance_to(self, clock: ManualClock, target: int) -> int:
         while True:
             deadline = self.exchange.next_deadline()
             step = self.market_next

@@ -9,7 +9,7 @@ from typing import Any
 from ..engine.commands import CreateAccount
 from ..market.sim import MarketConfig, MarketSim
 from ..market.sources import PriceSource
-from ..runtime.core import Runtime
+from ..runtime.core import MAX_MARKET_STEP_MS, Runtime
 
 MARKET_FUNDS_USD8 = 10**9 * 100_000_000  # every simulated agent: 1e9 USD
 
@@ -25,7 +25,7 @@ def market_accounts(rt: Runtime, makers: int = 3) -> tuple[list[str], str, str]:
     if not all(a in rt.exchange.accounts for a in known):
         known = []
     while len(known) < 2 + max(1, makers):
-        known.append(str(rt.submit_sync(CreateAccount(MARKET_FUNDS_USD8)).account_id))
+        known.append(str(rt.submit_sync(CreateAccount(MARKET_FUNDS_USD8, market_agent=True)).account_id))
     if journal:
         journal.set_meta("market_accounts", ",".join(known))
     first_maker, taker, arb, *more = known
@@ -35,8 +35,9 @@ def market_accounts(rt: Runtime, makers: int = 3) -> tuple[list[str], str, str]:
 CHUNK = 16  # commands applied before letting waiting requests in
 
 
-async def step(rt: Runtime, sim: MarketSim, dt_ms: int) -> None:
-    """Apply one step's commands back to back (in few journal groups), then wait until they are durable.
+async def step(rt: Runtime, sim: MarketSim, dt_ms: int, wait: bool = True) -> None:
+    """Apply one step's commands back to back (in few journal groups), then wait until they are durable
+    (``wait``; on the manual clock the advance that made the step waits for them once, at its end).
 
     Every ``CHUNK`` commands the event loop is let go, so that a step (about 100 commands)
     never holds up users' requests for more than a fraction of a millisecond.
@@ -50,7 +51,7 @@ async def step(rt: Runtime, sim: MarketSim, dt_ms: int) -> None:
             durable = fut or durable
             if i % CHUNK == 0:
                 await asyncio.sleep(0)
-        if durable is not None:
+        if durable is not None and wait:
             await durable  # a group's future: cancelling this step (at shut-down) does not cancel it
     except Exception as e:  # noqa: BLE001 - the market must not take the server down
         print(f"krakensim: market step failed: {e!r}", file=sys.stderr)
@@ -73,12 +74,16 @@ async def run_market(rt: Runtime, sim: MarketSim, interval_ms: int = 1000, speed
 
 
 def attach_to_manual_clock(rt: Runtime, sim: MarketSim, interval_ms: int = 1000) -> None:
-    """With a manual clock the market steps as the clock is advanced, every ``interval_ms``."""
+    """With a manual clock the market steps as the clock is advanced, every ``interval_ms`` (or every
+    ``rt.market_step_ms`` during an advance that asks for it). A step covers the time since the one before."""
     rt.market_next = rt.clock() + interval_ms
+    last = [rt.clock()]
 
     async def on_step(now: int) -> None:
-        await step(rt, sim, interval_ms)
-        rt.market_next = now + interval_ms
+        # (no wait for the journal per step: the advance's final Tick is durable only after all of them)
+        await step(rt, sim, min(now - last[0], MAX_MARKET_STEP_MS) if now > last[0] else interval_ms, wait=False)
+        last[0] = now
+        rt.market_next = now + (rt.market_step_ms or interval_ms)
 
     rt.market_step = on_step
 

@@ -37,7 +37,7 @@ def start_again(rt: Runtime, keys: list[tuple[str, str]], funds: Decimal, demo: 
         if demo and demo["apiKey"] not in {k for k, _ in keys}:
             demo["accountUid"] = await _account(rt, funds, demo["apiKey"], demo["apiSecret"])
         if sim is not None:
-            made = [str((await rt.submit(CreateAccount(MARKET_FUNDS_USD8))).account_id)
+            made = [str((await rt.submit(CreateAccount(MARKET_FUNDS_USD8, market_agent=True))).account_id)
                     for _ in range(2 + len(sim.makers))]
             first_maker, sim.taker, sim.arbitrageur, *more = made  # serve/market.py's order of the meta
             sim.makers = [first_maker, *more]

@@ -112,9 +112,13 @@ class Venue:
         """Index and mark of every contract on ``base`` ("XBT", "ETH", …), on each contract's tick."""
         self.control("POST", "underlying-price", {"base": base, "price": str(price)})
 
-    def advance(self, seconds: float) -> None:
-        """Move the manual clock forward; what falls due on the way happens in order (funding, expiries…)."""
-        self.control("POST", "clock", {"advanceMs": round(seconds * 1000)})
+    def advance(self, seconds: float, market_step: float | None = None) -> None:
+        """Move the manual clock forward; what falls due on the way happens in order (funding, expiries…).
+        ``market_step``: seconds between the simulated market's steps meanwhile (a venue with a market)."""
+        doc: dict[str, int] = {"advanceMs": round(seconds * 1000)}
+        if market_step is not None:
+            doc["marketStepMs"] = round(market_step * 1000)
+        self.control("POST", "clock", doc)
 
     def now_ms(self) -> int:
         """The exchange's time, epoch milliseconds."""
