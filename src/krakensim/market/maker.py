@@ -14,6 +14,8 @@ At least the outermost level is always shown, so a side is never left empty.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import random
 from collections.abc import Iterator
@@ -37,6 +39,16 @@ SMALL_USD = 12  # the smallest level notional (keeps clear of the engine's small
 Level = tuple[int, int, int, int]  # (side, price, lots, tolerance): ticks either way an order may stand for it
 # a requote: the order ids to cancel, the orders to move (id, lots, price), the orders to place (side, lots, price)
 Changes = tuple[list[str], list[tuple[str, int, int]], list[tuple[int, int, int]]]
+
+
+@functools.cache
+def _spacing(levels: int) -> tuple[float, ...]:
+    """Where a deep maker's levels sit between its first and its last: (k / (levels − 1)) ** 1.7."""
+    return tuple((k / (levels - 1)) ** 1.7 for k in range(levels))
+
+
+def _price(order: Order) -> int:
+    return order.price
 
 
 @dataclass
@@ -74,8 +86,8 @@ class Maker:
         first = hs * (1 + 2 * self.rank)
         span = max(first + profile.levels, round(fair * profile.span_bps / 10_000))
         out: list[int] = []
-        for k in range(profile.levels):
-            off = first + round((span - first) * (k / (profile.levels - 1)) ** 1.7)
+        for share in _spacing(profile.levels):
+            off = first + round((span - first) * share)
             out.append(max(off, out[-1] + 1) if out else off)
         return out
 
@@ -100,9 +112,8 @@ class Maker:
         fresh = state is None
         if state is None:
             state = self.quotes[inst.symbol] = QuoteState()
-            changed = True
-        else:
-            changed = self._account_fills(ex, state)
+        mine = self._open(ex, state)
+        changed = fresh or self._account_fills(state, mine)
         refill = 1.0 - (1.0 - self.refill) ** dt_s  # the same recovery per second whatever the step
         for s in state.sides.values():
             s.capacity = min(1.0, s.capacity + refill * (1.0 - s.capacity))
@@ -120,52 +131,60 @@ class Maker:
         state.fair, state.skew, state.quoted_capacity, state.profile = fair, skew, caps, profile
         if fresh:  # a new agent (a start, a restart): whatever this account left in the book goes
             yield CancelAll(self.account, inst.symbol)
-        target = self._ladder(ex, inst, profile, fair - skew, load, state, rng)
-        cancel, move, place = self._changes(ex, state, target)
+        target = self._ladder(ex, inst, profile, fair - skew, load, state, mine, rng)
+        cancel, move, place = self._changes(state, target, mine)
         if not cancel and not move and not place:
             return
         yield Requote(self.account, inst.symbol, cancel=tuple(cancel), place=tuple(place), move=tuple(move))
         self._remember(ex, inst.symbol, state, len(place))
 
-    def _account_fills(self, ex: Exchange, state: QuoteState) -> bool:
-        """Take away the capacity the maker's traded lots used; True when anything traded."""
-        remaining = {BUY: 0, SELL: 0}
+    def _open(self, ex: Exchange, state: QuoteState) -> dict[int, list[Order]]:
+        """The maker's open orders in this book by side, by price (those gone are forgotten)."""
         orders = ex.accounts[self.account].orders
+        mine: dict[int, list[Order]] = {BUY: [], SELL: []}
         for order_id in list(state.orders):
             order = orders.get(order_id)
             if order is None:  # filled (or cancelled from outside)
                 del state.orders[order_id]
             else:
-                remaining[order.side] += order.quantity - order.filled
+                mine[order.side].append(order)
+        for side_orders in mine.values():
+            side_orders.sort(key=_price)
+        return mine
+
+    @staticmethod
+    def _account_fills(state: QuoteState, mine: dict[int, list[Order]]) -> bool:
+        """Take away the capacity the maker's traded lots used; True when anything traded."""
         traded = False
         for side, s in state.sides.items():
-            taken = s.placed - remaining[side]
+            remaining = sum(o.quantity - o.filled for o in mine[side])
+            taken = s.placed - remaining
             if taken > 0:
                 traded = True
                 s.capacity = max(0.0, s.capacity - taken / max(1, s.full))
-                s.placed = remaining[side]
+                s.placed = remaining
         return traded
 
-    def _changes(self, ex: Exchange, state: QuoteState, target: list[Level]) -> Changes:
+    @staticmethod
+    def _changes(state: QuoteState, target: list[Level], mine: dict[int, list[Order]]) -> Changes:
         """What to cancel, move and place so that the book shows ``target``: an order of the maker's within a
         level's tolerance of it stands for it (unless a trade ate more than half of what the level should
         show); the other orders are moved to the levels left over, innermost first, and what is left of
         either is cancelled or placed. Only what changed is sent, as a maker's edits do."""
-        orders = ex.accounts[self.account].orders
-        mine: dict[int, list[Order]] = {BUY: [], SELL: []}
-        for order_id in state.orders:
-            order = orders[order_id]  # (_account_fills left only open orders)
-            mine[order.side].append(order)
+        prices = {side: [o.price for o in orders] for side, orders in mine.items()}
         wanted: dict[int, list[tuple[int, int]]] = {BUY: [], SELL: []}
         kept: set[str] = set()
         shown = {BUY: 0, SELL: 0}
         for side, price, lots, tolerance in target:
+            orders = mine[side]
             match = None
-            for order in mine[side]:  # (a dozen orders at most)
-                if order.order_id not in kept and abs(order.price - price) <= tolerance and (
-                        not order.filled or 2 * (order.quantity - order.filled) >= lots):
+            i = bisect.bisect_left(prices[side], price - tolerance)
+            while i < len(orders) and orders[i].price <= price + tolerance:  # (by price: the nearest few)
+                order = orders[i]
+                if order.order_id not in kept and (not order.filled or 2 * (order.quantity - order.filled) >= lots):
                     match = order
                     break
+                i += 1
             if match is not None:
                 kept.add(match.order_id)
                 shown[side] += match.quantity - match.filled
@@ -175,19 +194,18 @@ class Maker:
         cancel: list[str] = []
         move: list[tuple[str, int, int]] = []
         place: list[tuple[int, int, int]] = []
-        for side in (BUY, SELL):
-            spare = [o for o in mine[side] if o.order_id not in kept]
-            spare.sort(key=lambda o: -side * o.price)  # innermost first, as the levels are
+        away: list[tuple[str, int, int]] = []  # moves away from the other side: first, a bid raised before the
+        for side in (BUY, SELL):  # asks above it were would cross them
+            spare = [o for o in mine[side] if o.order_id not in kept]  # (by price)
+            if side == BUY:
+                spare.reverse()  # innermost first, as the levels are: the highest bid, the lowest ask
             for order, (price, lots) in zip(spare, wanted[side], strict=False):
-                move.append((order.order_id, lots, price))
+                (away if side * (price - order.price) < 0 else move).append((order.order_id, lots, price))
             cancel.extend(o.order_id for o in spare[len(wanted[side]):])
             place.extend((side, lots, price) for price, lots in wanted[side][len(spare):])
-        # moves away from the other side first: a bid raised before the asks above it were would cross them
-        was = {o.order_id: o for side in (BUY, SELL) for o in mine[side]}
-        move.sort(key=lambda m: was[m[0]].side * (m[2] - was[m[0]].price) >= 0)
         for side, s in state.sides.items():
             s.placed = shown[side]
-        return cancel, move, place
+        return cancel, away + move, place
 
     def _remember(self, ex: Exchange, symbol: str, state: QuoteState, placed: int) -> None:
         """After the requote was applied: its orders that rest are the account's newest (in the order placed)."""
@@ -197,7 +215,7 @@ class Maker:
             state.orders[order.order_id] = (order.side, order.price)
 
     def _ladder(self, ex: Exchange, inst: Instrument, profile: BookProfile, center: int, load: float,
-                state: QuoteState, rng: random.Random) -> list[Level]:
+                state: QuoteState, mine: dict[int, list[Order]], rng: random.Random) -> list[Level]:
         """The ladder to show: (side, price, lots, tolerance) by side, innermost first. A deeper maker's
         order within half the distance between a level and the level inside it still stands for that
         level (its tolerance), so that a small move of the fair price leaves the outer levels where they
@@ -212,7 +230,11 @@ class Maker:
             usd = max(SMALL_USD, base * self._growth(k) * min(SIZE_CAP, rng.paretovariate(PARETO_ALPHA)))
             sizes.append(max(1, round(usd * 10**8 / unit)))
         book = ex.book(inst.symbol)
-        own = self._own_sizes(ex, state)
+        own: dict[tuple[int, int], int] = {}  # the maker's open lots by (side, price)
+        for side_orders in mine.values():
+            for order in side_orders:
+                key = (order.side, order.price)
+                own[key] = own.get(key, 0) + order.quantity - order.filled
         target: list[Level] = []
         for side in (BUY, SELL):
             s = state.sides[side]
@@ -240,16 +262,6 @@ class Maker:
                 last = (side, price, lots, tolerances[k])
                 target.append(last)
         return target
-
-    def _own_sizes(self, ex: Exchange, state: QuoteState) -> dict[tuple[int, int], int]:
-        """Open lots of this maker's orders in the book, by (side, price)."""
-        orders = ex.accounts[self.account].orders
-        own: dict[tuple[int, int], int] = {}
-        for order_id in state.orders:
-            order = orders[order_id]
-            key = (order.side, order.price)
-            own[key] = own.get(key, 0) + order.quantity - order.filled
-        return own
 
     @staticmethod
     def _others_best(side: BookSide, which: int, own: dict[tuple[int, int], int]) -> int | None:
