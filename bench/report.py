@@ -3,7 +3,7 @@
 Reads bench/results/engine.json + engine.md (bench/engine.py), bench/results/wire.json +
 wire.md (bench/wire.py --json bench/results/wire.json), ws_fanout.json + ws_fanout.md
 (bench/ws_fanout.py), dashboard.json + dashboard.md (bench/dashboard.py), plugin.md (bench/plugin.py),
-market_shape.md (bench/market_shape.py), past.md (bench/past.py), accounts.md, liquidation.md and
+market_shape.md (bench/market_shape.py), market_day.md (bench/market_day.py), past.md (bench/past.py), accounts.md, liquidation.md and
 account_log.md (bench/accounts.py, bench/liquidation.py, bench/account_log.py: their figures written by hand from
 the scripts' output) and, when present, compare.md
 (bench/compare.py: this checkout against an earlier revision, side by side). Figures are whatever the last run
@@ -230,7 +230,8 @@ def main() -> None:
     ]
     parts += hardening(load("stall.json"), load("memory.json"))
     for name in ("compare.md", "engine.md", "wire.md", "ws_fanout.md", "accounts.md", "liquidation.md",
-                 "account_log.md", "plugin.md", "dashboard.md", "market_shape.md", "past.md"):
+                 "account_log.md", "plugin.md", "dashboard.md", "market_shape.md", "market_day.md",
+                 "past.md"):
         p = RESULTS / name
         if p.exists():
             parts += ["", p.read_text().strip(), ""]

@@ -121,7 +121,8 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     proc = subprocess.Popen([sys.executable, "-m", "krakensim", "serve", "--memory", "--port", str(port),
-                             "--admin-token", token, "--price", "XBT=90000"], cwd=ROOT, env=env,
+                             "--admin-token", token, "--price", "XBT=90000",
+                             "--quiet", "--no-rate-limits"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(600):

@@ -1263,6 +1263,10 @@ def krakensim_argv(
         args.api_secret,
         *more,
         *(["--http", args.http] if args.http else []),
+        # a plain exchange, unthrottled: serve runs the market and Kraken's rate limits by default since
+        # issue 15 (part (e) adds --market after this, and the last of --market/--quiet wins)
+        "--quiet",
+        "--no-rate-limits",
     ]
 
 
@@ -1449,8 +1453,9 @@ def write_markdown(path: Path, args: argparse.Namespace, points: list[Point], me
             f"order 1.5–4.5 % from the mark, C = {conns}, journal on) against a fresh server per run, "
             "started as in (a) (*off*) or with `--market` added. The simulated market then takes a step "
             f"every {MARKET_INTERVAL_MS} ms of exchange time: it publishes an index price for each "
-            "listed instrument, has its maker (re)quote a ladder of post-only orders (`cancelall` + "
-            "`place`) and sometimes sends a taker's market order, all through the same journaled engine "
+            "listed instrument, has the default agents act (three makers requote what changed in their "
+            "ladders, one `Requote` command each; takers send market orders; the arbitrageur takes what "
+            "rests through fair value), all through the same journaled engine "
             "path as users' commands, each step's commands applied back to back and committed as one group. `--speed 10` runs "
             "exchange time 10 times faster, so the market nominally steps 10 times per second. Runs "
             "alternate between the settings in the order "
