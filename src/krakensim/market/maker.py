@@ -33,6 +33,7 @@ PARETO_ALPHA = 1.8  # level sizes: Pareto tail (a few levels several times the t
 PARETO_MEAN = PARETO_ALPHA / (PARETO_ALPHA - 1)
 SIZE_CAP = 4.0  # a level is at most this many times its base size
 NEAR_BPS = 10  # "near the touch": within 0.1 % of the fair price
+TOLERANCE_SHARE = 3  # a deep maker's order stands for a level within a third of the gap to the level inside it
 SMALL_USD = 12  # the smallest level notional (keeps clear of the engine's small-order limit of 10 USD)
 
 
@@ -132,7 +133,7 @@ class Maker:
         if fresh:  # a new agent (a start, a restart): whatever this account left in the book goes
             yield CancelAll(self.account, inst.symbol)
         target = self._ladder(ex, inst, profile, fair - skew, load, state, mine, rng)
-        cancel, move, place = self._changes(state, target, mine)
+        cancel, move, place = self._changes(state, target, mine, keep=same)
         if not cancel and not move and not place:
             return
         yield Requote(self.account, inst.symbol, cancel=tuple(cancel), place=tuple(place), move=tuple(move))
@@ -166,11 +167,13 @@ class Maker:
         return traded
 
     @staticmethod
-    def _changes(state: QuoteState, target: list[Level], mine: dict[int, list[Order]]) -> Changes:
+    def _changes(state: QuoteState, target: list[Level], mine: dict[int, list[Order]], keep: bool = True) -> Changes:
         """What to cancel, move and place so that the book shows ``target``: an order of the maker's within a
-        level's tolerance of it stands for it (unless a trade ate more than half of what the level should
-        show); the other orders are moved to the levels left over, innermost first, and what is left of
-        either is cancelled or placed. Only what changed is sent, as a maker's edits do."""
+        level's tolerance of it stands for it if nothing of it traded (a level a trade touched is shown
+        whole again: keeping what is left of it let the depth near the touch thin by half) and it is at
+        most twice what the level should show (a drought or a loaded inventory shrinks the level); the other orders are moved to the levels left over, innermost first, and what is left of
+        either is cancelled or placed. Only what changed is sent, as a maker's edits do. ``keep`` False (the
+        profile changed): no order stands for a level."""
         prices = {side: [o.price for o in orders] for side, orders in mine.items()}
         wanted: dict[int, list[tuple[int, int]]] = {BUY: [], SELL: []}
         kept: set[str] = set()
@@ -178,16 +181,20 @@ class Maker:
         for side, price, lots, tolerance in target:
             orders = mine[side]
             match = None
-            i = bisect.bisect_left(prices[side], price - tolerance)
-            while i < len(orders) and orders[i].price <= price + tolerance:  # (by price: the nearest few)
+            # nearer the centre by up to the tolerance, farther by a third of it: kept orders must not let
+            # the depth near the touch drift away as the fair price moves
+            lo, hi = (price - tolerance // 3, price + tolerance) if side == BUY else (price - tolerance,
+                                                                                       price + tolerance // 3)
+            i = bisect.bisect_left(prices[side], lo)
+            while i < len(orders) and orders[i].price <= hi:  # (by price: the nearest few)
                 order = orders[i]
-                if order.order_id not in kept and (not order.filled or 2 * (order.quantity - order.filled) >= lots):
+                if keep and not order.filled and order.order_id not in kept and order.quantity <= 2 * lots:
                     match = order
                     break
                 i += 1
             if match is not None:
                 kept.add(match.order_id)
-                shown[side] += match.quantity - match.filled
+                shown[side] += match.quantity
             else:
                 wanted[side].append((price, lots))
                 shown[side] += lots
@@ -217,12 +224,12 @@ class Maker:
     def _ladder(self, ex: Exchange, inst: Instrument, profile: BookProfile, center: int, load: float,
                 state: QuoteState, mine: dict[int, list[Order]], rng: random.Random) -> list[Level]:
         """The ladder to show: (side, price, lots, tolerance) by side, innermost first. A deeper maker's
-        order within half the distance between a level and the level inside it still stands for that
-        level (its tolerance), so that a small move of the fair price leaves the outer levels where they
+        order within a third of the distance between a level and the level inside it still stands for that
+        level (its tolerance; half let the depth near the touch drift a third thinner), so that a small move of the fair price leaves the outer levels where they
         are; the tightest maker's levels have none."""
         offsets = self.offsets(profile, center, inst)
         gaps = [b - a for a, b in itertools.pairwise(offsets)]
-        tolerances = [g // 2 for g in gaps[:1] + gaps] if self.rank else [0] * len(offsets)
+        tolerances = [g // TOLERANCE_SHARE for g in gaps[:1] + gaps] if self.rank else [0] * len(offsets)
         base = self.base_usd(profile, center, inst, offsets)
         unit = max(1, inst.notional_usd8(1, center))  # usd8 of a lot at the centre
         sizes = []
