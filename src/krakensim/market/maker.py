@@ -2,11 +2,14 @@
 a skew, heavy-tailed level sizes and a depth that refills at a set rate after it was taken.
 
 Maker 0 is the tightest (two levels a side, ``half_spread_ticks`` from the fair price, requoted
-whenever the fair price moves); maker ``m`` ≥ 1 quotes ``levels`` levels from ``1 + 2m`` times the
-half-spread out to ``span_bps``, and requotes when the fair price moved ``m × requote_bps``.
+whenever the fair price moves half a half-spread); maker ``m`` ≥ 1 quotes ``levels`` levels from
+``1 + 2m`` times the half-spread out to ``span_bps``, and requotes when the fair price moved
+``m × requote_bps``. A requote is one ``Requote`` command holding only what changed: an untouched
+order near its level stays (and keeps its time priority), the others are edited onto the levels
+left over, and only what is still missing is placed.
 
 Resilience: each side has a capacity in [0, 1]. Lots of the maker's that traded take capacity
-away (their share of the side's full ladder); each step gives back ``refill`` of what is
+away (their share of the side's full ladder); each second gives back ``refill`` of what is
 missing. A side below full capacity shows its ladder without its innermost levels (what a sweep
 took): right after a large order the book is wider and thinner, and it closes in step by step.
 At least the outermost level is always shown, so a side is never left empty.
@@ -37,7 +40,7 @@ TOLERANCE_SHARE = 3  # a deep maker's order stands for a level within a third of
 SMALL_USD = 12  # the smallest level notional (keeps clear of the engine's small-order limit of 10 USD)
 
 
-Level = tuple[int, int, int, int]  # (side, price, lots, tolerance): ticks either way an order may stand for it
+Level = tuple[int, int, int, int]  # (side, price, lots, tolerance): ticks nearer the centre an order may stand for it
 # a requote: the order ids to cancel, the orders to move (id, lots, price), the orders to place (side, lots, price)
 Changes = tuple[list[str], list[tuple[str, int, int]], list[tuple[int, int, int]]]
 
