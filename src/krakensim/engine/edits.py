@@ -107,9 +107,12 @@ class Edits:
                 trading.open[oid] = order
                 account.orders[oid] = order
             matcher.rest(order, now)
-        risk.reserve(account, inst, order)
-        if crosses:
+        if crosses:  # (it may have traded: what is still open is reserved)
+            risk.reserve(account, inst, order)
             self.triggers.run(order.symbol, now)
+        else:  # nothing traded: the margin worked out for ``new`` is the margin of what rests
+            order.margin = new.margin
+            risk.hold(account, order, order.margin)
         return Result("edited", oid, cli, order_events=view)
 
     def edit_trigger(self, account: Account, trigger: Trigger, cmd: EditOrder, now: int) -> Result:

@@ -36,11 +36,11 @@ PARETO_ALPHA = 1.8  # level sizes: Pareto tail (a few levels several times the t
 PARETO_MEAN = PARETO_ALPHA / (PARETO_ALPHA - 1)
 SIZE_CAP = 4.0  # a level is at most this many times its base size
 NEAR_BPS = 10  # "near the touch": within 0.1 % of the fair price
-TOLERANCE_SHARE = 3  # a deep maker's order stands for a level within a third of the gap to the level inside it
+TOLERANCE_SHARE = 2  # a deep maker's order stands for a level within half the gap to the level inside it
 SMALL_USD = 12  # the smallest level notional (keeps clear of the engine's small-order limit of 10 USD)
 
 
-Level = tuple[int, int, int, int]  # (side, price, lots, tolerance): ticks nearer the centre an order may stand for it
+Level = tuple[int, int, int, int]  # (side, price, lots, tolerance): ticks either way an order may stand for it
 # a requote: the order ids to cancel, the orders to move (id, lots, price), the orders to place (side, lots, price)
 Changes = tuple[list[str], list[tuple[str, int, int]], list[tuple[int, int, int]]]
 
@@ -184,10 +184,7 @@ class Maker:
         for side, price, lots, tolerance in target:
             orders = mine[side]
             match = None
-            # nearer the centre by up to the tolerance, farther by a third of it: kept orders must not let
-            # the depth near the touch drift away as the fair price moves
-            lo, hi = (price - tolerance // 3, price + tolerance) if side == BUY else (price - tolerance,
-                                                                                       price + tolerance // 3)
+            lo, hi = price - tolerance, price + tolerance
             i = bisect.bisect_left(prices[side], lo)
             while i < len(orders) and orders[i].price <= hi:  # (by price: the nearest few)
                 order = orders[i]
@@ -227,8 +224,8 @@ class Maker:
     def _ladder(self, ex: Exchange, inst: Instrument, profile: BookProfile, center: int, load: float,
                 state: QuoteState, mine: dict[int, list[Order]], rng: random.Random) -> list[Level]:
         """The ladder to show: (side, price, lots, tolerance) by side, innermost first. A deeper maker's
-        order within a third of the distance between a level and the level inside it still stands for that
-        level (its tolerance; half let the depth near the touch drift a third thinner), so that a small move of the fair price leaves the outer levels where they
+        order within half the distance between a level and the level inside it still stands for that
+        level (its tolerance), so that a small move of the fair price leaves the outer levels where they
         are; the tightest maker's levels have none."""
         offsets = self.offsets(profile, center, inst)
         gaps = [b - a for a, b in itertools.pairwise(offsets)]
