@@ -151,7 +151,7 @@ def control_options(group: click.Group) -> None:
     @click.argument("duration")
     @click.option("--market-step", default=None, metavar="DURATION",
                   help="The simulated market steps this often meanwhile (default its interval, 1s): "
-                       "``--market-step 20s`` simulates a day in about a minute.")
+                       "``--market-step 30s`` simulates a day in about a minute.")
     @pass_control
     def clock_advance(ctl: Control, duration: str, market_step: str | None) -> None:
         """Move a manual clock forward: ``krakensim clock advance 1h`` (ms, s, m, h, d)."""
