@@ -1264,10 +1264,15 @@ def krakensim_argv(
         *more,
         *(["--http", args.http] if args.http else []),
         # a plain exchange, unthrottled: serve runs the market and Kraken's rate limits by default since
-        # issue 15 (part (e) adds --market after this, and the last of --market/--quiet wins)
-        "--quiet",
-        "--no-rate-limits",
+        # issue 15 (part (e) adds --market after this, and the last of --market/--quiet wins); an older
+        # revision measured by bench/compare.py knows neither flag (and had neither default)
+        *(["--quiet", "--no-rate-limits"] if _knows_quiet(args) else []),
     ]
+
+
+def _knows_quiet(args: argparse.Namespace) -> bool:
+    src = Path(args.src).resolve() if args.src else REPO_DIR / "src"
+    return "no-rate-limits" in (src / "krakensim" / "cli.py").read_text()
 
 
 def new_key_pair() -> list[str]:
