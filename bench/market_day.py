@@ -30,12 +30,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from serverproc import ADMIN_HEADERS, free_port, serve_args, server_env, wait_ready  # noqa: E402
-
 from krakensim.engine.commands import Command, PlaceOrder, Requote  # noqa: E402
 from krakensim.runtime.clock import ManualClock  # noqa: E402
 from krakensim.runtime.core import Runtime  # noqa: E402
 from krakensim.serve.market import attach_to_manual_clock, make_sim  # noqa: E402
+from serverproc import ADMIN_HEADERS, free_port, serve_args, server_env, wait_ready  # noqa: E402
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 HOUR_MS = 3_600_000

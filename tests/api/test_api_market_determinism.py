@@ -9,8 +9,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from apihelpers import BTC, XBT_ID, Creds, HttpRecorder, ServerProcess, make_ccxt, manual_clock_args, new_key, new_secret
 from websockets.sync.client import connect
+
+from apihelpers import (
+    BTC,
+    XBT_ID,
+    Creds,
+    HttpRecorder,
+    ServerProcess,
+    make_ccxt,
+    manual_clock_args,
+    new_key,
+    new_secret,
+)
 from ws_schema import assert_valid_message
 from wshelpers import sign_challenge, ws_url
 

@@ -24,8 +24,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ..engine.commands import CancelAll, Command, Requote
 from ..engine.book import BookSide
+from ..engine.commands import CancelAll, Command, Requote
 from ..engine.exchange import Exchange
 from ..engine.instruments import Instrument
 from ..engine.orders import Order
