@@ -262,7 +262,7 @@ def banner(base: str, built: Built, data: str | None, host: str = "127.0.0.1") -
     demo, replayed, token = built.demo, built.replayed, built.admin_token
     k, sec = demo["apiKey"], demo["apiSecret"]
     warning = "" if is_loopback(host) else exposure_warning(host)
-    market = ("simulated: index prices, a market maker's ladder and takers (--quiet: none)" if built.runtime.market_on
+    market = ("simulated: index prices, market makers and takers (--quiet: none)" if built.runtime.market_on
               else "quiet: no simulated agents, prices move only through the control API")
     return f"""{warning}krakensim listening on {base}
   market: {market}
