@@ -1,8 +1,8 @@
-"""How the exchange applies a market maker's ``Requote``: cancels, then post-only orders, in one
-command (kept out of exchange.py, as wallet_commands.py is).
+"""How the exchange applies a market maker's ``Requote``: cancels, edits, then post-only orders, in
+one command (kept out of exchange.py, as wallet_commands.py is).
 
-Each cancel and each order goes the way a ``CancelOrder`` or a ``PlaceOrder`` of type ``post``
-goes, with the same checks, ids, events and refusals; what one command saves is the journal
+Each cancel, edit and order goes the way a ``CancelOrder``, an ``EditOrder`` or a ``PlaceOrder`` of
+type ``post`` goes, with the same checks, ids, events and refusals; what one command saves is the journal
 entry, the margin reading (``Risk.steadily``: nothing inside can change the account's positions or
 prices) and the end-of-command work (funding flush, liquidation check) per order.
 """
@@ -43,14 +43,10 @@ class Requotes:
         ex = self.ex
         account = ex.accounts[cmd.account_id]
         with ex.risk.steadily(account):
-            for order_id in cmd.cancel:
-                if order_id in account.orders:  # filled or cancelled since: nothing to do
-                    ex.trading.cancel(account, order_id, None, now)
+            for order_id in cmd.cancel:  # (one filled or cancelled since is not found: nothing changes)
+                ex.trading.cancel(account, order_id, None, now)
             for order_id, lots, price in cmd.move:
-                order = account.orders.get(order_id)
-                if order is not None and order.symbol == cmd.symbol:
-                    ex.edits.edit_order(account, order, c.EditOrder(cmd.account_id, order_id, quantity=lots,
-                                                                    limit_price=price), now)
+                ex.edits.edit(account, c.EditOrder(cmd.account_id, order_id, quantity=lots, limit_price=price), now)
             for side, lots, price in cmd.place:
                 ex.place(c.PlaceOrder(cmd.account_id, cmd.symbol, side, "post", lots, limit_price=price), now)
         return Result("ok")
