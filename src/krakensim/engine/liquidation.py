@@ -123,19 +123,21 @@ class Liquidation:
                 inverse[event.account_id] = None
             else:
                 inverse.pop(event.account_id, None)
-        if not self.accounts[event.account_id].market_agent:
-            self.dirty[event.account_id] = None
+        self._needs_check(event.account_id)
 
     def _on_balance(self, event: Event) -> None:
         assert isinstance(event, BalanceChanged)
-        if not self.accounts[event.account_id].market_agent:
-            self.dirty[event.account_id] = None
+        self._needs_check(event.account_id)
 
     def _on_rate(self, event: Event) -> None:
         assert isinstance(event, FundingRatePublished)
         for a in self.holders.get(event.symbol, ()):
-            if not self.accounts[a].market_agent:
-                self.dirty[a] = None
+            self._needs_check(a)
+
+    def _needs_check(self, account_id: str) -> None:
+        """The account's money or positions changed: check it after the step (never a market agent's)."""
+        if not self.accounts[account_id].market_agent:
+            self.dirty[account_id] = None
 
     def run(self, now: int) -> None:
         """Check every account that may have crossed in this step; liquidate those below maintenance."""
