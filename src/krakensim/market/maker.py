@@ -69,7 +69,7 @@ class QuoteState:
     sides: dict[int, SideState] = field(default_factory=lambda: {BUY: SideState(), SELL: SideState()})
     quoted_capacity: tuple[float, float] = (1.0, 1.0)
     profile: BookProfile | None = None  # what the ladder was made for (a scenario may change it)
-    orders: dict[str, tuple[int, int]] = field(default_factory=dict)  # its open orders: id -> (side, price)
+    orders: dict[str, None] = field(default_factory=dict)  # the ids of its open orders (an ordered set)
 
 
 @dataclass
@@ -219,7 +219,7 @@ class Maker:
         for order in itertools.islice(reversed(ex.accounts[self.account].orders.values()), placed):
             if order.symbol != symbol or order.order_id in state.orders:
                 break
-            state.orders[order.order_id] = (order.side, order.price)
+            state.orders[order.order_id] = None
 
     def _ladder(self, ex: Exchange, inst: Instrument, profile: BookProfile, center: int, load: float,
                 state: QuoteState, mine: dict[int, list[Order]], rng: random.Random) -> list[Level]:
