@@ -12,6 +12,7 @@ from ..market.sources import PriceSource
 from ..runtime.core import MAX_MARKET_STEP_MS, Runtime
 
 MARKET_FUNDS_USD8 = 10**9 * 100_000_000  # every simulated agent: 1e9 USD
+NEW_AGENT = CreateAccount(MARKET_FUNDS_USD8, market_agent=True)  # what makes each agent's account
 
 
 def market_accounts(rt: Runtime, makers: int = 3) -> tuple[list[str], str, str]:
@@ -25,7 +26,7 @@ def market_accounts(rt: Runtime, makers: int = 3) -> tuple[list[str], str, str]:
     if not all(a in rt.exchange.accounts for a in known):
         known = []
     while len(known) < 2 + max(1, makers):
-        known.append(str(rt.submit_sync(CreateAccount(MARKET_FUNDS_USD8, market_agent=True)).account_id))
+        known.append(str(rt.submit_sync(NEW_AGENT).account_id))
     if journal:
         journal.set_meta("market_accounts", ",".join(known))
     first_maker, taker, arb, *more = known
@@ -81,7 +82,7 @@ def attach_to_manual_clock(rt: Runtime, sim: MarketSim, interval_ms: int = 1000)
 
     async def on_step(now: int) -> None:
         # (no wait for the journal per step: the advance's final Tick is durable only after all of them)
-        await step(rt, sim, min(now - last[0], MAX_MARKET_STEP_MS) if now > last[0] else interval_ms, wait=False)
+        await step(rt, sim, min(now - last[0], MAX_MARKET_STEP_MS), wait=False)
         last[0] = now
         rt.market_next = now + (rt.market_step_ms or interval_ms)
 

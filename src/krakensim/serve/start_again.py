@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from ..admin.routes import create_account_command
-from ..engine.commands import Command, CreateAccount
+from ..engine.commands import Command
 from ..market.sim import MarketSim
 from ..runtime.core import Runtime
 from ..runtime.keys import FULL, AddApiKey
-from .market import MARKET_FUNDS_USD8
+from .market import NEW_AGENT
 
 
 async def _account(rt: Runtime, funds: Decimal, key: str, secret: str) -> str:
@@ -37,7 +37,7 @@ def start_again(rt: Runtime, keys: list[tuple[str, str]], funds: Decimal, demo: 
         if demo and demo["apiKey"] not in {k for k, _ in keys}:
             demo["accountUid"] = await _account(rt, funds, demo["apiKey"], demo["apiSecret"])
         if sim is not None:
-            made = [str((await rt.submit(CreateAccount(MARKET_FUNDS_USD8, market_agent=True))).account_id)
+            made = [str((await rt.submit(NEW_AGENT)).account_id)
                     for _ in range(2 + len(sim.makers))]
             first_maker, sim.taker, sim.arbitrageur, *more = made  # serve/market.py's order of the meta
             sim.makers = [first_maker, *more]
