@@ -171,12 +171,14 @@ class Maker:
 
     @staticmethod
     def _changes(state: QuoteState, target: list[Level], mine: dict[int, list[Order]], keep: bool = True) -> Changes:
-        """What to cancel, move and place so that the book shows ``target``: an order of the maker's within a
-        level's tolerance of it stands for it if nothing of it traded (a level a trade touched is shown
-        whole again: keeping what is left of it let the depth near the touch thin by half) and it is at
-        most twice what the level should show (a drought or a loaded inventory shrinks the level); the other orders are moved to the levels left over, innermost first, and what is left of
-        either is cancelled or placed. Only what changed is sent, as a maker's edits do. ``keep`` False (the
-        profile changed): no order stands for a level."""
+        """What to cancel, move and place so that the book shows ``target``.
+
+        An order of the maker's within a level's tolerance of it stands for it if nothing of it traded (a
+        level a trade touched is shown whole again: keeping what is left of it let the depth near the
+        touch thin by half) and it is at most twice what the level should show (a drought or a loaded
+        inventory shrinks the level). The other orders are moved to the levels left over, innermost
+        first, and what is left of either is cancelled or placed. Only what changed is sent, as a
+        maker's edits do. ``keep`` False (the profile changed): no order stands for a level."""
         prices = {side: [o.price for o in orders] for side, orders in mine.items()}
         wanted: dict[int, list[tuple[int, int]]] = {BUY: [], SELL: []}
         kept: set[str] = set()
@@ -184,11 +186,10 @@ class Maker:
         for side, price, lots, tolerance in target:
             orders = mine[side]
             match = None
-            lo, hi = price - tolerance, price + tolerance
-            i = bisect.bisect_left(prices[side], lo)
-            while i < len(orders) and orders[i].price <= hi:  # (by price: the nearest few)
+            i = bisect.bisect_left(prices[side], price - tolerance)
+            while keep and i < len(orders) and orders[i].price <= price + tolerance:  # (by price: the nearest few)
                 order = orders[i]
-                if keep and not order.filled and order.order_id not in kept and order.quantity <= 2 * lots:
+                if not order.filled and order.order_id not in kept and order.quantity <= 2 * lots:
                     match = order
                     break
                 i += 1
@@ -201,8 +202,9 @@ class Maker:
         cancel: list[str] = []
         move: list[tuple[str, int, int]] = []
         place: list[tuple[int, int, int]] = []
-        away: list[tuple[str, int, int]] = []  # moves away from the other side: first, a bid raised before the
-        for side in (BUY, SELL):  # asks above it were would cross them
+        # moves away from the other side go first: a bid raised before the asks above it were would cross them
+        away: list[tuple[str, int, int]] = []
+        for side in (BUY, SELL):
             spare = [o for o in mine[side] if o.order_id not in kept]  # (by price)
             if side == BUY:
                 spare.reverse()  # innermost first, as the levels are: the highest bid, the lowest ask
